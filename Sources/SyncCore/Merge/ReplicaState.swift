@@ -1,0 +1,123 @@
+/// The merged state of one replica: every entity it holds, and an index of
+/// every operation by author replica and sequence number.
+///
+/// A pure value: applying the same set of operations in any order, any number
+/// of times, yields equal states. The in-memory store wraps one; the SQLite
+/// store rebuilds `EntityState`s from its rows with the same code.
+public struct ReplicaState: Sendable {
+    public private(set) var entities: [EntityID: EntityState] = [:]
+    private var logs: [ReplicaID: ReplicaLog] = [:]
+    public private(set) var operationCount = 0
+
+    public init() {}
+
+    /// The outcome of applying a batch.
+    public struct ApplyOutcome: Hashable, Sendable {
+        /// Operations that were new to this replica, in batch order.
+        public var applied: [OperationID] = []
+        /// Operations already held (a retried or overlapping batch).
+        public var duplicates = 0
+    }
+
+    /// Applies a batch atomically: if any operation conflicts with what is held
+    /// (same id with other content, or a sequence number taken by another
+    /// operation), nothing is applied and the first problem is thrown.
+    @discardableResult
+    public mutating func apply(_ batch: [Operation], path: String = "operations") throws(OperationError) -> ApplyOutcome {
+        var fresh: [Int] = []
+        fresh.reserveCapacity(batch.count)
+        var inBatch: [OperationID: Int] = [:]
+        var claimed: [SequenceSlot: OperationID] = [:]
+        for (index, operation) in batch.enumerated() {
+            if let existing = entities[operation.entity]?.operations[operation.id] {
+                guard existing == operation else {
+                    throw OperationError(path: "\(path)[\(index)]", reason: .conflictingDuplicate)
+                }
+                continue
+            }
+            if let earlier = inBatch[operation.id] {
+                guard batch[earlier] == operation else {
+                    throw OperationError(path: "\(path)[\(index)]", reason: .conflictingDuplicate)
+                }
+                continue
+            }
+            let slot = SequenceSlot(replica: operation.replica, seq: operation.seq)
+            if let holder = logs[operation.replica]?.entry(at: operation.seq)?.id ?? claimed[slot], holder != operation.id {
+                throw OperationError(path: "\(path)[\(index)].seq", reason: .sequenceNumberTaken(holder))
+            }
+            inBatch[operation.id] = index
+            claimed[slot] = operation.id
+            fresh.append(index)
+        }
+        var outcome = ApplyOutcome(applied: [], duplicates: batch.count - fresh.count)
+        outcome.applied.reserveCapacity(fresh.count)
+        for index in fresh {
+            let operation = batch[index]
+            insert(operation)
+            outcome.applied.append(operation.id)
+        }
+        return outcome
+    }
+
+    private struct SequenceSlot: Hashable {
+        let replica: ReplicaID
+        let seq: UInt64
+    }
+
+    private mutating func insert(_ operation: Operation) {
+        entities[operation.entity, default: EntityState(id: operation.entity)].apply(operation)
+        logs[operation.replica, default: ReplicaLog()].record(
+            .init(id: operation.id, entity: operation.entity), at: operation.seq)
+        operationCount += 1
+    }
+
+    // MARK: Reading
+
+    public func entity(_ id: EntityID) -> EntityState? { entities[id] }
+
+    public func operation(_ id: OperationID, entity: EntityID) -> Operation? {
+        entities[entity]?.operations[id]
+    }
+
+    /// Entities of one case, the case itself included, sorted by id.
+    public func entities(inCase caseID: EntityID) -> [EntityState] {
+        entities.values.filter { $0.caseID == caseID }.sorted { $0.id < $1.id }
+    }
+
+    public func conflicts(inCase caseID: EntityID? = nil) -> [ConflictRecord] {
+        entities.values
+            .filter { caseID == nil || $0.caseID == caseID }
+            .flatMap { $0.conflicts() }
+            .sorted { $0.id < $1.id }
+    }
+
+    public var knowledge: ReplicaKnowledge {
+        var knowledge = ReplicaKnowledge()
+        for (replica, log) in logs {
+            knowledge.contiguous[replica] = log.contiguousCount
+            let early = log.earlySequenceNumbers
+            if !early.isEmpty { knowledge.extra[replica] = early }
+        }
+        return knowledge
+    }
+
+    /// The operations of one author replica with sequence numbers in `seqs`
+    /// that this replica holds, in sequence order.
+    public func operations(of replica: ReplicaID, seqs: ClosedRange<UInt64>) -> [Operation] {
+        guard let log = logs[replica] else { return [] }
+        let top = max(log.contiguousCount, log.earlySequenceNumbers.max() ?? 0)
+        guard seqs.lowerBound <= top else { return [] }
+        var result: [Operation] = []
+        for seq in seqs.lowerBound...min(seqs.upperBound, top) {
+            if let entry = log.entry(at: seq), let operation = entities[entry.entity]?.operations[entry.id] {
+                result.append(operation)
+            }
+        }
+        return result
+    }
+
+    /// Every snapshot, sorted by entity id: the observable state.
+    public func snapshots() -> [EntitySnapshot] {
+        entities.values.sorted { $0.id < $1.id }.map(EntitySnapshot.init)
+    }
+}

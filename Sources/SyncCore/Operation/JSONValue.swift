@@ -1,0 +1,94 @@
+/// A field value as it travels and is stored: any JSON value. Fields and entity
+/// types this version does not know keep their values in this form, so they are
+/// stored and forwarded untouched.
+public enum JSONValue: Hashable, Sendable {
+    case null
+    case bool(Bool)
+    /// Integral numbers are kept apart from fractional ones so that dates as
+    /// day numbers or ages survive a round trip exactly.
+    case integer(Int64)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public var stringValue: String? {
+        if case .string(let value) = self { value } else { nil }
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { value } else { nil }
+    }
+
+    public var integerValue: Int64? {
+        if case .integer(let value) = self { value } else { nil }
+    }
+}
+
+extension JSONValue: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Int64.self) {
+            self = .integer(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = value.rounded() == value && abs(value) < 9.0e15 ? .integer(Int64(value)) : .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByNilLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+extension JSONValue {
+    /// A total order over values, used only to break ties deterministically
+    /// (for example to list set elements in the same order on every replica).
+    static func canonicallyPrecedes(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
+        lhs.sortKey < rhs.sortKey
+    }
+
+    var sortKey: String {
+        switch self {
+        case .null: "0"
+        case .bool(let value): value ? "1t" : "1f"
+        case .integer(let value): "2\(value)"
+        case .number(let value): "3\(value)"
+        case .string(let value): "4\(value)"
+        case .array(let value): "5[" + value.map(\.sortKey).joined(separator: ",") + "]"
+        case .object(let value):
+            "6{" + value.keys.sorted().map { "\($0):\(value[$0]!.sortKey)" }.joined(separator: ",") + "}"
+        }
+    }
+}
