@@ -52,7 +52,8 @@ public struct UserID: Hashable, Comparable, Sendable, CustomStringConvertible {
         for (offset, byte) in utf8.enumerated() {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): continue
-            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-") where offset > 0: continue
+            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+                if offset == 0 { return nil }
             default: return nil
             }
         }

@@ -17,6 +17,11 @@ public struct ReplicaState: Sendable {
         public var applied: [OperationID] = []
         /// Operations already held (a retried or overlapping batch).
         public var duplicates = 0
+
+        public init(applied: [OperationID] = [], duplicates: Int = 0) {
+            self.applied = applied
+            self.duplicates = duplicates
+        }
     }
 
     /// Applies a batch atomically: if any operation conflicts with what is held
