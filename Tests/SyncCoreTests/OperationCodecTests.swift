@@ -107,6 +107,7 @@ import Testing
         .init(label: "id of the wrong form", json: replacing("id", with: #""42""#), code: "invalid-identifier", path: "id"),
         .init(label: "id in upper case", json: replacing("id", with: #""01A207A23A500000-3F6C1E0A9B2D4C8E8F7A6B5C4D3E2F10""#), code: "invalid-identifier", path: "id"),
         .init(label: "id from 1970", json: replacing("id", with: #""0000000000000000-3f6c1e0a9b2d4c8e8f7a6b5c4d3e2f10""#), code: "invalid-timestamp", path: "id"),
+        .init(label: "id from the year 2200", json: replacing("id", with: #""0699e991a8000000-3f6c1e0a9b2d4c8e8f7a6b5c4d3e2f10""#), code: "invalid-timestamp", path: "id"),
         .init(label: "seq zero", json: replacing("seq", with: "0"), code: "invalid-sequence-number", path: "seq"),
         .init(label: "seq fractional", json: replacing("seq", with: "1.5"), code: "wrong-type", path: "seq"),
         .init(label: "author with spaces", json: replacing("author", with: #""Anna Hansen""#), code: "invalid-identifier", path: "author"),

@@ -10,6 +10,9 @@ public struct HLCTimestamp: Hashable, Comparable, Sendable, CustomStringConverti
     /// 2020-01-01T00:00:00Z. No replica of this system existed earlier, so an older
     /// reading can only come from a broken clock or a forged operation.
     public static let earliestMilliseconds: UInt64 = 1_577_836_800_000
+    /// 2100-01-01T00:00:00Z. A clock this far ahead is not drifting, it is broken;
+    /// ordinary drift within this range is handled by `HybridLogicalClock.observe`.
+    public static let latestMilliseconds: UInt64 = 4_102_444_800_000
 
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
 

@@ -123,7 +123,7 @@ public struct OperationCodec: Sendable {
             throw OperationError(path: reader.path("version"), reason: .unsupportedVersion(Int(clamping: version)))
         }
         let id = try reader.operationID("id")
-        guard id.timestamp.milliseconds >= HLCTimestamp.earliestMilliseconds else {
+        guard (HLCTimestamp.earliestMilliseconds..<HLCTimestamp.latestMilliseconds).contains(id.timestamp.milliseconds) else {
             throw OperationError(path: reader.path("id"), reason: .invalidTimestamp)
         }
         let seq = try reader.integer("seq")

@@ -64,7 +64,7 @@ public struct OperationError: Error, Hashable, Sendable, CustomStringConvertible
         case .invalidIdentifier(let expected): "not a valid identifier, expected \(expected)"
         case .invalidName: "not a valid name, expected a lowercase letter then up to 63 letters, digits or underscores"
         case .invalidTimestamp:
-            "timestamp out of range (before 2020-01-01 or beyond what the clock format holds)"
+            "timestamp out of range: before 2020-01-01 or after 2099-12-31"
         case .invalidSequenceNumber: "sequence number must be a whole number from 1 to 2^53"
         case .emptyText: "must not be empty"
         case .tooLarge(let limit, let unit): "too large, the limit is \(limit) \(unit)"
