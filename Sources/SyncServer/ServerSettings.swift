@@ -1,17 +1,44 @@
 import ArgumentParser
 import Foundation
 import Logging
+import SyncService
 
-/// The server's configuration: each value from its flag, else its `SYNC_*`
-/// environment variable, else the default.
+/// `--data-dir`, shared by every command that acts on the server's data.
+struct DataDirectoryOptions: ParsableArguments {
+    @Option(help: "Directory holding the server database (SYNC_DATA_DIR; default ./sync-data).")
+    var dataDir: String?
+
+    var path: String {
+        dataDir ?? ProcessInfo.processInfo.environment["SYNC_DATA_DIR"] ?? "sync-data"
+    }
+
+    var databasePath: String { (path as NSString).appendingPathComponent("server.sqlite") }
+
+    /// Opens (and creates, if needed) the database.
+    func openDatabase(create: Bool) throws -> ServerDatabase {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard create else {
+                throw ValidationError("there is no data directory at \(path); start the server once, or pass --data-dir")
+            }
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } else if !isDirectory.boolValue {
+            throw ValidationError("\(path) is not a directory")
+        }
+        return try ServerDatabase(path: databasePath)
+    }
+}
+
+/// The server's network and logging settings: each from its flag, else its
+/// `SYNC_*` environment variable, else the default.
 struct ServerSettings {
     var host: String
     var port: Int
-    var dataDirectory: String
     var logLevel: Logger.Level
 
     init(
-        host: String?, port: Int?, dataDirectory: String?, logLevel: String?,
+        host: String?, port: Int?, logLevel: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
         self.host = host ?? environment["SYNC_HOST"] ?? "127.0.0.1"
@@ -23,8 +50,7 @@ struct ServerSettings {
         } else {
             self.port = 8080
         }
-        guard (1...65535).contains(self.port) else { throw ValidationError("the port must be from 1 to 65535") }
-        self.dataDirectory = dataDirectory ?? environment["SYNC_DATA_DIR"] ?? "sync-data"
+        guard (0...65535).contains(self.port) else { throw ValidationError("the port must be from 0 to 65535") }
         let levelName = logLevel ?? environment["SYNC_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ValidationError("unknown log level '\(levelName)'; use trace, debug, info, notice, warning, error or critical")

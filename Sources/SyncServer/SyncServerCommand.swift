@@ -7,20 +7,20 @@ struct SyncServerCommand: AsyncParsableCommand {
         abstract: "The office sync server for caseworkers' field laptops.",
         discussion: """
             Field laptops record casework notes offline and sync with this server when they \
-            are back on a network. The server stores every operation the laptops push, merges \
-            them with SyncCore (deterministically, keeping every concurrent value), records \
-            conflicts for supervisors to settle, and hands each laptop the operations of the \
-            cases its user may read.
+            are back on a network. The server checks and stores every operation the laptops \
+            push, merges them with SyncCore (deterministically, keeping every concurrent \
+            value), keeps the conflict log for supervisors and an append-only audit log of \
+            who did and read what, and hands each laptop the operations of the cases its \
+            user may read.
 
-            All data lives in one data directory (--data-dir, or SYNC_DATA_DIR): an SQLite \
-            database in WAL mode. It is created on first start.
+            All data lives in one data directory (--data-dir, or SYNC_DATA_DIR, default \
+            ./sync-data): an SQLite database in WAL mode, created on first start.
 
-            Status: this build prepares and checks the data directory (`sync-server serve`). \
-            The HTTP sync protocol, device login, the conflict and audit logs, and the \
-            user and device administration commands (`user add|list`, `device list|revoke`) \
-            are specified in Protocol.md and arrive with the next release.
+            Typical first steps:
+              sync-server user add dorte --role supervisor --password-stdin < password.txt
+              sync-server                      # serve on 127.0.0.1:8080
             """,
-        subcommands: [Serve.self],
-        defaultSubcommand: Serve.self
+        subcommands: [ServeCommand.self, UserCommand.self, DeviceCommand.self],
+        defaultSubcommand: ServeCommand.self
     )
 }

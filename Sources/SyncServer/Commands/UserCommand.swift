@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import SyncService
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Add, list and remove the people who may sign in.",
+        discussion: """
+            Roles: a caseworker reads and writes the cases they are a member of; a \
+            supervisor reads and writes every case, changes who works on a case and \
+            resolves conflicts; an admin may also read the audit log. Passwords are stored \
+            as bcrypt hashes only.
+            """,
+        subcommands: [Add.self, List.self, Remove.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a user.",
+            discussion: """
+                The password is read from standard input with --password-stdin (its first \
+                line), otherwise asked for on the terminal. At least \(ServerDatabase.minimumPasswordLength) characters.
+
+                Example: printf '%s\\n' "$PASSWORD" | sync-server user add mette --role caseworker --password-stdin
+                """)
+
+        @Argument(help: "Login name: a-z, 0-9, '.', '_', '-'.")
+        var name: String
+
+        @Option(help: "caseworker, supervisor or admin.")
+        var role: String
+
+        @Flag(help: "Read the password from standard input.")
+        var passwordStdin = false
+
+        @Option(help: .hidden)
+        var bcryptCost: UInt8 = 12
+
+        @OptionGroup var data: DataDirectoryOptions
+
+        func run() async throws {
+            guard let role = UserRole(rawValue: role) else {
+                throw ValidationError("unknown role '\(role)'; use caseworker, supervisor or admin")
+            }
+            let password = try Self.readPassword(fromStandardInput: passwordStdin)
+            do {
+                try await data.openDatabase(create: true).addUser(name, role: role, password: password, bcryptCost: bcryptCost)
+            } catch let error as AccountError {
+                throw ValidationError(error.description)
+            }
+            print("added \(role.rawValue) \(name)")
+        }
+
+        static func readPassword(fromStandardInput: Bool) throws -> String {
+            if fromStandardInput {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                    throw ValidationError("--password-stdin: standard input held no password")
+                }
+                return line
+            }
+            guard isatty(STDIN_FILENO) != 0, let entered = getpass("Password: ") else {
+                throw ValidationError("no terminal to ask for the password on; use --password-stdin")
+            }
+            return String(cString: entered)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users, with role and status.")
+        @OptionGroup var data: DataDirectoryOptions
+
+        func run() async throws {
+            let users = try await data.openDatabase(create: false).users()
+            if users.isEmpty { print("no users; add one with: sync-server user add NAME --role ROLE") }
+            for user in users {
+                let status = user.removedAt.map { "removed \(Timestamp.text($0))" } ?? "active"
+                print("\(user.name)\t\(user.role.rawValue)\t\(status)")
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a user.",
+            discussion: """
+                The user can no longer sign in, and every device of theirs is told to delete \
+                its case data at its next contact. Their past operations and the audit log \
+                are kept.
+                """)
+        @Argument(help: "The user's login name.")
+        var name: String
+        @OptionGroup var data: DataDirectoryOptions
+
+        func run() async throws {
+            do {
+                try await data.openDatabase(create: false).removeUser(name)
+            } catch let error as AccountError {
+                throw ValidationError(error.description)
+            }
+            print("removed \(name)")
+        }
+    }
+}
+
+enum Timestamp {
+    static func text(_ milliseconds: Int64) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import SyncCore
+
+extension Request {
+    /// The body as JSON, refusing more than `limit` bytes with a problem that
+    /// states the limit, and malformed JSON with one that says what is wrong.
+    func jsonBody(limit: Int) async throws -> JSONValue {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw Problem.bodyTooLarge(limit: limit)
+        }
+        if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw Problem(.unsupportedMediaType, code: "unsupported-media-type", title: "Unsupported media type",
+                          detail: "send the body as application/json, not \(contentType)")
+        }
+        do {
+            return try OperationCodec.parse(Data(buffer: buffer), path: "")
+        } catch {
+            throw Problem.badRequest(error.reason.code, error.description)
+        }
+    }
+}
+
+extension URI {
+    /// A query parameter parsed by `parse`, or nil if absent; a present but
+    /// unparsable value is a problem naming the parameter.
+    func parameter<T>(_ name: String, as what: String, _ parse: (String) -> T?) throws(Problem) -> T? {
+        guard let text = queryParameters[Substring(name)].map(String.init) else { return nil }
+        guard let value = parse(text) else {
+            throw Problem.badRequest("invalid-parameter", "query parameter \(name) must be \(what), not '\(text)'", path: name)
+        }
+        return value
+    }
+}
+
+extension JSONValue {
+    func member(_ name: String) -> JSONValue? {
+        if case .object(let members) = self { members[name] } else { nil }
+    }
+}

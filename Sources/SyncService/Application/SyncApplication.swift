@@ -1,0 +1,44 @@
+import Hummingbird
+import Logging
+import SyncCore
+
+/// Where and how the server runs.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var logLevel: Logger.Level
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
+        self.host = host
+        self.port = port
+        self.logLevel = logLevel
+    }
+}
+
+/// Assembles the router: public routes, then everything under `/v1` behind the
+/// device authenticator. Errors become problem documents; metrics see every
+/// request with its final status.
+public func buildRouter(database: ServerDatabase) -> Router<SyncRequestContext> {
+    SyncMetrics.bootstrap()
+    let router = Router(context: SyncRequestContext.self)
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    router.add(middleware: ProblemMiddleware())
+    ServiceRoutes(database: database).addRoutes(to: router)
+    let devices = DeviceRoutes(database: database)
+    devices.addPublicRoutes(to: router)
+    let authenticated = router.group("v1").add(middleware: DeviceAuthenticator(database: database))
+    devices.addAuthenticatedRoutes(to: authenticated)
+    SyncRoutes(database: database).addRoutes(to: authenticated)
+    ReviewRoutes(database: database).addRoutes(to: authenticated)
+    return router
+}
+
+public func buildApplication(
+    configuration: ServerConfiguration, database: ServerDatabase, logger: Logger
+) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(database: database),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server"),
+        logger: logger)
+}

@@ -1,0 +1,29 @@
+import Hummingbird
+import Logging
+
+/// Per-request context: Hummingbird's core plus the device the bearer token
+/// belongs to, once `DeviceAuthenticator` has checked it.
+public struct SyncRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var device: AuthenticatedDevice?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        device = nil
+    }
+
+    /// Push bodies are read with their own limit (`RequestLimits`); nothing is
+    /// decoded through Hummingbird's decoder.
+    public var maxUploadSize: Int { RequestLimits.maximumBodyBytes }
+
+    func requireDevice() throws(Problem) -> AuthenticatedDevice {
+        guard let device else { throw Problem.unauthenticated("this endpoint needs a device token: Authorization: Bearer <token>") }
+        return device
+    }
+}
+
+public enum RequestLimits {
+    /// 16 MiB: a full batch of 1,000 operations with long note bodies.
+    public static let maximumBodyBytes = 16 * 1024 * 1024
+    public static let maximumLoginBodyBytes = 16 * 1024
+}

@@ -1,0 +1,20 @@
+import Metrics
+import Prometheus
+
+/// Process-wide metrics. swift-metrics has one global backend, bootstrapped
+/// once however many applications a process builds (tests build many).
+public enum SyncMetrics {
+    public static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    static func bootstrap() { _ = registry }
+
+    static let operationsPushed = Counter(label: "sync_operations_pushed_total")
+    static let operationsPulled = Counter(label: "sync_operations_pulled_total")
+    static let pushSessions = Counter(label: "sync_sessions_total", dimensions: [("kind", "push")])
+    static let pullSessions = Counter(label: "sync_sessions_total", dimensions: [("kind", "pull")])
+    static let openConflicts = Gauge(label: "sync_open_conflicts")
+}

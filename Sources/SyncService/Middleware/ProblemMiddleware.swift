@@ -1,0 +1,40 @@
+import Hummingbird
+import Logging
+
+/// Turns every error escaping a route into an `application/problem+json`
+/// response, so that no client ever sees a bare status or a stack trace.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let problem = Problem(
+                error.status, code: Self.code(for: error.status), title: error.status.reasonPhrase,
+                detail: error.body ?? Self.detail(for: error.status, request: request))
+            return try problem.response(from: request, context: context)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return try Problem.internalError.response(from: request, context: context)
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: "not-found"
+        case .methodNotAllowed: "method-not-allowed"
+        case .contentTooLarge: "body-too-large"
+        case .badRequest: "bad-request"
+        default: "http-\(status.code)"
+        }
+    }
+
+    static func detail(for status: HTTPResponse.Status, request: Request) -> String {
+        switch status {
+        case .notFound: "there is no resource at \(request.uri.path)"
+        case .methodNotAllowed: "\(request.uri.path) does not accept \(request.method)"
+        default: status.reasonPhrase
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Hummingbird
+import SyncCore
+
+/// An RFC 9457 problem document, and the error that carries it to the client.
+///
+/// `type` is a stable URN per kind of problem (`urn:casework-sync:problem:<code>`),
+/// listed in Protocol.md; clients branch on it, never on `detail`, which is for people.
+public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
+    public let status: HTTPResponse.Status
+    public let code: String
+    public let title: String
+    public let detail: String
+    /// Extension members, such as `path` (where in the input) or `purge` (the
+    /// client must delete its local data).
+    public var extensions: [String: JSONValue]
+
+    public init(_ status: HTTPResponse.Status, code: String, title: String, detail: String, extensions: [String: JSONValue] = [:]) {
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.extensions = extensions
+    }
+
+    public var type: String { "urn:casework-sync:problem:\(code)" }
+
+    public var document: JSONValue {
+        var members = extensions
+        members["type"] = .string(type)
+        members["title"] = .string(title)
+        members["status"] = .integer(Int64(status.code))
+        members["detail"] = .string(detail)
+        return .object(members)
+    }
+
+    public static let mediaType = "application/problem+json"
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = Self.mediaType
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(data: OperationCodec.canonicalBytes(document))))
+    }
+}
+
+extension Problem {
+    public static func badRequest(_ code: String, _ detail: String, path: String? = nil) -> Problem {
+        Problem(.badRequest, code: code, title: "The request is not valid", detail: detail,
+                extensions: path.map { ["path": .string($0)] } ?? [:])
+    }
+
+    /// A refused operation or batch, with the code and path SyncCore gave.
+    public static func invalidOperations(_ error: OperationError) -> Problem {
+        let status: HTTPResponse.Status = switch error.reason {
+        case .conflictingDuplicate, .sequenceNumberTaken: .conflict
+        case .tooManyOperations, .tooLarge: .contentTooLarge
+        default: .unprocessableContent
+        }
+        return Problem(status, code: error.reason.code, title: "The operations were refused", detail: error.description,
+                       extensions: ["path": .string(error.path)])
+    }
+
+    public static func unauthenticated(_ detail: String) -> Problem {
+        Problem(.unauthorized, code: "unauthenticated", title: "Authentication required", detail: detail)
+    }
+
+    /// The device was revoked or its user removed: the client must delete every
+    /// piece of case data it holds.
+    public static func purgeRequired(_ detail: String) -> Problem {
+        Problem(.unauthorized, code: "purge-required", title: "This device may no longer hold case data",
+                detail: detail, extensions: ["purge": .bool(true)])
+    }
+
+    public static func forbidden(_ code: String, _ detail: String) -> Problem {
+        Problem(.forbidden, code: code, title: "Not allowed", detail: detail)
+    }
+
+    public static func notFound(_ detail: String) -> Problem {
+        Problem(.notFound, code: "not-found", title: "Not found", detail: detail)
+    }
+
+    public static func bodyTooLarge(limit: Int) -> Problem {
+        Problem(.contentTooLarge, code: "body-too-large", title: "The request body is too large",
+                detail: "the request body exceeds the limit of \(limit) bytes", extensions: ["limit": .integer(Int64(limit))])
+    }
+
+    public static let internalError = Problem(
+        .internalServerError, code: "internal", title: "Internal server error",
+        detail: "the server failed to handle the request; it has been logged")
+}

@@ -1,0 +1,63 @@
+import Hummingbird
+import SyncCore
+
+/// Device login and logout (Protocol.md §10.2).
+struct DeviceRoutes {
+    let database: ServerDatabase
+
+    func addPublicRoutes(to router: Router<SyncRequestContext>) {
+        router.post("v1/devices") { request, _ in try await login(request) }
+    }
+
+    func addAuthenticatedRoutes(to group: RouterGroup<SyncRequestContext>) {
+        group.delete("devices/current") { _, context in
+            try await database.logout(try context.requireDevice())
+            return Response(status: .noContent)
+        }
+    }
+
+    func login(_ request: Request) async throws -> Response {
+        let body = try await request.jsonBody(limit: RequestLimits.maximumLoginBodyBytes)
+        guard case .object(let members) = body else {
+            throw Problem.badRequest("wrong-type", "the body must be a JSON object with user, password and deviceName")
+        }
+        if let unknown = members.keys.first(where: { !["user", "password", "deviceName"].contains($0) }) {
+            throw Problem.badRequest("unknown-member", "unknown member \"\(unknown)\"", path: unknown)
+        }
+        func text(_ name: String, maximum: Int) throws(Problem) -> String {
+            guard let value = members[name] else { throw Problem.badRequest("missing-member", "missing member \"\(name)\"", path: name) }
+            guard case .string(let text) = value, !text.isEmpty, text.count <= maximum else {
+                throw Problem.badRequest("wrong-type", "\"\(name)\" must be a non-empty string of at most \(maximum) characters", path: name)
+            }
+            return text
+        }
+        let user = try text("user", maximum: UserID.maximumLength)
+        let password = try text("password", maximum: 1024)
+        let deviceName = try text("deviceName", maximum: 200)
+        guard let (device, token) = try await database.registerDevice(user: user, password: password, deviceName: deviceName) else {
+            throw Problem(.unauthorized, code: "invalid-credentials", title: "Sign-in failed",
+                          detail: "the user name or password is wrong, or the user was removed")
+        }
+        let document: JSONValue = [
+            "device": .string(device.replica.description), "token": .string(token), "user": .string(device.user.name),
+            "role": .string(device.role.rawValue), "serverTime": .integer(database.now),
+        ]
+        return .json(document, status: .created)
+    }
+}
+
+extension Response {
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        json(OperationCodec.canonicalBytes(value), status: status)
+    }
+
+    static func json(_ data: Data, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(data: data)))
+    }
+}
+
+import Foundation
+import NIOCore

@@ -1,0 +1,193 @@
+import Crypto
+import Foundation
+import GRDB
+import HummingbirdBcrypt
+import SyncCore
+
+/// The device an authenticated request comes from.
+public struct AuthenticatedDevice: Sendable, Hashable {
+    public let replica: ReplicaID
+    public let user: UserID
+    public let role: UserRole
+}
+
+public struct UserSummary: Sendable, Hashable {
+    public let name: String
+    public let role: UserRole
+    public let createdAt: Int64
+    public let removedAt: Int64?
+}
+
+public struct DeviceSummary: Sendable, Hashable {
+    public let replica: String
+    public let user: String
+    public let name: String
+    public let createdAt: Int64
+    public let lastSeenAt: Int64?
+    public let revokedAt: Int64?
+}
+
+public enum AccountError: Error, CustomStringConvertible, Equatable {
+    case invalidUserName(String)
+    case userExists(String)
+    case noSuchUser(String)
+    case noSuchDevice(String)
+    case weakPassword
+
+    public var description: String {
+        switch self {
+        case .invalidUserName(let name):
+            "'\(name)' is not a valid user name: use 1 to 64 characters a-z, 0-9, '.', '_', '-', starting with a letter or digit"
+        case .userExists(let name): "a user named '\(name)' already exists"
+        case .noSuchUser(let name): "there is no user named '\(name)'"
+        case .noSuchDevice(let id): "there is no device '\(id)'"
+        case .weakPassword: "the password must be at least 10 characters long"
+        }
+    }
+}
+
+/// Bearer tokens: 256 random bits, handed out once, stored only as SHA-256.
+enum DeviceToken {
+    static let prefix = "cwt_"
+
+    static func generate() -> String {
+        let key = SymmetricKey(size: .bits256)
+        let bytes = key.withUnsafeBytes { Data($0) }
+        return prefix + bytes.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(_ token: String) -> Data {
+        Data(SHA256.hash(data: Data(token.utf8)))
+    }
+}
+
+extension ServerDatabase {
+    public static let minimumPasswordLength = 10
+
+    public func addUser(_ name: String, role: UserRole, password: String, bcryptCost: UInt8 = 12) async throws {
+        guard UserID(name) != nil else { throw AccountError.invalidUserName(name) }
+        guard password.count >= Self.minimumPasswordLength else { throw AccountError.weakPassword }
+        let hash = Bcrypt.hash(password, cost: bcryptCost)
+        let at = now
+        try await writer.write { db in
+            guard try UserRecord.fetchOne(db, key: name) == nil else { throw AccountError.userExists(name) }
+            try UserRecord(name: name, role: role, passwordHash: hash, createdAt: at, removedAt: nil).insert(db)
+            try AuditLog.record(.userAdded, actor: nil, device: nil, detail: ["user": .string(name), "role": .string(role.rawValue)], at: at, in: db)
+        }
+    }
+
+    /// Removes a user's access: every device of theirs must purge at its next contact.
+    public func removeUser(_ name: String) async throws {
+        let at = now
+        try await writer.write { db in
+            guard var user = try UserRecord.fetchOne(db, key: name) else { throw AccountError.noSuchUser(name) }
+            user.removedAt = user.removedAt ?? at
+            try user.update(db)
+            try AuditLog.record(.userRemoved, actor: nil, device: nil, detail: ["user": .string(name)], at: at, in: db)
+        }
+    }
+
+    public func users() async throws -> [UserSummary] {
+        try await writer.read { db in
+            try UserRecord.order(Column("name")).fetchAll(db).map {
+                UserSummary(name: $0.name, role: $0.role, createdAt: $0.createdAt, removedAt: $0.removedAt)
+            }
+        }
+    }
+
+    public func devices() async throws -> [DeviceSummary] {
+        try await writer.read { db in
+            try DeviceRecord.order(Column("user"), Column("createdAt")).fetchAll(db).map {
+                DeviceSummary(replica: $0.replica, user: $0.user, name: $0.name, createdAt: $0.createdAt,
+                              lastSeenAt: $0.lastSeenAt, revokedAt: $0.revokedAt)
+            }
+        }
+    }
+
+    public func revokeDevice(_ replica: String, by actor: String? = nil) async throws {
+        let at = now
+        try await writer.write { db in
+            guard var device = try DeviceRecord.fetchOne(db, key: replica) else { throw AccountError.noSuchDevice(replica) }
+            device.revokedAt = device.revokedAt ?? at
+            try device.update(db)
+            try AuditLog.record(.deviceRevoked, actor: actor, device: replica, detail: ["user": .string(device.user)], at: at, in: db)
+        }
+    }
+
+    /// Checks the password and registers a new device for the user. Returns nil
+    /// (and logs a failed login) when the name or password is wrong.
+    public func registerDevice(
+        user name: String, password: String, deviceName: String
+    ) async throws -> (device: AuthenticatedDevice, token: String)? {
+        let user = try await writer.read { db in try UserRecord.fetchOne(db, key: name) }
+        // Verify against a dummy hash for unknown users too, so that the timing
+        // does not tell which user names exist.
+        let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKxGhuCsm7cLhIbcuEsvBK8JFb5XojIu3kOfK"
+        let passwordMatches = Bcrypt.verify(password, hash: hash)
+        let at = now
+        guard let user, user.removedAt == nil, passwordMatches, let userID = UserID(user.name) else {
+            try await recordAudit(.loginFailed, actor: UserID(name) != nil ? name : nil, device: nil,
+                                  detail: ["deviceName": .string(String(deviceName.prefix(100)))])
+            return nil
+        }
+        var random = SystemRandomSource()
+        let replica = ReplicaID(using: &random)
+        let token = DeviceToken.generate()
+        try await writer.write { db in
+            try DeviceRecord(
+                replica: replica.description, user: user.name, name: deviceName, tokenHash: DeviceToken.hash(token),
+                createdAt: at, lastSeenAt: at, revokedAt: nil
+            ).insert(db)
+            try AuditLog.record(.login, actor: user.name, device: replica.description,
+                                detail: ["deviceName": .string(deviceName)], at: at, in: db)
+        }
+        return (AuthenticatedDevice(replica: replica, user: userID, role: user.role), token)
+    }
+
+    public enum TokenCheck: Sendable, Equatable {
+        case valid(AuthenticatedDevice)
+        case unknown
+        /// Revoked device or removed user: the client must purge.
+        case purge(String)
+    }
+
+    public func authenticate(token: String) async throws -> TokenCheck {
+        let hash = DeviceToken.hash(token)
+        let found = try await writer.read { db -> (DeviceRecord, UserRecord)? in
+            guard let device = try DeviceRecord.filter(Column("tokenHash") == hash).fetchOne(db),
+                  let user = try UserRecord.fetchOne(db, key: device.user)
+            else { return nil }
+            return (device, user)
+        }
+        guard let (device, user) = found else { return .unknown }
+        let at = now
+        if device.revokedAt != nil || user.removedAt != nil {
+            try await recordAudit(.refusedPurgedDevice, actor: user.name, device: device.replica)
+            return .purge(device.revokedAt != nil
+                ? "this device was revoked; delete all case data on it"
+                : "the user \(user.name) was removed; delete all case data on this device")
+        }
+        guard let replica = ReplicaID(device.replica), let userID = UserID(user.name) else { return .unknown }
+        // Last-seen is informational: one write a minute per device is plenty,
+        // and reads stay free of the write lock.
+        if (device.lastSeenAt ?? 0) < at - 60_000 {
+            try await writer.write { db in
+                try db.execute(sql: "UPDATE device SET lastSeenAt = ? WHERE replica = ?", arguments: [at, device.replica])
+            }
+        }
+        return .valid(AuthenticatedDevice(replica: replica, user: userID, role: user.role))
+    }
+
+    /// Logs the device out: its token stops working. Unlike a revocation, the
+    /// laptop keeps its (encrypted) data; the user may log in again.
+    public func logout(_ device: AuthenticatedDevice) async throws {
+        let at = now
+        try await writer.write { db in
+            try db.execute(sql: "UPDATE device SET tokenHash = ? WHERE replica = ?",
+                           arguments: [DeviceToken.hash(DeviceToken.generate()), device.replica.description])
+            try AuditLog.record(.logout, actor: device.user.name, device: device.replica.description, at: at, in: db)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import SyncCore
+
+/// What the audit log records. Stable names: supervisors filter on them and the
+/// CSV export carries them.
+public enum AuditAction: String, Sendable, CaseIterable {
+    case login = "login"
+    case loginFailed = "login-failed"
+    case logout = "logout"
+    case push = "push"
+    case pull = "pull"
+    case accessRemoved = "access-removed"
+    case membershipChanged = "membership-changed"
+    case conflictsViewed = "conflicts-viewed"
+    case conflictResolved = "conflict-resolved"
+    case auditViewed = "audit-viewed"
+    case deviceRevoked = "device-revoked"
+    case userAdded = "user-added"
+    case userRemoved = "user-removed"
+    case refusedPurgedDevice = "refused-revoked-device"
+    /// A read made on a laptop, possibly offline, uploaded at sync.
+    case deviceRead = "device-read"
+}
+
+enum AuditLog {
+    static func record(
+        _ action: AuditAction, actor: String?, device: String?, caseID: String? = nil,
+        detail: JSONValue = .object([:]), source: String = "server", at: Int64, in db: Database
+    ) throws {
+        var event = AuditEventRecord(
+            id: nil, at: at, actor: actor, device: device, action: action.rawValue, caseID: caseID, source: source,
+            detail: OperationCodec.canonicalBytes(detail))
+        try event.insert(db)
+    }
+}
+
+/// One entry of the audit log as the API returns it.
+public struct AuditEvent: Sendable, Hashable {
+    public let id: Int64
+    public let at: Int64
+    public let actor: String?
+    public let device: String?
+    public let action: String
+    public let caseID: String?
+    public let source: String
+    public let detail: JSONValue
+
+    init(_ record: AuditEventRecord) throws {
+        id = record.id ?? 0
+        at = record.at
+        actor = record.actor
+        device = record.device
+        action = record.action
+        caseID = record.caseID
+        source = record.source
+        detail = try OperationCodec.parse(record.detail, path: "detail")
+    }
+
+    public var jsonValue: JSONValue {
+        [
+            "id": .integer(id), "at": .integer(at), "actor": actor.map(JSONValue.string) ?? .null,
+            "device": device.map(JSONValue.string) ?? .null, "action": .string(action),
+            "case": caseID.map(JSONValue.string) ?? .null, "source": .string(source), "detail": detail,
+        ]
+    }
+}
+
+extension ServerDatabase {
+    public struct AuditQuery: Sendable {
+        public var caseID: String?
+        public var actor: String?
+        public var before: Int64?
+        public var limit: Int
+
+        public init(caseID: String? = nil, actor: String? = nil, before: Int64? = nil, limit: Int = 200) {
+            self.caseID = caseID
+            self.actor = actor
+            self.before = before
+            self.limit = limit
+        }
+    }
+
+    /// Newest first; `before` pages backwards by event id.
+    public func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] {
+        try await writer.read { db in
+            var request = AuditEventRecord.order(Column("id").desc).limit(query.limit)
+            if let caseID = query.caseID { request = request.filter(Column("caseID") == caseID) }
+            if let actor = query.actor { request = request.filter(Column("actor") == actor) }
+            if let before = query.before { request = request.filter(Column("id") < before) }
+            return try request.fetchAll(db).map(AuditEvent.init)
+        }
+    }
+
+    func recordAudit(
+        _ action: AuditAction, actor: String?, device: String?, caseID: String? = nil, detail: JSONValue = .object([:])
+    ) async throws {
+        let at = now
+        try await writer.write { db in
+            try AuditLog.record(action, actor: actor, device: device, caseID: caseID, detail: detail, at: at, in: db)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncPersistence
+
+/// The server's one SQLite database: the operation log of SyncPersistence plus
+/// accounts, devices, case membership, push receipts, pull cursors, the
+/// conflict log and the audit log. Every push and pull is one transaction
+/// across these tables.
+public final class ServerDatabase: Sendable {
+    let writer: any DatabaseWriter
+    let codec: OperationCodec
+    let clock: any WallClock
+
+    public convenience init(path: String, clock: any WallClock = SystemWallClock()) throws {
+        try self.init(writer: DatabasePool(path: path, configuration: SQLiteReplicaStore.configuration), clock: clock)
+    }
+
+    public init(writer: any DatabaseWriter, clock: any WallClock = SystemWallClock()) throws {
+        self.writer = writer
+        self.clock = clock
+        self.codec = OperationCodec()
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        OperationLog.registerMigrations(in: &migrator)
+        migrator.registerMigration("server v1") { db in
+            try db.create(table: UserRecord.databaseTableName, options: .withoutRowID) { table in
+                table.primaryKey("name", .text)
+                table.column("role", .text).notNull()
+                table.column("passwordHash", .text).notNull()
+                table.column("createdAt", .integer).notNull()
+                table.column("removedAt", .integer)
+            }
+            try db.create(table: DeviceRecord.databaseTableName, options: .withoutRowID) { table in
+                table.primaryKey("replica", .text)
+                table.column("user", .text).notNull().indexed().references(UserRecord.databaseTableName)
+                table.column("name", .text).notNull()
+                table.column("tokenHash", .blob).notNull().unique()
+                table.column("createdAt", .integer).notNull()
+                table.column("lastSeenAt", .integer)
+                table.column("revokedAt", .integer)
+            }
+            try db.create(table: CaseMemberRecord.databaseTableName, options: .withoutRowID) { table in
+                table.column("caseID", .text).notNull()
+                table.column("user", .text).notNull().indexed()
+                table.primaryKey(["caseID", "user"])
+            }
+            try db.create(table: PushReceiptRecord.databaseTableName, options: .withoutRowID) { table in
+                table.column("device", .text).notNull()
+                table.column("batch", .text).notNull()
+                table.column("receipt", .blob).notNull()
+                table.column("createdAt", .integer).notNull()
+                table.primaryKey(["device", "batch"])
+            }
+            try db.create(table: PullCursorRecord.databaseTableName) { table in
+                table.primaryKey("id", .text)
+                table.column("device", .text).notNull()
+                table.column("createdAt", .integer).notNull()
+                table.column("positions", .blob).notNull()
+            }
+            try db.create(index: "pullCursor_on_device", on: PullCursorRecord.databaseTableName, columns: ["device", "createdAt"])
+            try db.create(table: ConflictRow.databaseTableName, options: .withoutRowID) { table in
+                table.primaryKey("id", .text)
+                table.column("caseID", .text).notNull()
+                table.column("entity", .text).notNull().indexed()
+                table.column("field", .text).notNull()
+                table.column("kind", .text).notNull()
+                table.column("isOpen", .boolean).notNull()
+                table.column("latestAt", .integer).notNull()
+                table.column("document", .blob).notNull()
+            }
+            try db.create(index: "conflict_on_case", on: ConflictRow.databaseTableName, columns: ["caseID", "isOpen", "latestAt"])
+            try db.create(index: "conflict_on_status", on: ConflictRow.databaseTableName, columns: ["isOpen", "latestAt"])
+            try db.create(table: AuditEventRecord.databaseTableName) { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .integer).notNull()
+                table.column("actor", .text)
+                table.column("device", .text)
+                table.column("action", .text).notNull()
+                table.column("caseID", .text)
+                table.column("source", .text).notNull()
+                table.column("detail", .blob).notNull()
+            }
+            try db.create(index: "auditEvent_on_case", on: AuditEventRecord.databaseTableName, columns: ["caseID", "id"])
+            try db.create(index: "auditEvent_on_actor", on: AuditEventRecord.databaseTableName, columns: ["actor", "id"])
+            // The audit log is append-only: the database itself refuses changes.
+            try db.execute(sql: """
+                CREATE TRIGGER auditEvent_no_update BEFORE UPDATE ON auditEvent
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER auditEvent_no_delete BEFORE DELETE ON auditEvent
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
+        return migrator
+    }
+
+    var now: Int64 { Int64(clock.milliseconds()) }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncPersistence
+
+/// Who may read and write which case. Membership is data: the `members` field
+/// of the case entity, merged like any other field. A case whose members were
+/// never written belongs to its creator.
+enum CaseAccess {
+    static func readableCases(for device: AuthenticatedDevice, in db: Database) throws -> [EntityID] {
+        if device.role.seesEveryCase { return try OperationLog.caseIDs(in: db) }
+        return try String.fetchAll(
+            db, sql: "SELECT caseID FROM caseMember WHERE user = ? ORDER BY caseID", arguments: [device.user.name]
+        ).compactMap(EntityID.init)
+    }
+
+    static func mayAccess(_ caseID: EntityID, device: AuthenticatedDevice, in db: Database) throws -> Bool {
+        if device.role.seesEveryCase { return true }
+        return try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM caseMember WHERE caseID = ? AND user = ?)",
+            arguments: [caseID.description, device.user.name]) ?? false
+    }
+
+    /// The members a case entity's state says it has.
+    static func members(of caseState: EntityState) -> Set<String> {
+        if caseState.history(of: Case.Field.members).isEmpty {
+            return Set(caseState.creationOperation.map { [$0.author.name] } ?? [])
+        }
+        return Set(caseState.elements(of: Case.Field.members).compactMap(\.stringValue))
+    }
+
+    /// Rewrites the membership rows of a case from its merged state. Returns the
+    /// users added and removed.
+    static func refreshMembership(
+        of caseID: EntityID, codec: OperationCodec, in db: Database
+    ) throws -> (added: Set<String>, removed: Set<String>) {
+        let state = try OperationLog.fold(try OperationLog.bodies(ofEntity: caseID, in: db), codec: codec).first
+        let members = state.map(members(of:)) ?? []
+        let before = Set(try String.fetchAll(
+            db, sql: "SELECT user FROM caseMember WHERE caseID = ?", arguments: [caseID.description]))
+        for user in before.subtracting(members) {
+            try db.execute(sql: "DELETE FROM caseMember WHERE caseID = ? AND user = ?", arguments: [caseID.description, user])
+        }
+        for user in members.subtracting(before) {
+            try CaseMemberRecord(caseID: caseID.description, user: user).insert(db)
+        }
+        return (members.subtracting(before), before.subtracting(members))
+    }
+}

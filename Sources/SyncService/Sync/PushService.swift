@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncPersistence
+
+extension ServerDatabase {
+    /// Checks and stores one pushed batch in one transaction, or refuses all of it.
+    /// A batch id already stored for this device returns the stored receipt.
+    func push(_ request: PushRequest, from device: AuthenticatedDevice) async throws -> (receipt: JSONValue, stored: Int) {
+        try Self.checkAuthorship(request.operations, device: device)
+        let at = now
+        let codec = self.codec
+        return try await writer.write { db in
+            if let existing = try PushReceiptRecord.fetchOne(
+                db, key: ["device": device.replica.description, "batch": request.batch]) {
+                return (try OperationCodec.parse(existing.receipt, path: "receipt"), 0)
+            }
+            try Self.checkAccess(request.operations, device: device, in: db)
+            let entries: [OperationLog.Entry]
+            do {
+                entries = try OperationLog.apply(request.operations, receivedAt: UInt64(at), codec: codec, in: db)
+            } catch let error as OperationError {
+                throw Problem.invalidOperations(error)
+            }
+            let fresh = Set(entries.filter(\.isNew).map(\.id))
+            let freshOperations = request.operations.filter { fresh.contains($0.id) }
+
+            // Derived tables: membership, then the conflict log.
+            var touchedCases: Set<EntityID> = []
+            for operation in freshOperations where operation.entity == operation.caseID {
+                touchedCases.insert(operation.caseID)
+            }
+            for caseID in touchedCases.sorted() {
+                let change = try CaseAccess.refreshMembership(of: caseID, codec: codec, in: db)
+                if !change.added.isEmpty || !change.removed.isEmpty {
+                    try AuditLog.record(
+                        .membershipChanged, actor: device.user.name, device: device.replica.description,
+                        caseID: caseID.description,
+                        detail: ["added": .array(change.added.sorted().map(JSONValue.string)),
+                                 "removed": .array(change.removed.sorted().map(JSONValue.string))],
+                        at: at, in: db)
+                }
+            }
+            try ConflictLog.refresh(entities: Set(freshOperations.map(\.entity)), codec: codec, in: db)
+
+            var perCase: [String: Int] = [:]
+            for operation in freshOperations { perCase[operation.caseID.description, default: 0] += 1 }
+            for (caseID, count) in perCase.sorted(by: { $0.key < $1.key }) {
+                try AuditLog.record(.push, actor: device.user.name, device: device.replica.description, caseID: caseID,
+                                    detail: ["operations": .integer(Int64(count)), "batch": .string(request.batch)], at: at, in: db)
+            }
+            for operation in freshOperations {
+                if case .resolve(let field, _, let supersedes, let reason) = operation.change {
+                    try AuditLog.record(
+                        .conflictResolved, actor: device.user.name, device: device.replica.description,
+                        caseID: operation.caseID.description,
+                        detail: ["entity": .string(operation.entity.description), "field": .string(field),
+                                 "supersedes": .array(supersedes.map { .string($0.description) }), "reason": .string(reason)],
+                        at: at, in: db)
+                }
+            }
+            for read in request.reads {
+                try AuditLog.record(
+                    .deviceRead, actor: device.user.name, device: device.replica.description, caseID: read.caseID.description,
+                    detail: ["what": .string(read.what), "entity": read.entity.map { .string($0.description) } ?? .null,
+                             "readAt": .integer(read.at)],
+                    source: "device", at: at, in: db)
+            }
+
+            let receipt: JSONValue = [
+                "batch": .string(request.batch),
+                "serverTime": .integer(at),
+                "stored": .integer(Int64(fresh.count)),
+                "duplicates": .integer(Int64(entries.count - fresh.count)),
+                "operations": .array(entries.map { ["id": .string($0.id.description), "position": .integer($0.position)] }),
+            ]
+            try PushReceiptRecord(device: device.replica.description, batch: request.batch,
+                                  receipt: OperationCodec.canonicalBytes(receipt), createdAt: at).insert(db)
+            return (receipt, fresh.count)
+        }
+    }
+
+    /// Every operation must be written by the authenticated user on the
+    /// authenticated device: nobody pushes in someone else's name.
+    static func checkAuthorship(_ operations: [SyncCore.Operation], device: AuthenticatedDevice) throws(Problem) {
+        for (index, operation) in operations.enumerated() {
+            guard operation.author == device.user else {
+                throw Problem(.forbidden, code: "forged-author", title: "Not allowed",
+                              detail: "operation author \(operation.author) is not the signed-in user \(device.user)",
+                              extensions: ["path": .string("operations[\(index)].author")])
+            }
+            guard operation.replica == device.replica else {
+                throw Problem(.forbidden, code: "forged-device", title: "Not allowed",
+                              detail: "operation \(operation.id) was not written on this device (\(device.replica))",
+                              extensions: ["path": .string("operations[\(index)].id")])
+            }
+        }
+    }
+
+    /// Every case touched must be one the user may write, or one this batch
+    /// creates; membership changes and resolutions need the role for them.
+    static func checkAccess(_ operations: [SyncCore.Operation], device: AuthenticatedDevice, in db: Database) throws {
+        let created = Set(operations.compactMap { operation -> EntityID? in
+            if case .create(EntityType.caseFile) = operation.change, operation.entity == operation.caseID { operation.entity } else { nil }
+        })
+        var knownCase: [EntityID: EntityID] = [:]
+        // Per case: nil if it does not exist yet, else whether this user may write it.
+        var access: [EntityID: Bool?] = [:]
+        for (index, operation) in operations.enumerated() {
+            let path = "operations[\(index)]"
+            let caseID = operation.caseID
+            if access[caseID] == nil {
+                access[caseID] = try OperationLog.caseExists(caseID, in: db)
+                    ? .some(try CaseAccess.mayAccess(caseID, device: device, in: db)) : .some(nil)
+            }
+            let isNewCase = access[caseID]! == nil
+            let allowed: Bool? = isNewCase ? (created.contains(caseID) ? true : nil) : access[caseID]!
+            switch allowed {
+            case true?: break
+            case false?:
+                throw Problem(.forbidden, code: "not-a-member", title: "Not allowed",
+                              detail: "\(device.user) is not a member of case \(caseID)", extensions: ["path": .string("\(path).case")])
+            case nil:
+                throw Problem(.unprocessableContent, code: "unknown-case", title: "Unknown case",
+                              detail: "case \(caseID) does not exist and this batch does not create it",
+                              extensions: ["path": .string("\(path).case")])
+            }
+            let entityCase: EntityID?
+            if let cached = knownCase[operation.entity] {
+                entityCase = cached
+            } else {
+                entityCase = try OperationLog.caseOf(entity: operation.entity, in: db)
+            }
+            if let entityCase, entityCase != caseID {
+                throw Problem(.unprocessableContent, code: "case-mismatch", title: "Entity belongs to another case",
+                              detail: "entity \(operation.entity) belongs to case \(entityCase), not \(caseID)",
+                              extensions: ["path": .string("\(path).case")])
+            }
+            knownCase[operation.entity] = caseID
+
+            if operation.entity == caseID, let field = operation.field,
+               field == Case.Field.members || field == Case.Field.primaryCaseworker,
+               !device.role.mayChangeMembership {
+                let selfEnrolment: Bool = switch operation.change {
+                case .add(_, .string(let user)), .set(_, .string(let user), _): user == device.user.name
+                default: false
+                }
+                guard isNewCase && selfEnrolment else {
+                    throw Problem(.forbidden, code: "membership-change-not-allowed", title: "Not allowed",
+                                  detail: "only supervisors and admins change who works on a case",
+                                  extensions: ["path": .string(path)])
+                }
+            }
+            if case .resolve = operation.change, !device.role.mayResolveConflicts {
+                throw Problem(.forbidden, code: "resolution-not-allowed", title: "Not allowed",
+                              detail: "only supervisors and admins resolve conflicts", extensions: ["path": .string(path)])
+            }
+        }
+    }
+}
