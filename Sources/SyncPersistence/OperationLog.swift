@@ -142,6 +142,16 @@ public enum OperationLog {
         try Data.fetchAll(db, sql: "SELECT body FROM operation")
     }
 
+    /// Which of the given operation ids are already held.
+    public static func heldIDs(among ids: [OperationID], in db: Database) throws -> Set<OperationID> {
+        var held: Set<OperationID> = []
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM operation WHERE id = ?")
+        for id in ids where try Bool.fetchOne(statement, arguments: [id.description]) == true {
+            held.insert(id)
+        }
+        return held
+    }
+
     /// The case an entity belongs to, as first recorded.
     public static func caseOf(entity: EntityID, in db: Database) throws -> EntityID? {
         try String.fetchOne(db, sql: "SELECT caseID FROM entity WHERE id = ?", arguments: [entity.description])

@@ -23,6 +23,11 @@ public final class ServerDatabase: Sendable {
         try Self.migrator.migrate(writer)
     }
 
+    /// A database that lives in memory only, for tests.
+    public static func inMemory(clock: any WallClock = SystemWallClock()) throws -> ServerDatabase {
+        try ServerDatabase(writer: DatabaseQueue(), clock: clock)
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         OperationLog.registerMigrations(in: &migrator)

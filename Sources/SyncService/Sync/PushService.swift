@@ -15,7 +15,11 @@ extension ServerDatabase {
                 db, key: ["device": device.replica.description, "batch": request.batch]) {
                 return (try OperationCodec.parse(existing.receipt, path: "receipt"), 0)
             }
-            try Self.checkAccess(request.operations, device: device, in: db)
+            // Operations already held were checked when they were first stored; a
+            // retry under another batch id must not be judged again (the case it
+            // created exists now, the membership it set is now a change).
+            let held = try OperationLog.heldIDs(among: request.operations.map(\.id), in: db)
+            try Self.checkAccess(request.operations.filter { !held.contains($0.id) }, device: device, in: db)
             let entries: [OperationLog.Entry]
             do {
                 entries = try OperationLog.apply(request.operations, receivedAt: UInt64(at), codec: codec, in: db)
