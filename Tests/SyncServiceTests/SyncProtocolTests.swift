@@ -98,7 +98,7 @@ import Testing
                 seq: bo.author.nextSeq, author: bo.user, caseID: own[0].entity, entity: annasCase[0].entity,
                 change: .set(field: "title", value: "mine", predecessors: []))
             let movedReply = try await bo.push([moved], via: client)
-            #expect(movedReply.status == .unprocessableContent && movedReply.problemCode == "case-mismatch")
+            #expect(movedReply.status == .conflict && movedReply.problemCode == "case-mismatch")
 
             #expect(try await harness.database.operationCount() == 8, "nothing of a refused batch was stored")
         }

@@ -15,6 +15,14 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
+/// Every path the server answers, with its methods; any other method on these
+/// paths is a 405 with an `Allow` header.
+let endpoints: [(String, [HTTPRequest.Method])] = [
+    ("health", [.get]), ("metrics", [.get]), ("openapi.json", [.get]), ("v1/devices", [.post]),
+    ("v1/devices/current", [.delete]), ("v1/push", [.post]), ("v1/pull", [.get]), ("v1/conflicts", [.get]),
+    ("v1/audit", [.get]),
+]
+
 /// Assembles the router: public routes, then everything under `/v1` behind the
 /// device authenticator. Errors become problem documents; metrics see every
 /// request with its final status.

@@ -9,6 +9,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router knows no route for this method; if the path exists with
+            // other methods, that is a 405, not a 404.
+            let path = String(request.uri.path.drop { $0 == "/" })
+            if let allowed = endpoints.first(where: { $0.0 == path })?.1 {
+                return try Problem.methodNotAllowed(request.uri.path, allowed: allowed).response(from: request, context: context)
+            }
+            return try Problem(.notFound, code: "not-found", title: "Not found", detail: "there is no resource at \(request.uri.path)")
+                .response(from: request, context: context)
         } catch let error as HTTPError {
             let problem = Problem(
                 error.status, code: Self.code(for: error.status), title: error.status.reasonPhrase,

@@ -14,6 +14,8 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
     /// Extension members, such as `path` (where in the input) or `purge` (the
     /// client must delete its local data).
     public var extensions: [String: JSONValue]
+    /// Extra response headers, such as `Allow` on a 405.
+    public var headers = HTTPFields()
 
     public init(_ status: HTTPResponse.Status, code: String, title: String, detail: String, extensions: [String: JSONValue] = [:]) {
         self.status = status
@@ -37,7 +39,7 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
     public static let mediaType = "application/problem+json"
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers = HTTPFields()
+        var headers = self.headers
         headers[.contentType] = Self.mediaType
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
         return Response(
@@ -85,6 +87,13 @@ extension Problem {
     public static func bodyTooLarge(limit: Int) -> Problem {
         Problem(.contentTooLarge, code: "body-too-large", title: "The request body is too large",
                 detail: "the request body exceeds the limit of \(limit) bytes", extensions: ["limit": .integer(Int64(limit))])
+    }
+
+    public static func methodNotAllowed(_ path: String, allowed: [HTTPRequest.Method]) -> Problem {
+        var problem = Problem(.methodNotAllowed, code: "method-not-allowed", title: "Method not allowed",
+                              detail: "\(path) accepts \(allowed.map(\.rawValue).joined(separator: ", ")) only")
+        problem.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+        return problem
     }
 
     public static let internalError = Problem(

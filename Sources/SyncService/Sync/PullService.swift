@@ -52,7 +52,9 @@ extension ServerDatabase {
             var positions: [String: Int64] = [:]
             if let cursor {
                 guard let record = try PullCursorRecord.fetchOne(db, key: cursor), record.device == device.replica.description else {
-                    throw Problem.badRequest("unknown-cursor", "cursor \(cursor) is unknown to this device; pull without a cursor to start over", path: "cursor")
+                    throw Problem(.conflict, code: "unknown-cursor", title: "Unknown cursor",
+                                  detail: "cursor \(cursor) is unknown to this device (or expired); pull without a cursor to start over",
+                                  extensions: ["path": "cursor"])
                 }
                 positions = try JSONDecoder().decode([String: Int64].self, from: record.positions)
             }

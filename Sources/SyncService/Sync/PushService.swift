@@ -125,7 +125,7 @@ extension ServerDatabase {
                 throw Problem(.forbidden, code: "not-a-member", title: "Not allowed",
                               detail: "\(device.user) is not a member of case \(caseID)", extensions: ["path": .string("\(path).case")])
             case nil:
-                throw Problem(.unprocessableContent, code: "unknown-case", title: "Unknown case",
+                throw Problem(.notFound, code: "unknown-case", title: "Unknown case",
                               detail: "case \(caseID) does not exist and this batch does not create it",
                               extensions: ["path": .string("\(path).case")])
             }
@@ -136,7 +136,7 @@ extension ServerDatabase {
                 entityCase = try OperationLog.caseOf(entity: operation.entity, in: db)
             }
             if let entityCase, entityCase != caseID {
-                throw Problem(.unprocessableContent, code: "case-mismatch", title: "Entity belongs to another case",
+                throw Problem(.conflict, code: "case-mismatch", title: "Entity belongs to another case",
                               detail: "entity \(operation.entity) belongs to case \(entityCase), not \(caseID)",
                               extensions: ["path": .string("\(path).case")])
             }
