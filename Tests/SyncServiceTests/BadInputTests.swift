@@ -37,7 +37,7 @@ import Testing
              status: .unprocessableContent, code: "invalid-identifier"),
         Case(label: "too many operations", method: .post, uri: "/v1/push",
              body: #"{"batch":"x","operations":["# + Array(repeating: validOperation, count: 1001).joined(separator: ",") + "]}",
-             status: .contentTooLarge, code: "too-many-operations"),
+             status: .unprocessableContent, code: "too-many-operations"),
         Case(label: "reads of the wrong form", method: .post, uri: "/v1/push", body: #"{"batch":"x","operations":[],"reads":[{"at":1}]}"#, status: .badRequest, code: "invalid-timestamp"),
         Case(label: "unknown cursor", method: .get, uri: "/v1/pull?cursor=c123", body: nil, status: .conflict, code: "unknown-cursor"),
         Case(label: "limit out of range", method: .get, uri: "/v1/pull?limit=0", body: nil, status: .badRequest, code: "invalid-parameter"),

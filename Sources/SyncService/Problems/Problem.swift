@@ -58,7 +58,8 @@ extension Problem {
     public static func invalidOperations(_ error: OperationError) -> Problem {
         let status: HTTPResponse.Status = switch error.reason {
         case .conflictingDuplicate, .sequenceNumberTaken: .conflict
-        case .tooManyOperations, .tooLarge: .contentTooLarge
+        // 413 is kept for a body over the byte limit; a value or a batch over a
+        // count limit is a well-formed request that breaks a rule: 422.
         default: .unprocessableContent
         }
         return Problem(status, code: error.reason.code, title: "The operations were refused", detail: error.description,

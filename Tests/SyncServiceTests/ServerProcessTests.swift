@@ -1,0 +1,205 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import SyncCore
+import Testing
+
+/// The real `sync-server` executable as a separate process, over real HTTP.
+final class ServerProcess: @unchecked Sendable {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let executable = packageRoot.appendingPathComponent(".build/debug/sync-server").path
+
+    let dataDirectory: URL
+    private var process: Process?
+    private(set) var port = 0
+
+    init() throws {
+        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)")
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable),
+                     "build the server first (swift build --build-tests): \(Self.executable) is missing")
+    }
+
+    func run(_ arguments: [String], input: String? = nil) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = arguments + ["--data-dir", dataDirectory.path]
+        let stdin = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Starts serving on a free port and waits until it listens.
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory.path, "--log-level", "info"]
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        var seen = ""
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let chunk = stderr.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let range = seen.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(seen[range].split(separator: ":").last!)!
+                // Keep draining the log so the server never blocks on a full pipe.
+                stderr.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
+                return
+            }
+        }
+        Issue.record("the server did not start: \(seen)")
+    }
+
+    func kill9() {
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    func terminate() -> Int32? {
+        guard let process else { return nil }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+        return process.terminationStatus
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: dataDirectory)
+    }
+}
+
+struct HTTPReply {
+    let status: Int
+    let body: JSONValue
+}
+
+extension HTTPClient {
+    enum Method { case get, post }
+
+    func call(_ method: Method, _ url: String, token: String? = nil, json: JSONValue? = nil) async throws -> HTTPReply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method == .post ? .POST : .GET
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(data: OperationCodec.canonicalBytes(json)))
+        }
+        let response = try await execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        return HTTPReply(status: Int(response.status.code), body: (try? OperationCodec.parse(Data(buffer: body), path: "")) ?? .null)
+    }
+}
+
+@Suite(.serialized) struct ServerProcessTests {
+    static let password = "correct horse battery"
+
+    func login(_ client: HTTPClient, _ server: ServerProcess, _ user: String) async throws -> Laptop {
+        let reply = try await client.call(.post, "http://127.0.0.1:\(server.port)/v1/devices",
+                                          json: ["user": .string(user), "password": .string(Self.password), "deviceName": "process test"])
+        try #require(reply.status == 201)
+        return Laptop(user: UserID(user)!, token: reply.body.member("token")!.stringValue!,
+                      replica: ReplicaID(reply.body.member("device")!.stringValue!)!)
+    }
+
+    /// Pushes run continuously from several laptops while the server is killed
+    /// with SIGKILL, three times. Every operation whose push was acknowledged
+    /// must be there after each restart.
+    @Test func acknowledgedPushesSurviveKillNine() async throws {
+        let server = try ServerProcess()
+        #expect(try server.run(["user", "add", "anna", "--role", "caseworker", "--password-stdin", "--bcrypt-cost", "4"], input: Self.password + "\n") == 0)
+        #expect(try server.run(["user", "add", "dorte", "--role", "supervisor", "--password-stdin", "--bcrypt-cost", "4"], input: Self.password + "\n") == 0)
+        try server.start()
+        let client = HTTPClient.shared
+
+        var laptops: [Laptop] = []
+        for _ in 0..<4 { laptops.append(try await login(client, server, "anna")) }
+        let acknowledged = Acknowledged()
+
+        for round in 0..<3 {
+            let port = server.port
+            let pushers = laptops.enumerated().map { index, laptop in
+                Task { () -> Laptop in
+                    var laptop = laptop
+                    var caseID: EntityID? = laptop.state.entities.values.first { $0.entityType == EntityType.caseFile }?.id
+                    var pending: [SyncCore.Operation] = []
+                    for batch in 0..<10_000 {
+                        if pending.isEmpty {
+                            if let caseID {
+                                pending = try laptop.newNote(in: caseID, body: "round \(round) batch \(batch) laptop \(index)")
+                            } else {
+                                pending = try laptop.newCase(title: "Case of laptop \(index)")
+                                caseID = pending[0].entity
+                            }
+                        }
+                        let reply: HTTPReply
+                        do {
+                            reply = try await client.call(.post, "http://127.0.0.1:\(port)/v1/push", token: laptop.token,
+                                                          json: Laptop.pushBody(pending, batch: "r\(round)-b\(batch)-\(pending[0].id)"))
+                        } catch {
+                            return laptop  // the server is gone: unacknowledged, kept for the next round
+                        }
+                        guard reply.status == 200 else { Issue.record("push refused: \(reply.body)"); return laptop }
+                        await acknowledged.add(pending.map(\.id))
+                        pending = []
+                    }
+                    return laptop
+                }
+            }
+            try await Task.sleep(for: .milliseconds(1500))
+            server.kill9()
+            laptops = try await pushers.asyncMap { try await $0.value }
+            try server.start()
+
+            var dorte = try await login(client, server, "dorte")
+            var held: Set<OperationID> = []
+            var cursor: String?
+            repeat {
+                let query = cursor.map { "?cursor=\($0)" } ?? ""
+                let reply = try await client.call(.get, "http://127.0.0.1:\(server.port)/v1/pull\(query)", token: dorte.token)
+                try #require(reply.status == 200)
+                let operations = try OperationCodec().operations(from: reply.body.member("operations")!, path: "operations")
+                held.formUnion(operations.map(\.id))
+                cursor = reply.body.member("cursor")?.stringValue
+                if reply.body.member("hasMore") != .bool(true) { break }
+            } while true
+            dorte.cursor = cursor
+            let acked = await acknowledged.ids
+            #expect(!acked.isEmpty, "round \(round): nothing was acknowledged before the kill")
+            #expect(acked.isSubset(of: held), "round \(round): \(acked.subtracting(held).count) acknowledged operations lost")
+        }
+        #expect(server.terminate() == 0, "SIGTERM drains and exits cleanly")
+    }
+
+    @Test func sigtermStopsTheServerCleanly() async throws {
+        let server = try ServerProcess()
+        try server.start()
+        let client = HTTPClient.shared
+        #expect(try await client.call(.get, "http://127.0.0.1:\(server.port)/health").status == 200)
+        #expect(server.terminate() == 0)
+    }
+}
+
+actor Acknowledged {
+    private(set) var ids: Set<OperationID> = []
+    func add(_ new: [OperationID]) { ids.formUnion(new) }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
