@@ -1,0 +1,108 @@
+import Benchmark
+import BenchmarkFixtures
+import SyncCore
+
+/// Foundation also declares an `Operation`; here the word means SyncCore's.
+typealias Operation = SyncCore.Operation
+
+/// Two replicas, A and B, start from the same 5,000 operations (1,000 entities
+/// created and their four fields set once), then each writes 100,000 field sets
+/// offline on the same entities and fields. The measured region is the merge:
+/// a `SyncSession` from A to B, then one from B to A, batch limit 1,000, each
+/// batch read with `ReplicaState.operations(of:seqs:)` from the sender and
+/// applied with `ReplicaState.apply` on the receiver. Goal: under 1 second.
+///
+/// Convergence (equal knowledge and equal snapshots) is checked after the
+/// measured region.
+let entityCount = 1_000
+let offlineCount = 100_000
+let batchLimit = 1_000
+
+extension BenchmarkMetric {
+    static var mergedOpsPerSecond: BenchmarkMetric {
+        .custom("ops merged per second", polarity: .prefersLarger, useScalingFactor: false)
+    }
+    static var openConflicts: BenchmarkMetric {
+        .custom("open conflicts after merge", polarity: .prefersSmaller, useScalingFactor: false)
+    }
+    static var batches: BenchmarkMetric { .custom("batches", polarity: .prefersSmaller, useScalingFactor: false) }
+}
+
+struct Prepared: Sendable {
+    let sharedBatches: [[Operation]]
+    let batchesA: [[Operation]]
+    let batchesB: [[Operation]]
+}
+
+/// Delivers everything `receiver` lacks of what `sender` holds, batch by batch.
+/// Returns the number of batches and of operations delivered.
+func sync(from sender: ReplicaState, to receiver: inout ReplicaState) throws -> (batches: Int, operations: Int) {
+    var session = SyncSession(sender: sender.knowledge, receiver: receiver.knowledge, batchLimit: batchLimit)
+    var batches = 0
+    var operations = 0
+    while let ranges = session.nextBatch() {
+        var batch: [Operation] = []
+        batch.reserveCapacity(batchLimit)
+        for range in ranges { batch.append(contentsOf: sender.operations(of: range.replica, seqs: range.seqs)) }
+        try receiver.apply(batch)
+        session.acknowledge()
+        batches += 1
+        operations += batch.count
+    }
+    return (batches, operations)
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark(
+        "Merge 2 x 100k offline sets (SyncSession A->B, B->A, batch limit 1k)",
+        configuration: .init(
+            metrics: [.wallClock, .cpuTotal, .peakMemoryResident, .memoryLeakedBytes, .mallocCountTotal,
+                      .mergedOpsPerSecond, .openConflicts, .batches],
+            units: [.mergedOpsPerSecond: .count, .openConflicts: .count, .peakMemoryResident: .mega,
+                    .memoryLeakedBytes: .mega],
+            warmupIterations: 1,
+            maxDuration: .seconds(30),
+            maxIterations: 5)
+    ) { (benchmark: Benchmark, prepared: Prepared) throws in
+        // Both replicas as they are when they come back online (outside the measured region).
+        var a = ReplicaState()
+        var b = ReplicaState()
+        for batch in prepared.sharedBatches {
+            try a.apply(batch)
+            try b.apply(batch)
+        }
+        for batch in prepared.batchesA { try a.apply(batch) }
+        for batch in prepared.batchesB { try b.apply(batch) }
+
+        benchmark.startMeasurement()
+        let merge = try timed {
+            let toB = try sync(from: a, to: &b)
+            let toA = try sync(from: b, to: &a)
+            return (batches: toB.batches + toA.batches, operations: toB.operations + toA.operations)
+        }
+        benchmark.stopMeasurement()
+
+        benchmark.measurement(.mergedOpsPerSecond, Int(Double(merge.result.operations) / merge.seconds))
+        benchmark.measurement(.batches, merge.result.batches)
+
+        guard merge.result.operations == 2 * offlineCount else {
+            benchmark.error("delivered \(merge.result.operations) operations, expected \(2 * offlineCount)")
+            return
+        }
+        guard a.knowledge == b.knowledge, a.operationCount == b.operationCount else {
+            benchmark.error("replicas did not converge: knowledge differs")
+            return
+        }
+        guard a.snapshots() == b.snapshots() else {
+            benchmark.error("replicas did not converge: snapshots differ")
+            return
+        }
+        benchmark.measurement(.openConflicts, a.conflicts().filter(\.isOpen).count)
+    } setup: {
+        let history = Fixtures.offlineHistory(entityCount: entityCount, offlineCount: offlineCount, seed: 2)
+        return Prepared(
+            sharedBatches: history.shared.batched(batchLimit),
+            batchesA: history.onA.batched(batchLimit),
+            batchesB: history.onB.batched(batchLimit))
+    }
+}
