@@ -36,6 +36,11 @@ struct Identifier128: Hashable, Comparable, Sendable {
     @inlinable static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
     }
+
+    /// The bits are random already: one word is enough to feed the hasher.
+    @inlinable func hash(into hasher: inout Hasher) {
+        hasher.combine(high ^ low)
+    }
 }
 
 enum Hex {

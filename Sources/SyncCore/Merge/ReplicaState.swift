@@ -33,25 +33,33 @@ public struct ReplicaState: Sendable {
         fresh.reserveCapacity(batch.count)
         var inBatch: [OperationID: Int] = [:]
         var claimed: [SequenceSlot: OperationID] = [:]
+        if batch.count > 1 {
+            inBatch.reserveCapacity(batch.count)
+            claimed.reserveCapacity(batch.count)
+        }
         for (index, operation) in batch.enumerated() {
-            if let existing = entities[operation.entity]?.operations[operation.id] {
+            if let existing = entities.inPlace(operation.entity, { $0.operations[operation.id] }) ?? nil {
                 guard existing == operation else {
                     throw OperationError(path: "\(path)[\(index)]", reason: .conflictingDuplicate)
                 }
                 continue
             }
-            if let earlier = inBatch[operation.id] {
+            if batch.count > 1, let earlier = inBatch[operation.id] {
                 guard batch[earlier] == operation else {
                     throw OperationError(path: "\(path)[\(index)]", reason: .conflictingDuplicate)
                 }
                 continue
             }
             let slot = SequenceSlot(replica: operation.replica, seq: operation.seq)
-            if let holder = logs[operation.replica]?.entry(at: operation.seq)?.id ?? claimed[slot], holder != operation.id {
+            let holder = (logs.inPlace(operation.replica) { $0.entry(at: operation.seq)?.id } ?? nil)
+                ?? (batch.count > 1 ? claimed[slot] : nil)
+            if let holder, holder != operation.id {
                 throw OperationError(path: "\(path)[\(index)].seq", reason: .sequenceNumberTaken(holder))
             }
-            inBatch[operation.id] = index
-            claimed[slot] = operation.id
+            if batch.count > 1 {
+                inBatch[operation.id] = index
+                claimed[slot] = operation.id
+            }
             fresh.append(index)
         }
         var outcome = ApplyOutcome(applied: [], duplicates: batch.count - fresh.count)
@@ -124,5 +132,16 @@ public struct ReplicaState: Sendable {
     /// Every snapshot, sorted by entity id: the observable state.
     public func snapshots() -> [EntitySnapshot] {
         entities.values.sorted { $0.id < $1.id }.map(EntitySnapshot.init)
+    }
+}
+
+extension Dictionary {
+    /// Runs `body` on the value for `key` in place, without copying it out of
+    /// the dictionary (a plain subscript read copies the value, which for an
+    /// entity state means retaining and releasing every one of its buffers).
+    @inline(__always)
+    mutating func inPlace<Result>(_ key: Key, _ body: (inout Value) -> Result) -> Result? {
+        guard let index = index(forKey: key) else { return nil }
+        return body(&values[index])
     }
 }

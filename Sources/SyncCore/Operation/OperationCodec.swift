@@ -58,19 +58,27 @@ public struct OperationCodec: Sendable {
     /// Canonical bytes: keys sorted, no insignificant white space. Equal
     /// operations always encode to equal bytes.
     public func encode(_ operation: Operation) -> Data {
-        Self.canonicalBytes(jsonValue(of: operation))
+        var writer = CanonicalJSONWriter()
+        writer.operation(operation)
+        return writer.data
     }
 
     public func encodeBatch(_ operations: [Operation]) -> Data {
-        Self.canonicalBytes(.array(operations.map(jsonValue(of:))))
+        var writer = CanonicalJSONWriter(capacity: operations.count * 256)
+        writer.byte(UInt8(ascii: "["))
+        for (index, operation) in operations.enumerated() {
+            if index > 0 { writer.byte(UInt8(ascii: ",")) }
+            writer.operation(operation)
+        }
+        writer.byte(UInt8(ascii: "]"))
+        return writer.data
     }
 
+    /// The canonical bytes of any JSON value (Protocol.md §4).
     public static func canonicalBytes(_ value: JSONValue) -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: it holds only JSON-representable data,
-        // except non-finite numbers, which decoding never produces.
-        return (try? encoder.encode(value)) ?? Data("null".utf8)
+        var writer = CanonicalJSONWriter()
+        writer.value(value)
+        return writer.data
     }
 
     // MARK: Decoding

@@ -25,6 +25,11 @@ public struct OperationID: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public var description: String { "\(timestamp)-\(replica)" }
 
+    /// One word to the hasher: the replica's random bits mixed with the clock.
+    @inlinable public func hash(into hasher: inout Hasher) {
+        hasher.combine(timestamp.rawValue &* 0x9E37_79B9_7F4A_7C15 ^ replica.raw.high ^ replica.raw.low)
+    }
+
     @inlinable public static func < (lhs: Self, rhs: Self) -> Bool {
         if lhs.timestamp != rhs.timestamp { return lhs.timestamp < rhs.timestamp }
         return lhs.replica < rhs.replica
