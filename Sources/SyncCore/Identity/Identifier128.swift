@@ -1,8 +1,7 @@
 /// The 128-bit random value behind replica and entity ids, written as 32 lowercase
 /// hexadecimal digits. Fixed width keeps the text form sortable in the same order
 /// as the numeric form, which SQLite indexes rely on.
-@usableFromInline
-struct Identifier128: Hashable, Comparable, Sendable {
+public struct Identifier128: Hashable, Comparable, Sendable {
     @usableFromInline var high: UInt64
     @usableFromInline var low: UInt64
 
@@ -33,12 +32,12 @@ struct Identifier128: Hashable, Comparable, Sendable {
 
     var hex: String { Hex.fixedWidth(high, digits: 16) + Hex.fixedWidth(low, digits: 16) }
 
-    @inlinable static func < (lhs: Self, rhs: Self) -> Bool {
+    @inlinable public static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.high, lhs.low) < (rhs.high, rhs.low)
     }
 
     /// The bits are random already: one word is enough to feed the hasher.
-    @inlinable func hash(into hasher: inout Hasher) {
+    @inlinable public func hash(into hasher: inout Hasher) {
         hasher.combine(high ^ low)
     }
 }

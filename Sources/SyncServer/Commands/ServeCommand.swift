@@ -48,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
         let dataDirectory = URL(fileURLWithPath: data.path).standardizedFileURL.path
         let operations = try await database.operationCount()
         logger.notice("data directory ready", metadata: ["dataDirectory": "\(dataDirectory)", "operations": "\(operations)"])
+        try await SyncMetrics.prime(from: database)
         let app = buildApplication(
             configuration: ServerConfiguration(host: settings.host, port: settings.port, logLevel: level),
             database: database, logger: logger)

@@ -12,6 +12,13 @@ public enum SyncMetrics {
 
     static func bootstrap() { _ = registry }
 
+    /// Sets the gauges that are otherwise only updated by pushes, so that a
+    /// freshly started server reports the truth before the first push.
+    public static func prime(from database: ServerDatabase) async throws {
+        bootstrap()
+        openConflicts.record(try await database.openConflictCount())
+    }
+
     static let operationsPushed = Counter(label: "sync_operations_pushed_total")
     static let operationsPulled = Counter(label: "sync_operations_pulled_total")
     static let pushSessions = Counter(label: "sync_sessions_total", dimensions: [("kind", "push")])

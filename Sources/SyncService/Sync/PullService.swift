@@ -5,14 +5,15 @@ import SyncPersistence
 
 /// A page of a pull, ready to send: the operations are the stored canonical
 /// bytes, never decoded and re-encoded.
-struct PullPage: Sendable {
-    let cursor: String
-    let operations: [Data]
-    let removedCases: [EntityID]
-    let hasMore: Bool
-    let serverTime: Int64
+public struct PullPage: Sendable {
+    public let cursor: String
+    public let operations: [Data]
+    public let removedCases: [EntityID]
+    public let hasMore: Bool
+    public let serverTime: Int64
 
-    var body: Data {
+    /// The response body, written around the stored operation bytes.
+    public var body: Data {
         var data = Data()
         data.append(contentsOf: #"{"cursor":""#.utf8)
         data.append(contentsOf: cursor.utf8)
@@ -44,10 +45,8 @@ extension ServerDatabase {
     /// index, so a pull costs what it returns, not what the database holds. A
     /// case the device can no longer read is reported in `removedCases` for as
     /// long as the client keeps presenting a cursor that contains it.
-    func pull(after cursor: String?, limit: Int, for device: AuthenticatedDevice) async throws -> PullPage {
+    public func pull(after cursor: String?, limit: Int, for device: AuthenticatedDevice) async throws -> PullPage {
         let at = now
-        let codec = self.codec
-        _ = codec
         return try await writer.write { db in
             var positions: [String: Int64] = [:]
             if let cursor {
