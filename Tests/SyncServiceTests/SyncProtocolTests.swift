@@ -74,7 +74,7 @@ import Testing
             _ = try await anna.push(annasCase, via: client)
 
             // Bo writes into Anna's case.
-            let intrusion = try bo.write { a, s, r in a.create(EntityType.note, inCase: annasCase[0].entity, using: &r) }
+            let intrusion = bo.write { a, _, r in a.create(EntityType.note, inCase: annasCase[0].entity, using: &r) }
             let refused = try await bo.push([intrusion], via: client)
             #expect(refused.status == .forbidden && refused.problemCode == "not-a-member")
 
