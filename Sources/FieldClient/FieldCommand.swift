@@ -1,30 +1,31 @@
 import ArgumentParser
 
 @main
-struct FieldCommand: ParsableCommand {
+struct FieldCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "field",
         abstract: "Casework notes on a caseworker's laptop, offline first.",
         discussion: """
-            `field` keeps a caseworker's cases on the laptop so that notes from home visits \
-            and network meetings can be written where there is no network, and syncs them \
-            with the office sync server later. Concurrent edits by colleagues are merged \
-            without losing anything; conflicts are listed for review.
+            `field` keeps your cases on this laptop so that notes from home visits and \
+            network meetings can be written where there is no network, and syncs them with \
+            the office sync server later. Every command but `login` and `sync` works offline. \
+            Concurrent edits by colleagues are merged without losing anything; conflicts are \
+            listed for review.
 
-            Status: this build has no commands yet. The commands planned, all but `login` \
-            and `sync` working offline, are:
+            Everything on the laptop is encrypted. The key comes from a key file \
+            (--key-file or FIELD_KEY_FILE, readable only by you), else from FIELD_PASSPHRASE, \
+            else you are asked for your passphrase. Data lives under $XDG_DATA_HOME/field and \
+            settings under $XDG_CONFIG_HOME/field, or both under --home / FIELD_HOME.
 
-              login, logout        register this laptop with the sync server
-              case                 new, list, show, assign (handover), share, unshare
-              note                 add, edit, show, finalize, list
-              participant          add, list
-              next-step, agenda    the case's next step and deadline; all open steps by due date
-              sync                 push local changes, pull colleagues' changes
-              status               server, user, last sync, waiting changes, open conflicts
-              conflicts            list open conflicts, resolve them
-
-            Local data will live under $XDG_DATA_HOME/field (or --home / FIELD_HOME), \
-            encrypted at rest.
-            """
+            A first session:
+              field login --server http://sync.kommune.example:8080 --user mette
+              field case new "Familien Holm" --citizen 0101-A
+              field note add CASE --kind home-visit --title "Første besøg" --body-file notes.txt
+              field sync
+            """,
+        subcommands: [
+            LoginCommand.self, LogoutCommand.self, StatusCommand.self, SyncCommand.self,
+            CaseCommand.self, NoteCommand.self, ConflictsCommand.self,
+        ]
     )
 }

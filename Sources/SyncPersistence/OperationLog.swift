@@ -46,7 +46,8 @@ public enum OperationLog {
     /// Stores a batch; throws `OperationError` on the first operation that
     /// clashes with a held one. The caller's transaction makes it atomic.
     public static func apply(
-        _ operations: [SyncCore.Operation], receivedAt: UInt64, codec: OperationCodec, in db: Database
+        _ operations: [SyncCore.Operation], receivedAt: UInt64, codec: OperationCodec,
+        bodies: some OperationBodyCodec = PlaintextBodies(), in db: Database
     ) throws -> [Entry] {
         var entries: [Entry] = []
         entries.reserveCapacity(operations.count)
@@ -60,7 +61,8 @@ public enum OperationLog {
         for (index, operation) in operations.enumerated() {
             let id = operation.id.description
             let replica = operation.replica.description
-            let body = codec.encode(operation)
+            let plaintext = codec.encode(operation)
+            let body = try bodies.seal(plaintext, for: operation.id)
             let entity = operation.entity.description
             let caseID = operation.caseID.description
             try insert.execute(arguments: [id, replica, Int64(operation.seq), caseID, entity, received, body])
@@ -81,7 +83,7 @@ public enum OperationLog {
                     path: "operations[\(index)].seq",
                     reason: .sequenceNumberTaken(OperationID(existingID) ?? operation.id))
             }
-            guard existing?["body"] == body else {
+            guard let stored: Data = existing?["body"], try bodies.open(stored) == plaintext else {
                 throw OperationError(path: "operations[\(index)]", reason: .conflictingDuplicate)
             }
             entries.append(Entry(id: operation.id, position: existing?["position"] ?? 0, isNew: false))
@@ -183,10 +185,12 @@ public enum OperationLog {
     }
 
     /// Rebuilds entity states from stored bodies with SyncCore's merge.
-    public static func fold(_ bodies: [Data], codec: OperationCodec) throws -> [EntityState] {
+    public static func fold(
+        _ stored: [Data], codec: OperationCodec, bodies: some OperationBodyCodec = PlaintextBodies()
+    ) throws -> [EntityState] {
         var states: [EntityID: EntityState] = [:]
-        for body in bodies {
-            let operation = try decode(body, codec: codec)
+        for body in stored {
+            let operation = try decode(try bodies.open(body), codec: codec)
             states[operation.entity, default: EntityState(id: operation.entity)].apply(operation)
         }
         return states.values.sorted { $0.id < $1.id }

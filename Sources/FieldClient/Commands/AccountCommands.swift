@@ -1,0 +1,131 @@
+import ArgumentParser
+import FieldKit
+import Foundation
+import SyncCore
+
+struct LoginCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login",
+        abstract: "Sign in and register this laptop with the sync server.",
+        discussion: """
+            Needs the network. On first use it also creates the encrypted local store, under \
+            your passphrase (FIELD_PASSPHRASE or a prompt) or a key file. The password is read \
+            from standard input with --password-stdin, otherwise asked for on the terminal.
+            """)
+
+    @Option(help: "The sync server, e.g. http://sync.kommune.example:8080.")
+    var server: String
+    @Option(help: "Your user name.")
+    var user: String
+    @Flag(help: "Read the password from standard input.")
+    var passwordStdin = false
+    @Option(help: "A name for this laptop, shown to administrators.")
+    var deviceName: String = ProcessInfo.processInfo.hostName
+    @OptionGroup var laptop: LaptopOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let password: String
+            if passwordStdin {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                    throw FieldError.invalidArgument("--password-stdin: standard input held no password")
+                }
+                password = line
+            } else {
+                guard isatty(STDIN_FILENO) != 0, let entered = getpass("Password for \(user): ") else {
+                    throw FieldError.invalidArgument("no terminal to ask for the password on; use --password-stdin")
+                }
+                password = String(cString: entered)
+            }
+            let session = try await FieldSession.login(
+                paths: laptop.paths, server: server, user: user, password: password, deviceName: deviceName,
+                secret: laptop.secret)
+            print("signed in as \(session.settings.user) (\(session.settings.role)) on \(session.settings.server); this laptop is device \(session.settings.device)")
+        }
+    }
+}
+
+struct LogoutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logout",
+        abstract: "Sign out and delete the case data on this laptop.",
+        discussion: "Refused while changes wait to be synced: run field sync first.")
+    @OptionGroup var laptop: LaptopOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            try await laptop.open().logout()
+            print("signed out; the case data on this laptop was deleted")
+        }
+    }
+}
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Server, user, device, last sync, changes waiting, open conflicts.")
+    @OptionGroup var laptop: LaptopOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let session = try laptop.open()
+            let status = try await session.replica.status()
+            var conflicts = 0
+            for caseState in try await session.replica.cases() {
+                conflicts += CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseState.id)).openConflicts.count
+            }
+            if output.json {
+                Output.json([
+                    "server": .string(session.settings.server), "user": .string(session.settings.user),
+                    "role": .string(session.settings.role), "device": .string(session.settings.device),
+                    "lastSync": status.lastSyncAt.map { .integer($0) } ?? .null,
+                    "waitingOperations": .integer(Int64(status.waitingOperations)), "openConflicts": .integer(Int64(conflicts)),
+                ])
+                return
+            }
+            print("server:      \(session.settings.server)")
+            print("user:        \(session.settings.user) (\(session.settings.role))")
+            print("device:      \(session.settings.device)")
+            print("last sync:   \(status.lastSyncAt.map { Output.time(UInt64($0)) } ?? "never")")
+            print("waiting:     \(status.waitingOperations) changes to push")
+            print("conflicts:   \(conflicts) open")
+        }
+    }
+}
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Push your changes and pull your colleagues'.",
+        discussion: """
+            Needs the network. On a network failure it retries with backoff, then stops with \
+            a message; everything stays on the laptop and the next sync resumes without \
+            duplicates. Your changes leave the laptop's outbox only once the server has \
+            acknowledged them. If the server says that this laptop was revoked, or that you \
+            lost access to a case, that data is deleted from the laptop and you are told.
+            """)
+    @OptionGroup var laptop: LaptopOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        try await runReportingErrors {
+            let session = try laptop.open()
+            let report = try await session.sync { phase, done, total in
+                guard isatty(STDERR_FILENO) != 0 else { return }
+                let line = total.map { "\r\(phase): \(done)/\($0)" } ?? "\r\(phase): \(done)"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+            if isatty(STDERR_FILENO) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            if output.json {
+                Output.json(["pushed": .integer(Int64(report.pushed)), "pulled": .integer(Int64(report.pulled)),
+                             "removedCases": .array(report.removedCases.map { .string($0.description) })])
+                return
+            }
+            print("pushed \(report.pushed), pulled \(report.pulled)")
+            for caseID in report.removedCases {
+                print("you no longer have access to case \(caseID): it was deleted from this laptop")
+            }
+        }
+    }
+}

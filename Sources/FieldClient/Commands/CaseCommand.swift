@@ -1,0 +1,135 @@
+import ArgumentParser
+import FieldKit
+import Foundation
+import SyncCore
+
+struct CaseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "case",
+        abstract: "Create, list and show cases.",
+        subcommands: [New.self, List.self, Show.self])
+
+    struct New: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a case; prints its id.",
+            discussion: "You become its member and primary caseworker. Works offline; field sync sends it.")
+        @Argument(help: "The case title, e.g. the family's name.")
+        var title: String
+        @Option(help: "The municipality's reference for the citizen.")
+        var citizen: String?
+        @OptionGroup var laptop: LaptopOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let session = try laptop.open()
+                let (title, citizen, me) = (title, citizen, JSONValue.string(session.settings.user))
+                let written = try await session.replica.write { author, lookup in
+                    var random = SystemRandomSource()
+                    let created = author.create(EntityType.caseFile, inCase: nil, using: &random)
+                    var state = EntityState(id: created.entity)
+                    state.apply(created)
+                    var operations = [created]
+                    func add(_ operation: SyncCore.Operation) { state.apply(operation); operations.append(operation) }
+                    add(try author.set(Case.Field.title, to: .string(title), on: state))
+                    if let citizen { add(try author.set(Case.Field.citizenReference, to: .string(citizen), on: state)) }
+                    add(try author.set(Case.Field.status, to: .string(Case.Status.open.rawValue), on: state))
+                    add(try author.add(me, to: Case.Field.members, on: state))
+                    add(try author.set(Case.Field.primaryCaseworker, to: me, on: state))
+                    return operations
+                }
+                let id = written[0].entity
+                if output.json { Output.json(["case": .string(id.description)]) } else { print(id) }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the cases on this laptop, with their next step.")
+        @OptionGroup var laptop: LaptopOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let session = try laptop.open()
+                var rows: [JSONValue] = []
+                let today = CalendarDate.today()
+                for caseState in try await session.replica.cases().filter({ !$0.isDeleted }) {
+                    let view = CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseState.id))
+                    let step = view.currentNextStep
+                    rows.append([
+                        "case": .string(caseState.id.description), "title": view.record?.title.map(JSONValue.string) ?? .null,
+                        "status": .string(view.record?.status.rawValue ?? "open"),
+                        "nextStep": step?.text.map(JSONValue.string) ?? .null, "due": step?.due.map { .string($0.description) } ?? .null,
+                        "overdue": .bool(step?.isOverdue(today: today) ?? false),
+                        "openConflicts": .integer(Int64(view.openConflicts.count)),
+                    ])
+                    try await session.replica.recordRead(caseID: caseState.id, what: "case-list")
+                }
+                if output.json { Output.json(.array(rows)); return }
+                if rows.isEmpty { print("no cases on this laptop; create one with field case new TITLE, or run field sync") }
+                for row in rows {
+                    let due = row.member("due")?.stringValue.map { " due \($0)" } ?? ""
+                    let overdue = row.member("overdue") == .bool(true) ? " OVERDUE" : ""
+                    let conflicts = row.member("openConflicts")?.integerValue ?? 0
+                    print("\(Output.text(row.member("case")!))  \(Output.text(row.member("title")!))  [\(Output.text(row.member("status")!))]"
+                          + "  next: \(row.member("nextStep")?.stringValue ?? "(none)")\(due)\(overdue)"
+                          + (conflicts > 0 ? "  \(conflicts) open conflicts" : ""))
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a case: next step and deadline first, then participants, notes and open conflicts.")
+        @Argument(help: "The case id (or its first digits).")
+        var id: String
+        @OptionGroup var laptop: LaptopOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let session = try laptop.open()
+                let caseID = try await session.replica.resolveID(id)
+                guard let caseState = try await session.replica.entity(caseID), caseState.entityType == EntityType.caseFile else {
+                    throw FieldError.notACase(id)
+                }
+                let view = CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseID))
+                try await session.replica.recordRead(caseID: caseID, what: "case-show")
+                let today = CalendarDate.today()
+                if output.json {
+                    Output.json([
+                        "case": .string(caseID.description), "title": view.record?.title.map(JSONValue.string) ?? .null,
+                        "nextStep": view.currentNextStep.map { step in
+                            ["text": step.text.map(JSONValue.string) ?? .null, "due": step.due.map { .string($0.description) } ?? .null,
+                             "responsible": step.responsible.map(JSONValue.string) ?? .null, "overdue": .bool(step.isOverdue(today: today))]
+                        } ?? .null,
+                        "participants": .array(view.participants.map { ["id": .string($0.id.description), "name": $0.name.map(JSONValue.string) ?? .null, "role": .string($0.role.rawValue)] }),
+                        "notes": .array(view.notes.map { ["id": .string($0.id.description), "kind": .string($0.kind.rawValue), "title": $0.title.map(JSONValue.string) ?? .null, "date": $0.date.map { .string($0.description) } ?? .null, "status": .string($0.status.rawValue)] }),
+                        "openConflicts": .array(view.openConflicts.map { $0.jsonValue() }),
+                    ])
+                    return
+                }
+                print("\(view.record?.title ?? "(untitled)")  [\(view.record?.status.rawValue ?? "open")]  \(caseID)")
+                if let step = view.currentNextStep {
+                    let overdue = step.isOverdue(today: today) ? "  OVERDUE" : ""
+                    print("Next step: \(step.text ?? "(no text)") — due \(step.due?.description ?? "(no date)")"
+                          + (step.responsible.map { ", \($0)" } ?? "") + overdue)
+                } else {
+                    print("Next step: none set — the family does not know what happens next")
+                }
+                print("\nParticipants:")
+                if view.participants.isEmpty { print("  (none)") }
+                for participant in view.participants { print("  \(participant.name ?? "(no name)") — \(participant.role)") }
+                print("\nNotes:")
+                if view.notes.isEmpty { print("  (none)") }
+                for note in view.notes {
+                    print("  \(note.id)  \(note.date?.description ?? "----------")  \(note.kind)  \(note.title ?? "(untitled)")  [\(note.status.rawValue)]")
+                }
+                print("\nOpen conflicts: \(view.openConflicts.isEmpty ? "none" : "")")
+                for conflict in view.openConflicts { print("  \(conflict.id)  \(conflict.field): \(conflict.values.count) values") }
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import ArgumentParser
+import FieldKit
+import Foundation
+import SyncCore
+
+struct NoteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "note",
+        abstract: "Write, edit, show, finalize and list journal notes.",
+        subcommands: [Add.self, Edit.self, Show.self, Finalize.self, List.self])
+
+    /// The body: from a file, from standard input when it is not a terminal, or
+    /// from $EDITOR.
+    static func readBody(file: String?, required: Bool) throws -> String? {
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw FieldError.invalidArgument("cannot read the body file \(file)")
+            }
+            return text
+        }
+        if isatty(STDIN_FILENO) == 0 {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            return data.isEmpty && !required ? nil : String(decoding: data, as: UTF8.self)
+        }
+        guard required else { return nil }
+        guard let editor = ProcessInfo.processInfo.environment["EDITOR"], !editor.isEmpty else {
+            throw FieldError.invalidArgument("give the note body with --body-file, on standard input, or set $EDITOR")
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("field-note-\(UUID().uuidString).txt")
+        FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        defer { try? FileManager.default.removeItem(at: file) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "\(editor) \"$1\"", "editor", file.path]
+        try process.run()
+        process.waitUntilExit()
+        return try String(contentsOf: file, encoding: .utf8)
+    }
+
+    static func validDate(_ text: String?) throws -> CalendarDate? {
+        guard let text else { return nil }
+        guard let date = CalendarDate(text) else { throw FieldError.invalidArgument("--date must be YYYY-MM-DD, not '\(text)'") }
+        return date
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a note in a case; prints its id.",
+            discussion: "The body comes from --body-file, from standard input when it is not a terminal, or from $EDITOR. Works offline.")
+        @Argument(help: "The case id (or its first digits).")
+        var caseID: String
+        @Option(help: "home-visit, network-meeting, phone or other.")
+        var kind: String
+        @Option(help: "A title.")
+        var title: String?
+        @Option(help: "The day of the contact, YYYY-MM-DD (default: today).")
+        var date: String?
+        @Option(help: "A file holding the note body.")
+        var bodyFile: String?
+        @OptionGroup var laptop: LaptopOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let kind = Note.Kind(rawValue: kind)
+                guard kind.isKnown else {
+                    throw FieldError.invalidArgument("--kind must be one of \(Note.Kind.known.map(\.rawValue).joined(separator: ", "))")
+                }
+                let date = try NoteCommand.validDate(date) ?? CalendarDate.today()
+                let body = try NoteCommand.readBody(file: bodyFile, required: true) ?? ""
+                let session = try laptop.open()
+                let caseID = try await session.replica.resolveID(caseID)
+                guard try await session.replica.entity(caseID)?.entityType == EntityType.caseFile else { throw FieldError.notACase(self.caseID) }
+                let title = self.title
+                let written = try await session.replica.write { author, _ in
+                    var random = SystemRandomSource()
+                    let created = author.create(EntityType.note, inCase: caseID, using: &random)
+                    var state = EntityState(id: created.entity)
+                    state.apply(created)
+                    var operations = [created]
+                    func set(_ field: String, _ value: JSONValue) throws {
+                        let operation = try author.set(field, to: value, on: state)
+                        state.apply(operation)
+                        operations.append(operation)
+                    }
+                    try set(Note.Field.kind, .string(kind.rawValue))
+                    if let title { try set(Note.Field.title, .string(title)) }
+                    try set(Note.Field.date, .string(date.description))
+                    try set(Note.Field.body, .string(body))
+                    return operations
+                }
+                if output.json { Output.json(["note": .string(written[0].entity.description)]) } else { print(written[0].entity) }
+            }
+        }
+    }
+
+    struct Edit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a draft note's title, date or body.",
+            discussion: "A finalized note cannot be changed. Give the new body with --body-file or on standard input.")
+        @Argument(help: "The note id (or its first digits).")
+        var noteID: String
+        @Option(help: "A new title.")
+        var title: String?
+        @Option(help: "A new date, YYYY-MM-DD.")
+        var date: String?
+        @Option(help: "A file holding the new body.")
+        var bodyFile: String?
+        @OptionGroup var laptop: LaptopOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let date = try NoteCommand.validDate(date)
+                let body = try NoteCommand.readBody(file: bodyFile, required: false)
+                guard title != nil || date != nil || body != nil else {
+                    throw FieldError.invalidArgument("nothing to change: give --title, --date, --body-file or a body on standard input")
+                }
+                let session = try laptop.open()
+                let noteID = try await session.replica.resolveID(noteID)
+                guard let note = try await session.replica.entity(noteID), note.entityType == EntityType.note else {
+                    throw FieldError.notANote(self.noteID)
+                }
+                guard !note.isFinalized else { throw FieldError.finalized(noteID.description) }
+                let title = self.title
+                try await session.replica.write { author, lookup in
+                    guard var state = try lookup(noteID) else { throw FieldError.notANote(noteID.description) }
+                    var operations: [SyncCore.Operation] = []
+                    for (field, value) in [(Note.Field.title, title), (Note.Field.date, date?.description), (Note.Field.body, body)] {
+                        guard let value else { continue }
+                        let operation = try author.set(field, to: .string(value), on: state)
+                        state.apply(operation)
+                        operations.append(operation)
+                    }
+                    return operations
+                }
+                print("changed note \(noteID)")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a note with its addenda and open conflicts.")
+        @Argument(help: "The note id (or its first digits).")
+        var noteID: String
+        @OptionGroup var laptop: LaptopOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let session = try laptop.open()
+                let noteID = try await session.replica.resolveID(noteID)
+                guard let state = try await session.replica.entity(noteID), let note = Note(state) else { throw FieldError.notANote(self.noteID) }
+                try await session.replica.recordRead(caseID: note.caseID, entity: noteID, what: "note-show")
+                let conflicts = state.conflicts().filter(\.isOpen)
+                if output.json {
+                    Output.json([
+                        "note": .string(noteID.description), "case": .string(note.caseID.description), "kind": .string(note.kind.rawValue),
+                        "title": note.title.map(JSONValue.string) ?? .null, "date": note.date.map { .string($0.description) } ?? .null,
+                        "status": .string(note.status.rawValue), "body": note.body.map(JSONValue.string) ?? .null,
+                        "addenda": .array(note.addenda.map { ["field": .string($0.field), "value": $0.value.jsonValue()] }),
+                        "openConflicts": .array(conflicts.map { $0.jsonValue() }),
+                    ])
+                    return
+                }
+                print("\(note.title ?? "(untitled)")  [\(note.status.rawValue)]  \(note.kind)  \(note.date?.description ?? "")")
+                print("note \(noteID) in case \(note.caseID)\n")
+                print(note.body ?? "(no body)")
+                for addendum in note.addenda {
+                    print("\nAddendum to \(addendum.field) by \(addendum.value.author), \(Output.time(addendum.value.milliseconds)):")
+                    print(Output.text(addendum.value.value))
+                }
+                for conflict in conflicts {
+                    print("\nOpen conflict \(conflict.id) on \(conflict.field):")
+                    for (index, value) in conflict.values.enumerated() {
+                        print("  [\(index + 1)] \(value.author) on \(value.device), \(Output.time(value.milliseconds)): \(Output.text(value.value))")
+                    }
+                }
+            }
+        }
+    }
+
+    struct Finalize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Finalize a note: from now on it is a journal record that cannot change.",
+            discussion: "Changes that arrive later, or were made offline before the finalization was known, are kept beside it as addenda and listed for review.")
+        @Argument(help: "The note id (or its first digits).")
+        var noteID: String
+        @OptionGroup var laptop: LaptopOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let session = try laptop.open()
+                let noteID = try await session.replica.resolveID(noteID)
+                try await session.replica.write { author, lookup in
+                    guard let state = try lookup(noteID), state.entityType == EntityType.note else { throw FieldError.notANote(noteID.description) }
+                    guard !state.isFinalized else { throw FieldError.finalized(noteID.description) }
+                    return [try author.finalize(state)]
+                }
+                print("finalized note \(noteID)")
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a case's notes by date.")
+        @Argument(help: "The case id (or its first digits).")
+        var caseID: String
+        @OptionGroup var laptop: LaptopOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let session = try laptop.open()
+                let caseID = try await session.replica.resolveID(caseID)
+                guard let caseState = try await session.replica.entity(caseID), caseState.entityType == EntityType.caseFile else {
+                    throw FieldError.notACase(self.caseID)
+                }
+                let view = CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseID))
+                try await session.replica.recordRead(caseID: caseID, what: "note-list")
+                if output.json {
+                    Output.json(.array(view.notes.map { ["note": .string($0.id.description), "kind": .string($0.kind.rawValue), "title": $0.title.map(JSONValue.string) ?? .null, "date": $0.date.map { .string($0.description) } ?? .null, "status": .string($0.status.rawValue)] }))
+                    return
+                }
+                if view.notes.isEmpty { print("no notes in this case yet") }
+                for note in view.notes {
+                    print("\(note.id)  \(note.date?.description ?? "----------")  \(note.kind)  \(note.title ?? "(untitled)")  [\(note.status.rawValue)]")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import Foundation
+import SyncCore
+
+/// What the commands show, assembled from the merged state of a case.
+public struct CaseView: Sendable {
+    public let caseState: EntityState
+    public let entities: [EntityState]
+
+    public var record: Case? { Case(caseState) }
+    public var notes: [Note] {
+        entities.compactMap(Note.init).sorted { ($0.date?.description ?? "", $0.id) < ($1.date?.description ?? "", $1.id) }
+    }
+    public var participants: [Participant] { entities.filter { !$0.isDeleted }.compactMap(Participant.init) }
+    public var nextSteps: [NextStep] { entities.filter { !$0.isDeleted }.compactMap(NextStep.init) }
+    /// The current next step: the open one due first.
+    public var currentNextStep: NextStep? {
+        nextSteps.filter { $0.status == .open }.sorted { ($0.due ?? CalendarDate(year: 9999, month: 12, day: 31)!) < ($1.due ?? CalendarDate(year: 9999, month: 12, day: 31)!) }.first
+    }
+    public var openConflicts: [ConflictRecord] { ([caseState] + entities).flatMap { $0.conflicts() }.filter(\.isOpen) }
+
+    public init(caseState: EntityState, entities: [EntityState]) {
+        self.caseState = caseState
+        self.entities = entities.filter { $0.id != caseState.id }
+    }
+}
+
+extension CalendarDate {
+    /// Today in the local time zone: a deadline is a day in the caseworker's calendar.
+    public static func today(now: Date = Date()) -> CalendarDate {
+        let parts = Calendar.current.dateComponents([.year, .month, .day], from: now)
+        return CalendarDate(year: parts.year!, month: parts.month!, day: parts.day!)!
+    }
+}

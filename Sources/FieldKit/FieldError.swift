@@ -1,0 +1,35 @@
+/// Everything that can go wrong for a caseworker at the laptop, each with one
+/// line that says what to do.
+public enum FieldError: Error, CustomStringConvertible, Equatable {
+    case notSetUp(String)
+    case notLoggedIn
+    case wrongPassphrase
+    case noPassphrase
+    case insecureKeyFile(String)
+    case unknownID(String)
+    case notACase(String)
+    case notANote(String)
+    case invalidArgument(String)
+    case serverUnreachable(String)
+    case serverRefused(status: Int, code: String, detail: String)
+    case purged(String)
+    case finalized(String)
+
+    public var description: String {
+        switch self {
+        case .notSetUp(let path): "no local data at \(path); sign in first with: field login --server URL --user NAME"
+        case .notLoggedIn: "this laptop is not signed in; sign in with: field login --server URL --user NAME"
+        case .wrongPassphrase: "wrong passphrase: the local data was not opened and nothing was changed"
+        case .noPassphrase: "the local data is encrypted: set FIELD_PASSPHRASE, use a key file (FIELD_KEY_FILE), or run on a terminal to be asked"
+        case .insecureKeyFile(let path): "the key file \(path) must be a regular file readable only by you (chmod 600)"
+        case .unknownID(let id): "no case, note or conflict \(id) on this laptop; see field case list"
+        case .notACase(let id): "\(id) is not a case; see field case list"
+        case .notANote(let id): "\(id) is not a note; see field note list CASE"
+        case .invalidArgument(let detail): detail
+        case .serverUnreachable(let detail): "the sync server could not be reached (\(detail)); your changes are kept on this laptop, try field sync again later"
+        case .serverRefused(let status, let code, let detail): "the sync server refused (\(status) \(code)): \(detail)"
+        case .purged(let reason): "\(reason); all case data on this laptop has been deleted"
+        case .finalized(let id): "note \(id) is finalized and cannot be changed; a correction is recorded as an addendum"
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncPersistence
+
+/// The laptop's replica: the encrypted operation log, the outbox of what the
+/// server has not acknowledged yet, the clock and sequence state, the pull
+/// cursor, and the log of reads made on the laptop. Every change is one
+/// SQLite transaction, so a crash at any moment loses nothing acknowledged to
+/// the user.
+public final class LocalReplica: Sendable {
+    let writer: any DatabaseWriter
+    let vault: Vault
+    let codec = OperationCodec()
+    let clock: any WallClock
+    public let replica: ReplicaID
+    public let user: UserID
+
+    init(writer: any DatabaseWriter, vault: Vault, replica: ReplicaID, user: UserID, clock: any WallClock) throws {
+        self.writer = writer
+        self.vault = vault
+        self.replica = replica
+        self.user = user
+        self.clock = clock
+        try Self.migrator.migrate(writer)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        OperationLog.registerMigrations(in: &migrator)
+        migrator.registerMigration("field v1") { db in
+            try db.create(table: "clientState") { table in
+                table.primaryKey("id", .integer).check { $0 == 1 }
+                table.column("clock", .integer).notNull()
+                table.column("nextSeq", .integer).notNull()
+                table.column("cursor", .text)
+                table.column("lastSyncAt", .integer)
+            }
+            try db.execute(sql: "INSERT INTO clientState (id, clock, nextSeq) VALUES (1, 0, 1)")
+            // Operations written here and not yet acknowledged by the server.
+            try db.create(table: "outbox", options: .withoutRowID) { table in
+                table.primaryKey("seq", .integer)
+                table.column("id", .text).notNull()
+                table.column("caseID", .text).notNull()
+            }
+            // Reads of case data on this laptop, for the server's audit log.
+            try db.create(table: "readLog") { table in
+                table.autoIncrementedPrimaryKey("id")
+                table.column("at", .integer).notNull()
+                table.column("caseID", .text).notNull()
+                table.column("entity", .text)
+                table.column("what", .text).notNull()
+            }
+        }
+        return migrator
+    }
+
+    static func open(paths: FieldPaths, vault: Vault, settings: FieldSettings, clock: any WallClock) throws -> LocalReplica {
+        guard let replica = settings.replica, let user = settings.userID else {
+            throw FieldError.notSetUp(paths.settings.path)
+        }
+        var configuration = SQLiteReplicaStore.configuration
+        // Deleted case data is overwritten, not just unlinked from the b-tree.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
+        let pool = try DatabasePool(path: paths.database.path, configuration: configuration)
+        return try LocalReplica(writer: pool, vault: vault, replica: replica, user: user, clock: clock)
+    }
+
+    // MARK: Writing
+
+    /// Runs `make` with an author stamped from the stored clock and sequence
+    /// number, stores what it returns (sealed) and puts it in the outbox, all in
+    /// one transaction. `lookup` reads entity states inside that transaction.
+    @discardableResult
+    public func write(
+        _ make: @Sendable (inout OperationAuthor, (EntityID) throws -> EntityState?) throws -> [SyncCore.Operation]
+    ) async throws -> [SyncCore.Operation] {
+        let (codec, vault, clock, replica, user) = (self.codec, self.vault, self.clock, self.replica, self.user)
+        let now = clock.milliseconds()
+        return try await writer.write { db in
+            let row = try Row.fetchOne(db, sql: "SELECT clock, nextSeq FROM clientState WHERE id = 1")!
+            var author = OperationAuthor(
+                replica: replica, user: user, wallClock: clock,
+                clock: HybridLogicalClock(latest: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64))),
+                nextSeq: UInt64(row["nextSeq"] as Int64))
+            let operations = try make(&author) { id in
+                try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec, bodies: vault).first
+            }
+            _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
+            for operation in operations {
+                try db.execute(sql: "INSERT INTO outbox (seq, id, caseID) VALUES (?, ?, ?)",
+                               arguments: [Int64(operation.seq), operation.id.description, operation.caseID.description])
+            }
+            try db.execute(sql: "UPDATE clientState SET clock = ?, nextSeq = ? WHERE id = 1",
+                           arguments: [Int64(author.clock.latest.rawValue), Int64(author.nextSeq)])
+            return operations
+        }
+    }
+
+    /// Notes that case data was shown, for the audit log.
+    public func recordRead(caseID: EntityID, entity: EntityID? = nil, what: String) async throws {
+        let now = Int64(clock.milliseconds())
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO readLog (at, caseID, entity, what) VALUES (?, ?, ?, ?)",
+                           arguments: [now, caseID.description, entity?.description, what])
+        }
+    }
+
+    // MARK: Reading
+
+    public func entity(_ id: EntityID) async throws -> EntityState? {
+        let stored = try await writer.read { db in try OperationLog.bodies(ofEntity: id, in: db) }
+        return try OperationLog.fold(stored, codec: codec, bodies: vault).first
+    }
+
+    public func entities(inCase caseID: EntityID) async throws -> [EntityState] {
+        let stored = try await writer.read { db in try OperationLog.bodies(ofCase: caseID, in: db) }
+        return try OperationLog.fold(stored, codec: codec, bodies: vault).filter { $0.caseID == caseID }
+    }
+
+    /// Every case held, as merged entity states of the case entities.
+    public func cases() async throws -> [EntityState] {
+        let stored = try await writer.read { db in
+            try Data.fetchAll(db, sql: """
+                SELECT operation.body FROM entity JOIN operation ON operation.entity = entity.id
+                WHERE entity.id = entity.caseID
+                """)
+        }
+        return try OperationLog.fold(stored, codec: codec, bodies: vault).filter { $0.entityType == EntityType.caseFile }
+    }
+
+    /// Finds an entity from its id or an unambiguous prefix of at least 6 digits.
+    public func resolveID(_ text: String) async throws -> EntityID {
+        if let id = EntityID(text) { return id }
+        let prefix = text.lowercased()
+        guard prefix.count >= 6, prefix.allSatisfy(\.isHexDigit) else { throw FieldError.unknownID(text) }
+        let matches = try await writer.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM entity WHERE id LIKE ? LIMIT 2", arguments: [prefix + "%"])
+        }
+        guard matches.count == 1, let id = EntityID(matches[0]) else {
+            throw matches.isEmpty ? FieldError.unknownID(text) : FieldError.invalidArgument("\(text) is ambiguous; give more digits")
+        }
+        return id
+    }
+
+    // MARK: Sync state
+
+    public struct Status: Sendable {
+        public let waitingOperations: Int
+        public let waitingReads: Int
+        public let lastSyncAt: Int64?
+        public let operations: Int
+    }
+
+    public func status() async throws -> Status {
+        try await writer.read { db in
+            Status(
+                waitingOperations: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0,
+                waitingReads: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM readLog") ?? 0,
+                lastSyncAt: try Int64.fetchOne(db, sql: "SELECT lastSyncAt FROM clientState WHERE id = 1"),
+                operations: try OperationLog.count(in: db))
+        }
+    }
+
+    /// The oldest unacknowledged operations, in sequence order.
+    func outbox(limit: Int) async throws -> [SyncCore.Operation] {
+        let stored = try await writer.read { db in
+            try Data.fetchAll(db, sql: """
+                SELECT operation.body FROM outbox JOIN operation ON operation.id = outbox.id ORDER BY outbox.seq LIMIT ?
+                """, arguments: [limit])
+        }
+        return try stored.map { try OperationLog.decode(try vault.open($0), codec: codec) }
+    }
+
+    struct PendingRead: Sendable {
+        let id: Int64
+        let document: JSONValue
+    }
+
+    func pendingReads(limit: Int) async throws -> [PendingRead] {
+        try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, at, caseID, entity, what FROM readLog ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+                let entity: String? = row["entity"]
+                return PendingRead(id: row["id"], document: [
+                    "at": .integer(row["at"]), "case": .string(row["caseID"]),
+                    "entity": entity.map(JSONValue.string) ?? .null, "what": .string(row["what"]),
+                ])
+            }
+        }
+    }
+
+    /// The server acknowledged these operations and reads: only now do they
+    /// leave the outbox.
+    func acknowledge(operations: [OperationID], readsThrough lastRead: Int64?) async throws {
+        try await writer.write { db in
+            for id in operations {
+                try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id.description])
+            }
+            if let lastRead { try db.execute(sql: "DELETE FROM readLog WHERE id <= ?", arguments: [lastRead]) }
+        }
+    }
+
+    var cursor: String? {
+        get async throws { try await writer.read { db in try String.fetchOne(db, sql: "SELECT cursor FROM clientState WHERE id = 1") } }
+    }
+
+    /// Stores a pulled page, deletes the cases the user lost, and only then
+    /// moves the cursor: one transaction.
+    func storePulled(_ operations: [SyncCore.Operation], removedCases: [EntityID], cursor: String) async throws {
+        let (codec, vault) = (self.codec, self.vault)
+        let now = clock.milliseconds()
+        try await writer.write { db in
+            _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
+            var latest = HLCTimestamp(rawValue: UInt64(try Int64.fetchOne(db, sql: "SELECT clock FROM clientState WHERE id = 1") ?? 0))
+            var clock = HybridLogicalClock(latest: latest)
+            for operation in operations { clock.observe(operation.id.timestamp, physical: now) }
+            latest = clock.latest
+            for caseID in removedCases { try Self.purge(caseID: caseID, in: db) }
+            try db.execute(sql: "UPDATE clientState SET clock = ?, cursor = ? WHERE id = 1",
+                           arguments: [Int64(latest.rawValue), cursor])
+        }
+    }
+
+    func markSynced() async throws {
+        let now = Int64(clock.milliseconds())
+        try await writer.write { db in try db.execute(sql: "UPDATE clientState SET lastSyncAt = ? WHERE id = 1", arguments: [now]) }
+    }
+
+    /// Deletes a case for good: its operations, its unsent changes and its read log.
+    static func purge(caseID: EntityID, in db: Database) throws {
+        let id = caseID.description
+        try db.execute(sql: "DELETE FROM operation WHERE entity IN (SELECT id FROM entity WHERE caseID = ?)", arguments: [id])
+        try db.execute(sql: "DELETE FROM entity WHERE caseID = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM outbox WHERE caseID = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM readLog WHERE caseID = ?", arguments: [id])
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import SyncCore
+
+/// `field sync`: push the outbox, then pull what is new, with retries and
+/// backoff on network failures. Safe to interrupt at any point: a pushed batch
+/// keeps its id until acknowledged (the server returns the same receipt for a
+/// retry), and a pulled page is stored with its cursor in one transaction.
+public struct SyncEngine: Sendable {
+    let replica: LocalReplica
+    let connection: ServerConnection
+    public var pushBatchSize = 500
+    public var pullPageSize = 2_000
+    public var retryDelays: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4)]
+
+    public struct Report: Sendable, Equatable {
+        public var pushed = 0
+        public var pulled = 0
+        public var removedCases: [EntityID] = []
+    }
+
+    public typealias Progress = @Sendable (_ phase: String, _ done: Int, _ total: Int?) -> Void
+
+    public func run(progress: Progress = { _, _, _ in }) async throws -> Report {
+        var report = Report()
+        let waiting = try await replica.status().waitingOperations
+        // Push until the outbox is empty.
+        while true {
+            let operations = try await replica.outbox(limit: pushBatchSize)
+            let reads = try await replica.pendingReads(limit: 5_000)
+            guard !operations.isEmpty || !reads.isEmpty else { break }
+            let batch = operations.isEmpty
+                ? "reads-\(replica.replica)-\(reads.last!.id)"
+                : "\(replica.replica)-\(operations.first!.seq)-\(operations.last!.seq)-\(reads.last?.id ?? 0)"
+            let body: JSONValue = [
+                "batch": .string(batch),
+                "operations": .array(operations.map(OperationCodec().jsonValue(of:))),
+                "reads": .array(reads.map(\.document)),
+            ]
+            let receipt = try await retrying { try await connection.call(.post, "/v1/push", json: body) }
+            let acknowledged = (receipt.body.member("operations")?.arrayValue ?? []).compactMap {
+                $0.member("id")?.stringValue.flatMap(OperationID.init)
+            }
+            try await replica.acknowledge(operations: acknowledged, readsThrough: reads.last?.id)
+            report.pushed += acknowledged.count
+            progress("push", report.pushed, waiting)
+            if operations.count < pushBatchSize && reads.count < 5_000 { break }
+        }
+        // Pull until the server has nothing more.
+        while true {
+            let cursor = try await replica.cursor
+            let query = "?limit=\(pullPageSize)" + (cursor.map { "&cursor=\($0)" } ?? "")
+            let page = try await retrying { try await connection.call(.get, "/v1/pull" + query) }
+            let operations = try OperationCodec().operations(from: page.body.member("operations") ?? .array([]), path: "operations")
+            let removed = (page.body.member("removedCases")?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(EntityID.init) }
+            guard let next = page.body.member("cursor")?.stringValue else {
+                throw FieldError.serverRefused(status: page.status, code: "no-cursor", detail: "the pull answer had no cursor")
+            }
+            try await replica.storePulled(operations, removedCases: removed, cursor: next)
+            report.pulled += operations.count
+            report.removedCases += removed
+            progress("pull", report.pulled, nil)
+            if page.body.member("hasMore") != .bool(true) { break }
+        }
+        try await replica.markSynced()
+        return report
+    }
+
+    /// Retries network failures with backoff; a refusal by the server is final.
+    func retrying<T: Sendable>(_ attempt: @Sendable () async throws -> T) async throws -> T {
+        var delays = retryDelays[...]
+        while true {
+            do {
+                return try await attempt()
+            } catch FieldError.serverUnreachable(let detail) {
+                guard let delay = delays.popFirst() else { throw FieldError.serverUnreachable(detail) }
+                try await Task.sleep(for: delay)
+            }
+        }
+    }
+}
+
+extension JSONValue {
+    var arrayValue: [JSONValue] {
+        if case .array(let items) = self { items } else { [] }
+    }
+}
