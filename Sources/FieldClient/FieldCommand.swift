@@ -25,7 +25,8 @@ struct FieldCommand: AsyncParsableCommand {
             """,
         subcommands: [
             LoginCommand.self, LogoutCommand.self, StatusCommand.self, SyncCommand.self,
-            CaseCommand.self, NoteCommand.self, ConflictsCommand.self,
+            CaseCommand.self, NoteCommand.self, ParticipantCommand.self, NextStepCommand.self, AgendaCommand.self,
+            ConflictsCommand.self,
         ]
     )
 }

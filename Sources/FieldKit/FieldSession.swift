@@ -56,18 +56,17 @@ public struct FieldSession: Sendable {
                 throw FieldError.invalidArgument("\(waiting) changes of \(existing.user)'s previous sign-in have not reached the server; run field sync first")
             }
         }
-        let vault: Vault
+        // An existing store is unlocked before anything else, so a wrong
+        // passphrase stops here; a new one is created only once the server said yes.
         let secretValue = try secret()
-        if FileManager.default.fileExists(atPath: paths.vaultHeader.path) {
-            vault = try Vault.open(secret: secretValue, at: paths.vaultHeader)
-        } else {
-            vault = try Vault.create(secret: secretValue, at: paths.vaultHeader)
-        }
+        let existingVault = FileManager.default.fileExists(atPath: paths.vaultHeader.path)
+            ? try Vault.open(secret: secretValue, at: paths.vaultHeader) : nil
         let reply = try await ServerConnection(baseURL: server, token: nil).call(
             .post, "/v1/devices", json: ["user": .string(user), "password": .string(password), "deviceName": .string(deviceName)])
         guard let token = reply.body.member("token")?.stringValue, let device = reply.body.member("device")?.stringValue,
               let role = reply.body.member("role")?.stringValue
         else { throw FieldError.serverRefused(status: reply.status, code: "bad-answer", detail: "the sign-in answer was incomplete") }
+        let vault = try existingVault ?? Vault.create(secret: secretValue, at: paths.vaultHeader)
         let settings = FieldSettings(server: server, user: user, role: role, device: device)
         try settings.save(to: paths)
         try FieldSettings.saveToken(token, to: paths)
@@ -127,5 +126,57 @@ extension SyncEngine {
     public static func forTesting(_ session: FieldSession, server: String? = nil) -> SyncEngine {
         SyncEngine(replica: session.replica,
                    connection: ServerConnection(baseURL: server ?? session.settings.server, token: session.token))
+    }
+}
+
+extension FieldSession {
+    /// A case and its entities, from an id or a prefix of it.
+    public func caseView(_ text: String) async throws -> CaseView {
+        let caseID = try await replica.resolveID(text)
+        guard let caseState = try await replica.entity(caseID), caseState.entityType == EntityType.caseFile else {
+            throw FieldError.notACase(text)
+        }
+        return CaseView(caseState: caseState, entities: try await replica.entities(inCase: caseID))
+    }
+
+    /// Membership and resolutions are for supervisors and admins; the server
+    /// enforces it, this only says so before anything is written.
+    public func requireMembershipRole() throws {
+        guard settings.role != "caseworker" else {
+            throw FieldError.invalidArgument("only supervisors and admins may do this; ask your team leader")
+        }
+    }
+}
+
+extension LocalReplica {
+    /// Creates an entity with its first field values; returns its id.
+    public func createEntity(_ type: String, inCase caseID: EntityID, fields: [(String, JSONValue)]) async throws -> EntityID {
+        try await write { author, _ in
+            var random = SystemRandomSource()
+            let created = author.create(type, inCase: caseID, using: &random)
+            var state = EntityState(id: created.entity)
+            state.apply(created)
+            var operations = [created]
+            for (field, value) in fields {
+                let operation = try author.set(field, to: value, on: state)
+                state.apply(operation)
+                operations.append(operation)
+            }
+            return operations
+        }[0].entity
+    }
+
+    /// Sets fields of an existing entity, in one transaction.
+    public func setFields(_ id: EntityID, _ fields: [(String, JSONValue)]) async throws {
+        try await write { author, lookup in
+            guard var state = try lookup(id) else { throw FieldError.unknownID(id.description) }
+            var operations: [SyncCore.Operation] = []
+            for (field, value) in fields {
+                let operation = try author.set(field, to: value, on: state)
+                state.apply(operation)
+                operations.append(operation)
+            }
+            return operations
+        }
     }
 }

@@ -7,7 +7,7 @@ struct CaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "case",
         abstract: "Create, list and show cases.",
-        subcommands: [New.self, List.self, Show.self])
+        subcommands: [New.self, List.self, Show.self, Assign.self, Share.self, Unshare.self])
 
     struct New: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

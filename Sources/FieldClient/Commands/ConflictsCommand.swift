@@ -6,7 +6,16 @@ import SyncCore
 struct ConflictsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conflicts",
-        abstract: "List open conflicts, with every value, author, device and time.")
+        abstract: "List open conflicts, with every value, author, device and time.",
+        subcommands: [ListOpen.self, Resolve.self],
+        defaultSubcommand: ListOpen.self)
+}
+
+extension ConflictsCommand {
+struct ListOpen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List open conflicts (the default).")
     @Argument(help: "Only this case (id or its first digits).")
     var caseID: String?
     @OptionGroup var laptop: LaptopOptions
@@ -35,4 +44,5 @@ struct ConflictsCommand: AsyncParsableCommand {
             }
         }
     }
+}
 }

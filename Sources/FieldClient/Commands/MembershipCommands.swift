@@ -1,0 +1,127 @@
+import ArgumentParser
+import FieldKit
+import Foundation
+import SyncCore
+
+extension CaseCommand {
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hand a case over to another caseworker (supervisors).",
+            discussion: "The new caseworker becomes a member and the primary caseworker; their next sync brings the whole case. Use unshare to remove the previous caseworker.")
+        @Argument(help: "The case id (or its first digits).")
+        var caseID: String
+        @Option(help: "The caseworker taking over.")
+        var to: String
+        @OptionGroup var laptop: LaptopOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let session = try laptop.open()
+                try session.requireMembershipRole()
+                guard UserID(to) != nil else { throw FieldError.invalidArgument("'\(to)' is not a user name") }
+                let caseID = try await session.caseView(caseID).caseState.id
+                let user = JSONValue.string(to)
+                try await session.replica.write { author, lookup in
+                    guard var state = try lookup(caseID) else { throw FieldError.notACase(caseID.description) }
+                    let added = try author.add(user, to: Case.Field.members, on: state)
+                    state.apply(added)
+                    return [added, try author.set(Case.Field.primaryCaseworker, to: user, on: state)]
+                }
+                print("case \(caseID) assigned to \(to); it reaches them at the next sync")
+            }
+        }
+    }
+
+    struct Share: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a colleague a member of the case (supervisors).")
+        @Argument(help: "The case id (or its first digits).")
+        var caseID: String
+        @Option(help: "The colleague's user name.")
+        var with: String
+        @OptionGroup var laptop: LaptopOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let session = try laptop.open()
+                try session.requireMembershipRole()
+                guard UserID(with) != nil else { throw FieldError.invalidArgument("'\(with)' is not a user name") }
+                let caseID = try await session.caseView(caseID).caseState.id
+                let user = JSONValue.string(with)
+                try await session.replica.write { author, lookup in
+                    [try author.add(user, to: Case.Field.members, on: try lookup(caseID)!)]
+                }
+                print("\(with) is now a member of case \(caseID)")
+            }
+        }
+    }
+
+    struct Unshare: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove a member from the case (supervisors).",
+            discussion: "Their laptop deletes the case at its next sync.")
+        @Argument(help: "The case id (or its first digits).")
+        var caseID: String
+        @Option(help: "The member's user name.")
+        var with: String
+        @OptionGroup var laptop: LaptopOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let session = try laptop.open()
+                try session.requireMembershipRole()
+                let caseID = try await session.caseView(caseID).caseState.id
+                let user = JSONValue.string(with)
+                try await session.replica.write { author, lookup in
+                    [try author.remove(user, from: Case.Field.members, on: try lookup(caseID)!)]
+                }
+                print("\(with) is no longer a member of case \(caseID)")
+            }
+        }
+    }
+}
+
+extension ConflictsCommand {
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Settle a conflict (supervisors): pick one of its values or give a merged one, with a reason.",
+            discussion: "The resolution is recorded with your name, the time and the reason, and reaches every laptop at its next sync. The other values stay in the history.")
+        @Argument(help: "The conflict id, as field conflicts lists it.")
+        var id: String
+        @Option(help: "The number of the value to keep, as field conflicts lists them.")
+        var pick: Int?
+        @Option(help: "A file holding the merged value.")
+        var valueFile: String?
+        @Option(help: "Why: required, it is part of the record.")
+        var reason: String
+        @OptionGroup var laptop: LaptopOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                guard (pick == nil) != (valueFile == nil) else { throw FieldError.invalidArgument("give exactly one of --pick N or --value-file F") }
+                let session = try laptop.open()
+                try session.requireMembershipRole()
+                var found: ConflictRecord?
+                for caseState in try await session.replica.cases() {
+                    found = try await session.replica.entities(inCase: caseState.id).flatMap { $0.conflicts() }.first { $0.id == id && $0.isOpen }
+                    if found != nil { break }
+                }
+                guard let conflict = found else { throw FieldError.unknownID(id) }
+                let value: JSONValue
+                if let pick {
+                    guard (1...conflict.values.count).contains(pick) else {
+                        throw FieldError.invalidArgument("--pick must be from 1 to \(conflict.values.count)")
+                    }
+                    value = conflict.values[pick - 1].value
+                } else {
+                    guard let text = try? String(contentsOfFile: valueFile!, encoding: .utf8) else {
+                        throw FieldError.invalidArgument("cannot read \(valueFile!)")
+                    }
+                    value = .string(text)
+                }
+                let reason = reason
+                try await session.replica.write { author, _ in [try author.resolve(conflict, with: value, reason: reason)] }
+                print("resolved \(id); the resolution reaches every laptop at its next sync")
+            }
+        }
+    }
+}
