@@ -64,9 +64,3 @@ struct ServerConnection: Sendable {
         return text.split(separator: "\n").first.map(String.init) ?? text
     }
 }
-
-extension JSONValue {
-    func member(_ name: String) -> JSONValue? {
-        if case .object(let members) = self { members[name] } else { nil }
-    }
-}

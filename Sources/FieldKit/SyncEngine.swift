@@ -78,9 +78,3 @@ public struct SyncEngine: Sendable {
         }
     }
 }
-
-extension JSONValue {
-    var arrayValue: [JSONValue] {
-        if case .array(let items) = self { items } else { [] }
-    }
-}

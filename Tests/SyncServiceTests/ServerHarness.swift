@@ -38,15 +38,6 @@ struct Reply: @unchecked Sendable {
     }
 }
 
-extension JSONValue {
-    func member(_ name: String) -> JSONValue? {
-        if case .object(let members) = self { members[name] } else { nil }
-    }
-
-    var arrayValue: [JSONValue] {
-        if case .array(let items) = self { items } else { [] }
-    }
-}
 
 extension TestClientProtocol {
     func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: JSONValue? = nil, rawBody: String? = nil) async throws -> Reply {

@@ -70,9 +70,3 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
         throw ExitCode(1)
     }
 }
-
-extension JSONValue {
-    func member(_ name: String) -> JSONValue? {
-        if case .object(let members) = self { members[name] } else { nil }
-    }
-}

@@ -23,6 +23,16 @@ public enum JSONValue: Hashable, Sendable {
     public var integerValue: Int64? {
         if case .integer(let value) = self { value } else { nil }
     }
+
+    /// A member of an object, or nil (also when this is not an object).
+    public func member(_ name: String) -> JSONValue? {
+        if case .object(let members) = self { members[name] } else { nil }
+    }
+
+    /// The items of an array, or none (also when this is not an array).
+    public var arrayValue: [JSONValue] {
+        if case .array(let items) = self { items } else { [] }
+    }
 }
 
 extension JSONValue: Codable {

@@ -37,9 +37,3 @@ extension URI {
         return value
     }
 }
-
-extension JSONValue {
-    func member(_ name: String) -> JSONValue? {
-        if case .object(let members) = self { members[name] } else { nil }
-    }
-}

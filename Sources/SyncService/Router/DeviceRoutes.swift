@@ -1,4 +1,6 @@
+import Foundation
 import Hummingbird
+import NIOCore
 import SyncCore
 
 /// Device login and logout (Protocol.md §10.2).
@@ -59,5 +61,3 @@ extension Response {
     }
 }
 
-import Foundation
-import NIOCore

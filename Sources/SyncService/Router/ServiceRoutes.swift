@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import SyncCore
+import SyncPersistence
 
 /// Health, metrics and the API description.
 struct ServiceRoutes {
@@ -38,5 +39,3 @@ extension ServerDatabase {
         try await writer.read { db in try SyncPersistence.OperationLog.count(in: db) }
     }
 }
-
-import SyncPersistence
