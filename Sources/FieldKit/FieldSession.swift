@@ -149,8 +149,11 @@ extension FieldSession {
 }
 
 extension LocalReplica {
-    /// Creates an entity with its first field values; returns its id.
-    public func createEntity(_ type: String, inCase caseID: EntityID, fields: [(String, JSONValue)]) async throws -> EntityID {
+    /// Creates an entity with its first field values and set elements, in one
+    /// transaction; returns its id. A case is created with `caseID` nil.
+    public func createEntity(
+        _ type: String, inCase caseID: EntityID?, fields: [(String, JSONValue)], elements: [(String, JSONValue)] = []
+    ) async throws -> EntityID {
         try await write { author, _ in
             var random = SystemRandomSource()
             let created = author.create(type, inCase: caseID, using: &random)
@@ -159,6 +162,11 @@ extension LocalReplica {
             var operations = [created]
             for (field, value) in fields {
                 let operation = try author.set(field, to: value, on: state)
+                state.apply(operation)
+                operations.append(operation)
+            }
+            for (field, element) in elements {
+                let operation = try author.add(element, to: field, on: state)
                 state.apply(operation)
                 operations.append(operation)
             }

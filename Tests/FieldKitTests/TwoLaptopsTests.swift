@@ -31,30 +31,12 @@ import Testing
     }
 
     static func newCase(on laptop: FieldSession, members: [String]) async throws -> EntityID {
-        let written = try await laptop.replica.write { author, _ in
-            var random = SystemRandomSource()
-            let created = author.create(EntityType.caseFile, inCase: nil, using: &random)
-            var state = EntityState(id: created.entity)
-            state.apply(created)
-            var operations = [created]
-            for member in members {
-                let operation = try author.add(.string(member), to: Case.Field.members, on: state)
-                state.apply(operation)
-                operations.append(operation)
-            }
-            return operations
-        }
-        return written[0].entity
+        try await laptop.replica.createEntity(
+            EntityType.caseFile, inCase: nil, fields: [], elements: members.map { (Case.Field.members, .string($0)) })
     }
 
     static func newNote(on laptop: FieldSession, in caseID: EntityID, body: String) async throws -> EntityID {
-        try await laptop.replica.write { author, _ in
-            var random = SystemRandomSource()
-            let created = author.create(EntityType.note, inCase: caseID, using: &random)
-            var state = EntityState(id: created.entity)
-            state.apply(created)
-            return [created, try author.set(Note.Field.body, to: .string(body), on: state)]
-        }[0].entity
+        try await laptop.replica.createEntity(EntityType.note, inCase: caseID, fields: [(Note.Field.body, .string(body))])
     }
 
     static func setBody(on laptop: FieldSession, note: EntityID, to body: String) async throws {

@@ -24,21 +24,11 @@ struct CaseCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 let session = try laptop.open()
                 let (title, citizen, me) = (title, citizen, JSONValue.string(session.settings.user))
-                let written = try await session.replica.write { author, lookup in
-                    var random = SystemRandomSource()
-                    let created = author.create(EntityType.caseFile, inCase: nil, using: &random)
-                    var state = EntityState(id: created.entity)
-                    state.apply(created)
-                    var operations = [created]
-                    func add(_ operation: SyncCore.Operation) { state.apply(operation); operations.append(operation) }
-                    add(try author.set(Case.Field.title, to: .string(title), on: state))
-                    if let citizen { add(try author.set(Case.Field.citizenReference, to: .string(citizen), on: state)) }
-                    add(try author.set(Case.Field.status, to: .string(Case.Status.open.rawValue), on: state))
-                    add(try author.add(me, to: Case.Field.members, on: state))
-                    add(try author.set(Case.Field.primaryCaseworker, to: me, on: state))
-                    return operations
-                }
-                let id = written[0].entity
+                var fields: [(String, JSONValue)] = [(Case.Field.title, .string(title))]
+                if let citizen { fields.append((Case.Field.citizenReference, .string(citizen))) }
+                fields += [(Case.Field.status, .string(Case.Status.open.rawValue)), (Case.Field.primaryCaseworker, me)]
+                let id = try await session.replica.createEntity(
+                    EntityType.caseFile, inCase: nil, fields: fields, elements: [(Case.Field.members, me)])
                 if output.json { Output.json(["case": .string(id.description)]) } else { print(id) }
             }
         }

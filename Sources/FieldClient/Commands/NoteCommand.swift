@@ -71,25 +71,11 @@ struct NoteCommand: AsyncParsableCommand {
                 let session = try laptop.open()
                 let caseID = try await session.replica.resolveID(caseID)
                 guard try await session.replica.entity(caseID)?.entityType == EntityType.caseFile else { throw FieldError.notACase(self.caseID) }
-                let title = self.title
-                let written = try await session.replica.write { author, _ in
-                    var random = SystemRandomSource()
-                    let created = author.create(EntityType.note, inCase: caseID, using: &random)
-                    var state = EntityState(id: created.entity)
-                    state.apply(created)
-                    var operations = [created]
-                    func set(_ field: String, _ value: JSONValue) throws {
-                        let operation = try author.set(field, to: value, on: state)
-                        state.apply(operation)
-                        operations.append(operation)
-                    }
-                    try set(Note.Field.kind, .string(kind.rawValue))
-                    if let title { try set(Note.Field.title, .string(title)) }
-                    try set(Note.Field.date, .string(date.description))
-                    try set(Note.Field.body, .string(body))
-                    return operations
-                }
-                if output.json { Output.json(["note": .string(written[0].entity.description)]) } else { print(written[0].entity) }
+                var fields: [(String, JSONValue)] = [(Note.Field.kind, .string(kind.rawValue))]
+                if let title { fields.append((Note.Field.title, .string(title))) }
+                fields += [(Note.Field.date, .string(date.description)), (Note.Field.body, .string(body))]
+                let note = try await session.replica.createEntity(EntityType.note, inCase: caseID, fields: fields)
+                if output.json { Output.json(["note": .string(note.description)]) } else { print(note) }
             }
         }
     }
@@ -121,18 +107,8 @@ struct NoteCommand: AsyncParsableCommand {
                     throw FieldError.notANote(self.noteID)
                 }
                 guard !note.isFinalized else { throw FieldError.finalized(noteID.description) }
-                let title = self.title
-                try await session.replica.write { author, lookup in
-                    guard var state = try lookup(noteID) else { throw FieldError.notANote(noteID.description) }
-                    var operations: [SyncCore.Operation] = []
-                    for (field, value) in [(Note.Field.title, title), (Note.Field.date, date?.description), (Note.Field.body, body)] {
-                        guard let value else { continue }
-                        let operation = try author.set(field, to: .string(value), on: state)
-                        state.apply(operation)
-                        operations.append(operation)
-                    }
-                    return operations
-                }
+                let changes = [(Note.Field.title, title), (Note.Field.date, date?.description), (Note.Field.body, body)]
+                try await session.replica.setFields(noteID, changes.compactMap { field, value in value.map { (field, .string($0)) } })
                 print("changed note \(noteID)")
             }
         }
