@@ -13,7 +13,8 @@ import SyncTestSupport
 /// whole log in both databases. Then, alternately on the small and the large
 /// database, a new device of the target caseworker signs in (not timed) and
 /// pulls its first page of 1,000 operations (timed: the request until the whole
-/// answer has arrived).
+/// answer has arrived). Before measuring, the fill is written out (sync(2)) and
+/// the machine left to settle for a few seconds.
 struct PullCost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pull-cost",
@@ -54,6 +55,9 @@ struct PullCost: AsyncParsableCommand {
     @Option(help: "Unmeasured pulls per database first.")
     var warmups = 2
 
+    @Option(help: "Seconds to wait after the fill (and sync(2)) before measuring.")
+    var settle = 5.0
+
     @Option(help: "Goal: large median / small median, at most.")
     var goalRatio = 1.2
 
@@ -65,6 +69,7 @@ struct PullCost: AsyncParsableCommand {
         guard targetNotes * 5 >= limit, (1...5_000).contains(limit), (1...1_000).contains(repeats), (0...100).contains(warmups) else {
             throw ValidationError("the target case must hold at least --limit operations; --repeats 1...1000")
         }
+        guard (0...600).contains(settle) else { throw ValidationError("--settle 0...600 seconds") }
         guard (1...1_000).contains(batchSize), (1...16).contains(fillers) else { throw ValidationError("--batch-size 1...1000, --fillers 1...16") }
     }
 
@@ -86,6 +91,11 @@ struct PullCost: AsyncParsableCommand {
         say("pull cost: first page of \(limit) operations for a new device of \(target), whose case holds \(4 + targetNotes * 5) operations spread through the log")
         let smallHeld = try await fill(small, to: smallOperations, label: "small (port \(smallPort))")
         let largeHeld = try await fill(large, to: largeOperations, label: "large (port \(connection.port))")
+        // The fill leaves hundreds of MB of dirty pages; their write-back would
+        // slow the commits of the measured pulls (each pull stores its cursor).
+        say("writing the fill to disk (sync) and settling for \(Format.fixed(settle, 0)) s")
+        sync()
+        try await Task.sleep(for: .milliseconds(Int64(settle * 1000)))
 
         // Alternate small and large (ABBA) so that drift on the machine hits both alike.
         var times: [String: [Double]] = ["small": [], "large": []]
