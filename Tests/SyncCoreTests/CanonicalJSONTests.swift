@@ -54,3 +54,45 @@ import Testing
         }
     }
 }
+
+/// The JSON parser must read any JSON exactly as Foundation's `JSONDecoder`
+/// reads it into `JSONValue`, and refuse what is not JSON.
+@Suite struct JSONParserTests {
+    @Test(.shrinking(false))
+    func theParserAgreesWithJSONDecoder() async {
+        let compact = JSONEncoder()
+        compact.outputFormatting = [.sortedKeys]
+        let pretty = JSONEncoder()
+        pretty.outputFormatting = [.prettyPrinted]
+        await propertyCheck(count: 2_000, input: Gen.uint64()) { seed in
+            var random = SeededRandom(seed: seed)
+            let value = CanonicalJSONTests.randomValue(&random)
+            for encoder in [compact, pretty] {
+                let bytes = try! encoder.encode(value)
+                let expected = try! JSONDecoder().decode(JSONValue.self, from: bytes)
+                #expect((try? OperationCodec.parse(bytes, path: "")) == expected, "seed \(seed): \(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+    }
+
+    @Test(arguments: [
+        "", " ", "{", "[1,]", "{\"a\":}", "{\"a\" 1}", "{a:1}", "\"\\x\"", "01", "1.", "-", ".5", "1e", "+1",
+        "\"\u{1}\"", String(repeating: "[", count: 600) + String(repeating: "]", count: 600), "nul", "tru",
+        "\"\\ud800\"", "\"\\udc00x\"", "\"abc", "[1 2]", "{\"a\":1,}", "1 2", "NaN", "1e999",
+    ])
+    func malformedJSONIsRefused(text: String) {
+        #expect(throws: OperationError.self) { try OperationCodec.parse(Data(text.utf8), path: "") }
+    }
+
+    @Test func invalidUTF8IsRefused() {
+        #expect(throws: OperationError.self) { try OperationCodec.parse(Data([0x22, 0xC3, 0x28, 0x22]), path: "") }
+    }
+
+    @Test func escapesAndNumbersReadAsJSONDecoderReadsThem() throws {
+        let text = #"{"s":"a\"b\\c\/d\n\u00e6\ud83d\ude00","i":-42,"f":0.5,"e":1e3,"big":12345678901234567890,"z":-0}"#
+        let parsed = try OperationCodec.parse(Data(text.utf8), path: "")
+        #expect(parsed == (try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))))
+        #expect(parsed.member("s") == .string("a\"b\\c/d\næ😀"))
+        #expect(parsed.member("e") == .integer(1000))
+    }
+}

@@ -110,18 +110,10 @@ public struct OperationCodec: Sendable {
 
     public static func parse(_ data: Data, path: String) throws(OperationError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+            return try JSONParser.parse(data)
         } catch {
-            throw OperationError(path: path, reason: .malformedJSON(Self.summary(of: error)))
+            throw OperationError(path: path, reason: .malformedJSON(error.description))
         }
-    }
-
-    private static func summary(of error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as? NSError)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        }
-        return "\(error)"
     }
 
     public func operation(from value: JSONValue, path: String) throws(OperationError) -> Operation {
