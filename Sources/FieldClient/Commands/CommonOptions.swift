@@ -70,3 +70,14 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
         throw ExitCode(1)
     }
 }
+
+extension OpenEnumeration {
+    /// A command-line value that must be one of the known values.
+    static func option(_ text: String, named option: String) throws -> Self {
+        let value = Self(rawValue: text)
+        guard value.isKnown else {
+            throw FieldError.invalidArgument("\(option) must be one of \(known.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+        }
+        return value
+    }
+}

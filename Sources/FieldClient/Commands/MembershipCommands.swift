@@ -17,9 +17,7 @@ extension CaseCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                try session.requireMembershipRole()
-                guard UserID(to) != nil else { throw FieldError.invalidArgument("'\(to)' is not a user name") }
-                let caseID = try await session.caseView(caseID).caseState.id
+                let caseID = try await session.caseForMembershipChange(caseID, user: to)
                 let user = JSONValue.string(to)
                 try await session.replica.write { author, lookup in
                     guard var state = try lookup(caseID) else { throw FieldError.notACase(caseID.description) }
@@ -43,9 +41,7 @@ extension CaseCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                try session.requireMembershipRole()
-                guard UserID(with) != nil else { throw FieldError.invalidArgument("'\(with)' is not a user name") }
-                let caseID = try await session.caseView(caseID).caseState.id
+                let caseID = try await session.caseForMembershipChange(caseID, user: with)
                 let user = JSONValue.string(with)
                 try await session.replica.write { author, lookup in
                     [try author.add(user, to: Case.Field.members, on: try lookup(caseID)!)]
@@ -68,8 +64,7 @@ extension CaseCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                try session.requireMembershipRole()
-                let caseID = try await session.caseView(caseID).caseState.id
+                let caseID = try await session.caseForMembershipChange(caseID, user: with)
                 let user = JSONValue.string(with)
                 try await session.replica.write { author, lookup in
                     [try author.remove(user, from: Case.Field.members, on: try lookup(caseID)!)]
@@ -123,5 +118,14 @@ extension ConflictsCommand {
                 print("resolved \(id); the resolution reaches every laptop at its next sync")
             }
         }
+    }
+}
+
+extension FieldSession {
+    /// The case whose members change, after checking the role and the user name.
+    func caseForMembershipChange(_ text: String, user: String) async throws -> EntityID {
+        try requireMembershipRole()
+        guard UserID(user) != nil else { throw FieldError.invalidArgument("'\(user)' is not a user name") }
+        return try await caseView(text).caseState.id
     }
 }

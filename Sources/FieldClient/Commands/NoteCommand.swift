@@ -62,10 +62,7 @@ struct NoteCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let kind = Note.Kind(rawValue: kind)
-                guard kind.isKnown else {
-                    throw FieldError.invalidArgument("--kind must be one of \(Note.Kind.known.map(\.rawValue).joined(separator: ", "))")
-                }
+                let kind = try Note.Kind.option(kind, named: "--kind")
                 let date = try NoteCommand.validDate(date) ?? CalendarDate.today()
                 let body = try NoteCommand.readBody(file: bodyFile, required: true) ?? ""
                 let session = try laptop.open()

@@ -32,13 +32,8 @@ struct ParticipantCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let role = Participant.Role(rawValue: role)
-                guard role.isKnown else {
-                    throw FieldError.invalidArgument("--role must be one of \(Participant.Role.known.map(\.rawValue).joined(separator: ", "))")
-                }
-                if let consent, !Participant.Consent(rawValue: consent).isKnown {
-                    throw FieldError.invalidArgument("--consent must be one of \(Participant.Consent.known.map(\.rawValue).joined(separator: ", "))")
-                }
+                let role = try Participant.Role.option(role, named: "--role")
+                if let consent { _ = try Participant.Consent.option(consent, named: "--consent") }
                 if let age, !(0...120).contains(age) { throw FieldError.invalidArgument("--age must be from 0 to 120") }
                 let session = try laptop.open()
                 let caseID = try await session.replica.resolveID(caseID)
