@@ -20,11 +20,11 @@ struct DeviceCommand: AsyncParsableCommand {
 
         func run() async throws {
             let devices = try await data.openDatabase(create: false).devices()
-            if devices.isEmpty { print("no devices have signed in") }
+            if devices.isEmpty { AdminOutput.line("no devices have signed in") }
             for device in devices {
                 let seen = device.lastSeenAt.map(Timestamp.text) ?? "never"
                 let status = device.revokedAt.map { "revoked \(Timestamp.text($0))" } ?? "active"
-                print("\(device.replica)\t\(device.user)\t\(device.name)\tlast seen \(seen)\t\(status)")
+                AdminOutput.line("\(device.replica)\t\(device.user)\t\(device.name)\tlast seen \(seen)\t\(status)")
             }
         }
     }
@@ -41,7 +41,7 @@ struct DeviceCommand: AsyncParsableCommand {
             } catch let error as AccountError {
                 throw ValidationError(error.description)
             }
-            print("revoked \(id); it will delete its case data at its next contact")
+            AdminOutput.line("revoked \(id); it will delete its case data at its next contact")
         }
     }
 }

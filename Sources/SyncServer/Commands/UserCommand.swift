@@ -49,7 +49,7 @@ struct UserCommand: AsyncParsableCommand {
             } catch let error as AccountError {
                 throw ValidationError(error.description)
             }
-            print("added \(role.rawValue) \(name)")
+            AdminOutput.line("added \(role.rawValue) \(name)")
         }
 
         static func readPassword(fromStandardInput: Bool) throws -> String {
@@ -72,10 +72,10 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let users = try await data.openDatabase(create: false).users()
-            if users.isEmpty { print("no users; add one with: sync-server user add NAME --role ROLE") }
+            if users.isEmpty { AdminOutput.line("no users; add one with: sync-server user add NAME --role ROLE") }
             for user in users {
                 let status = user.removedAt.map { "removed \(Timestamp.text($0))" } ?? "active"
-                print("\(user.name)\t\(user.role.rawValue)\t\(status)")
+                AdminOutput.line("\(user.name)\t\(user.role.rawValue)\t\(status)")
             }
         }
     }
@@ -98,7 +98,7 @@ struct UserCommand: AsyncParsableCommand {
             } catch let error as AccountError {
                 throw ValidationError(error.description)
             }
-            print("removed \(name)")
+            AdminOutput.line("removed \(name)")
         }
     }
 }
