@@ -84,6 +84,14 @@ import Testing
         #expect(throws: OperationError.self) { try OperationCodec.parse(Data(text.utf8), path: "") }
     }
 
+    /// Found by schemathesis: `"seq": 9007199254740991.0` is a whole number to
+    /// JSONDecoder, and must be one to this parser too.
+    @Test(arguments: ["9007199254740991.0", "1.0", "-3e2", "5.791184395586791e+16", "1e300", "0.5", "-0.0"])
+    func integralNumbersWrittenWithAFractionAreReadAsJSONDecoderReadsThem(text: String) throws {
+        let data = Data("[\(text)]".utf8)
+        #expect(try OperationCodec.parse(data, path: "") == (try JSONDecoder().decode(JSONValue.self, from: data)))
+    }
+
     @Test func invalidUTF8IsRefused() {
         #expect(throws: OperationError.self) { try OperationCodec.parse(Data([0x22, 0xC3, 0x28, 0x22]), path: "") }
     }

@@ -196,6 +196,42 @@ struct JSONParser {
         return value
     }
 
+    /// The value of a decimal literal with a fraction or exponent, computed
+    /// exactly, if it is a whole number that fits 64 bits.
+    static func exactInteger(_ text: String) -> Int64? {
+        var body = Substring(text)
+        let negative = body.first == "-"
+        if negative { body = body.dropFirst() }
+        var exponent = 0
+        if let e = body.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            guard let value = Int(body[body.index(after: e)...]), abs(value) < 400 else { return nil }
+            exponent = value
+            body = body[..<e]
+        }
+        var digits = body
+        if let dot = body.firstIndex(of: ".") {
+            let fraction = body[body.index(after: dot)...]
+            digits = body[..<dot] + fraction
+            exponent -= fraction.count
+        }
+        var trimmed = Substring(digits.drop { $0 == "0" })
+        if trimmed.isEmpty { return 0 }
+        if exponent < 0 {
+            let cut = -exponent
+            guard trimmed.count > cut ? trimmed.suffix(cut).allSatisfy({ $0 == "0" }) : trimmed.allSatisfy({ $0 == "0" }) else { return nil }
+            trimmed = trimmed.dropLast(min(cut, trimmed.count))
+            if trimmed.isEmpty { return 0 }
+            exponent = 0
+        }
+        guard trimmed.count + exponent <= 19, var value = Int64(negative ? "-" + trimmed : String(trimmed)) else { return nil }
+        for _ in 0..<exponent {
+            let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            value = product
+        }
+        return value
+    }
+
     private mutating func number() throws -> JSONValue {
         let start = index
         if current == UInt8(ascii: "-") { index += 1 }
@@ -220,9 +256,12 @@ struct JSONParser {
             while let byte = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { index += 1 }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        // As JSONDecoder reads a JSONValue: a number whose exact decimal value
+        // is a 64-bit integer is an integer, however it is written (1.0, -3e2);
+        // otherwise a double, an integer again when whole and below 9e15.
         if integral, let value = Int64(text) { return .integer(value) }
+        if let value = Self.exactInteger(text) { return .integer(value) }
         guard let value = Double(text), value.isFinite else { throw failure("number out of range") }
-        // As JSONValue's Decodable conformance does: integral values are integers.
         return value.rounded() == value && abs(value) < 9.0e15 ? .integer(Int64(value)) : .number(value)
     }
 }
