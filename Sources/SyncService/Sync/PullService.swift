@@ -75,7 +75,7 @@ extension ServerDatabase {
                 remaining -= page.count
             }
             let id = Self.newCursorID()
-            try PullCursorRecord(device: device.replica.description, id: id, createdAt: at,
+            try PullCursorRecord(id: id, device: device.replica.description, createdAt: at,
                                  positions: try JSONEncoder().encode(positions)).insert(db)
             try db.execute(sql: """
                 DELETE FROM pullCursor WHERE device = ? AND id NOT IN
@@ -98,11 +98,5 @@ extension ServerDatabase {
     static func newCursorID() -> String {
         var random = SystemRandomSource()
         return "c" + EntityID(using: &random).description
-    }
-}
-
-extension PullCursorRecord {
-    init(device: String, id: String, createdAt: Int64, positions: Data) {
-        self.init(id: id, device: device, createdAt: createdAt, positions: positions)
     }
 }
