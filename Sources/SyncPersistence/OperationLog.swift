@@ -96,16 +96,15 @@ public enum OperationLog {
     /// without a gap.
     private static func advanceProgress(of replica: String, in db: Database) throws {
         var contiguous = try Int64.fetchOne(
-            db, sql: "SELECT contiguous FROM replicaProgress WHERE replica = ?", arguments: [replica]) ?? 0
+            db.cachedStatement(sql: "SELECT contiguous FROM replicaProgress WHERE replica = ?"), arguments: [replica]) ?? 0
         let above = try Int64.fetchCursor(
-            db, sql: "SELECT seq FROM operation WHERE replica = ? AND seq > ? ORDER BY seq", arguments: [replica, contiguous])
-        while let seq = try above.next(), seq == contiguous + 1 { contiguous = seq }
-        try db.execute(
-            sql: """
-                INSERT INTO replicaProgress (replica, contiguous) VALUES (?, ?)
-                ON CONFLICT (replica) DO UPDATE SET contiguous = excluded.contiguous
-                """,
+            db.cachedStatement(sql: "SELECT seq FROM operation WHERE replica = ? AND seq > ? ORDER BY seq"),
             arguments: [replica, contiguous])
+        while let seq = try above.next(), seq == contiguous + 1 { contiguous = seq }
+        try db.cachedStatement(sql: """
+            INSERT INTO replicaProgress (replica, contiguous) VALUES (?, ?)
+            ON CONFLICT (replica) DO UPDATE SET contiguous = excluded.contiguous
+            """).execute(arguments: [replica, contiguous])
     }
 
     public static func knowledge(in db: Database) throws -> ReplicaKnowledge {
@@ -156,23 +155,26 @@ public enum OperationLog {
 
     /// The case an entity belongs to, as first recorded.
     public static func caseOf(entity: EntityID, in db: Database) throws -> EntityID? {
-        try String.fetchOne(db, sql: "SELECT caseID FROM entity WHERE id = ?", arguments: [entity.description])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT caseID FROM entity WHERE id = ?"), arguments: [entity.description])
             .flatMap(EntityID.init)
     }
 
     /// Whether any operation of the case is held.
     public static func caseExists(_ caseID: EntityID, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM entity WHERE caseID = ?)", arguments: [caseID.description]) ?? false
+        try Bool.fetchOne(
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM entity WHERE caseID = ?)"), arguments: [caseID.description]) ?? false
     }
 
     /// A page of one case's operations after a position, in log order: what a pull sends.
     public static func page(
         ofCase caseID: EntityID, after position: Int64, limit: Int, in db: Database
     ) throws -> [(position: Int64, receivedAt: Int64, body: Data)] {
-        try Row.fetchAll(
-            db, sql: "SELECT position, receivedAt, body FROM operation WHERE caseID = ? AND position > ? ORDER BY position LIMIT ?",
-            arguments: [caseID.description, position, limit]
-        ).map { ($0["position"], $0["receivedAt"], $0["body"]) }
+        let statement = try db.cachedStatement(
+            sql: "SELECT position, receivedAt, body FROM operation WHERE caseID = ? AND position > ? ORDER BY position LIMIT ?")
+        var page: [(position: Int64, receivedAt: Int64, body: Data)] = []
+        let rows = try Row.fetchCursor(statement, arguments: [caseID.description, position, limit])
+        while let row = try rows.next() { page.append((row[0], row[1], row[2])) }
+        return page
     }
 
     public static func count(in db: Database) throws -> Int {
@@ -209,5 +211,10 @@ public enum OperationLog {
 /// client input, which is checked before it is stored.
 public struct StoreCorruption: Error, CustomStringConvertible {
     public let detail: String
+
+    public init(detail: String) {
+        self.detail = detail
+    }
+
     public var description: String { detail }
 }

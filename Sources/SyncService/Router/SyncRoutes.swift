@@ -15,7 +15,7 @@ struct SyncRoutes {
             let (receipt, stored) = try await database.push(push, from: device)
             SyncMetrics.pushSessions.increment()
             SyncMetrics.operationsPushed.increment(by: stored)
-            if stored > 0 { SyncMetrics.openConflicts.record(try await database.openConflictCount()) }
+            if stored > 0 { SyncMetrics.openConflicts.record(database.openConflictGauge) }
             return Response.json(receipt)
         }
         group.get("pull") { request, context in

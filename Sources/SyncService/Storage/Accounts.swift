@@ -146,6 +146,16 @@ extension ServerDatabase {
         return (AuthenticatedDevice(replica: replica, user: userID, role: user.role), token)
     }
 
+    /// The device a token hash names, with its user's standing.
+    private struct TokenHolder: Decodable, FetchableRecord, Sendable {
+        var replica: String
+        var lastSeenAt: Int64?
+        var revokedAt: Int64?
+        var name: String
+        var role: UserRole
+        var removedAt: Int64?
+    }
+
     public enum TokenCheck: Sendable, Equatable {
         case valid(AuthenticatedDevice)
         case unknown
@@ -155,29 +165,34 @@ extension ServerDatabase {
 
     public func authenticate(token: String) async throws -> TokenCheck {
         let hash = DeviceToken.hash(token)
-        let found = try await writer.read { db -> (DeviceRecord, UserRecord)? in
-            guard let device = try DeviceRecord.filter(Column("tokenHash") == hash).fetchOne(db),
-                  let user = try UserRecord.fetchOne(db, key: device.user)
-            else { return nil }
-            return (device, user)
+        // Every request passes here: one prepared statement, kept per connection.
+        let found = try await writer.read { db -> TokenHolder? in
+            let statement = try db.cachedStatement(sql: """
+                SELECT device.replica, device.lastSeenAt, device.revokedAt, user.name, user.role, user.removedAt
+                FROM device JOIN user ON user.name = device.user WHERE device.tokenHash = ?
+                """)
+            return try TokenHolder.fetchOne(statement, arguments: [hash])
         }
-        guard let (device, user) = found else { return .unknown }
+        guard let found else { return .unknown }
+        let (replicaText, userName, revokedAt, removedAt, lastSeenAt) =
+            (found.replica, found.name, found.revokedAt, found.removedAt, found.lastSeenAt)
         let at = now
-        if device.revokedAt != nil || user.removedAt != nil {
-            try await recordAudit(.refusedPurgedDevice, actor: user.name, device: device.replica)
-            return .purge(device.revokedAt != nil
+        if revokedAt != nil || removedAt != nil {
+            try await recordAudit(.refusedPurgedDevice, actor: userName, device: replicaText)
+            return .purge(revokedAt != nil
                 ? "this device was revoked; delete all case data on it"
-                : "the user \(user.name) was removed; delete all case data on this device")
+                : "the user \(userName) was removed; delete all case data on this device")
         }
-        guard let replica = ReplicaID(device.replica), let userID = UserID(user.name) else { return .unknown }
+        guard let replica = ReplicaID(replicaText), let userID = UserID(userName) else { return .unknown }
+        let role = found.role
         // Last-seen is informational: one write a minute per device is plenty,
         // and reads stay free of the write lock.
-        if (device.lastSeenAt ?? 0) < at - 60_000 {
+        if (lastSeenAt ?? 0) < at - 60_000 {
             try await writer.write { db in
-                try db.execute(sql: "UPDATE device SET lastSeenAt = ? WHERE replica = ?", arguments: [at, device.replica])
+                try db.execute(sql: "UPDATE device SET lastSeenAt = ? WHERE replica = ?", arguments: [at, replicaText])
             }
         }
-        return .valid(AuthenticatedDevice(replica: replica, user: userID, role: user.role))
+        return .valid(AuthenticatedDevice(replica: replica, user: userID, role: role))
     }
 
     /// Logs the device out: its token stops working. Unlike a revocation, the

@@ -28,10 +28,10 @@ enum AuditLog {
         _ action: AuditAction, actor: String?, device: String?, caseID: String? = nil,
         detail: JSONValue = .object([:]), source: String = "server", at: Int64, in db: Database
     ) throws {
-        var event = AuditEventRecord(
-            id: nil, at: at, actor: actor, device: device, action: action.rawValue, caseID: caseID, source: source,
-            detail: OperationCodec.canonicalBytes(detail))
-        try event.insert(db)
+        // The busiest insert of the server (every push and pull): a prepared statement.
+        try db.cachedStatement(sql: """
+            INSERT INTO auditEvent (at, actor, device, action, caseID, source, detail) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [at, actor, device, action.rawValue, caseID, source, OperationCodec.canonicalBytes(detail)])
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import SyncCore
 import SyncPersistence
 
@@ -11,6 +12,11 @@ public final class ServerDatabase: Sendable {
     let writer: any DatabaseWriter
     let codec: OperationCodec
     let clock: any WallClock
+    /// Open conflicts in the log, kept current by every push (this process is the
+    /// only one that writes conflicts), so that the gauge costs no query.
+    let openConflicts: Mutex<Int>
+    /// Pushes and pulls share transactions when they arrive together.
+    let groupCommit: GroupCommit
 
     public convenience init(path: String, clock: any WallClock = SystemWallClock()) throws {
         try self.init(writer: DatabasePool(path: path, configuration: SQLiteReplicaStore.configuration), clock: clock)
@@ -21,7 +27,12 @@ public final class ServerDatabase: Sendable {
         self.clock = clock
         self.codec = OperationCodec()
         try Self.migrator.migrate(writer)
+        self.groupCommit = GroupCommit(writer: writer)
+        self.openConflicts = Mutex(try writer.read { db in try Self.countOpenConflicts(in: db) })
     }
+
+    /// The open conflicts now, as the last push left them.
+    public var openConflictGauge: Int { openConflicts.withLock { $0 } }
 
     /// A database that lives in memory only, for tests.
     public static func inMemory(clock: any WallClock = SystemWallClock()) throws -> ServerDatabase {

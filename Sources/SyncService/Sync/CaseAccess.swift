@@ -9,16 +9,14 @@ import SyncPersistence
 enum CaseAccess {
     static func readableCases(for device: AuthenticatedDevice, in db: Database) throws -> [EntityID] {
         if device.role.seesEveryCase { return try OperationLog.caseIDs(in: db) }
-        return try String.fetchAll(
-            db, sql: "SELECT caseID FROM caseMember WHERE user = ? ORDER BY caseID", arguments: [device.user.name]
-        ).compactMap(EntityID.init)
+        let statement = try db.cachedStatement(sql: "SELECT caseID FROM caseMember WHERE user = ? ORDER BY caseID")
+        return try String.fetchAll(statement, arguments: [device.user.name]).compactMap(EntityID.init)
     }
 
     static func mayAccess(_ caseID: EntityID, device: AuthenticatedDevice, in db: Database) throws -> Bool {
         if device.role.seesEveryCase { return true }
-        return try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM caseMember WHERE caseID = ? AND user = ?)",
-            arguments: [caseID.description, device.user.name]) ?? false
+        let statement = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM caseMember WHERE caseID = ? AND user = ?)")
+        return try Bool.fetchOne(statement, arguments: [caseID.description, device.user.name]) ?? false
     }
 
     /// The members a case entity's state says it has.
@@ -32,10 +30,9 @@ enum CaseAccess {
     /// Rewrites the membership rows of a case from its merged state. Returns the
     /// users added and removed.
     static func refreshMembership(
-        of caseID: EntityID, codec: OperationCodec, in db: Database
+        of caseID: EntityID, state: EntityState, in db: Database
     ) throws -> (added: Set<String>, removed: Set<String>) {
-        let state = try OperationLog.fold(try OperationLog.bodies(ofEntity: caseID, in: db), codec: codec).first
-        let members = state.map(members(of:)) ?? []
+        let members = members(of: state)
         let before = Set(try String.fetchAll(
             db, sql: "SELECT user FROM caseMember WHERE caseID = ?", arguments: [caseID.description]))
         for user in before.subtracting(members) {

@@ -7,26 +7,46 @@ import SyncPersistence
 /// kept in a table so that supervisors can list them without merging the whole
 /// database. Rebuilt for each entity a push touches, in the push's transaction.
 enum ConflictLog {
-    static func refresh(entities: Set<EntityID>, codec: OperationCodec, in db: Database) throws {
-        for entity in entities.sorted() {
-            let rows = try Row.fetchAll(db, sql: "SELECT id, receivedAt, body FROM operation WHERE entity = ?",
-                                        arguments: [entity.description])
-            var receivedAt: [OperationID: UInt64] = [:]
-            var state = EntityState(id: entity)
-            for row in rows {
-                let operation = try OperationLog.decode(row["body"], codec: codec)
-                state.apply(operation)
-                receivedAt[operation.id] = UInt64(row["receivedAt"] as Int64)
-            }
-            try db.execute(sql: "DELETE FROM conflict WHERE entity = ?", arguments: [entity.description])
-            for record in state.conflicts() {
-                try ConflictRow(
-                    id: record.id, caseID: record.caseID.description, entity: entity.description, field: record.field,
-                    kind: record.kind.rawValue, isOpen: record.isOpen, latestAt: Int64(record.latestMilliseconds),
-                    document: OperationCodec.canonicalBytes(record.jsonValue { receivedAt[$0] })
-                ).insert(db)
+    /// An entity as merged from every stored operation of it, with the time the
+    /// server received each operation (conflict records show both times).
+    struct MergedEntity {
+        var state: EntityState
+        var receivedAt: [OperationID: UInt64]
+    }
+
+    static func merge(_ entity: EntityID, codec: OperationCodec, in db: Database) throws -> MergedEntity {
+        let statement = try db.cachedStatement(sql: "SELECT receivedAt, body FROM operation WHERE entity = ?")
+        var merged = MergedEntity(state: EntityState(id: entity), receivedAt: [:])
+        let rows = try Row.fetchCursor(statement, arguments: [entity.description])
+        while let row = try rows.next() {
+            let operation = try OperationLog.decode(row["body"], codec: codec)
+            merged.state.apply(operation)
+            merged.receivedAt[operation.id] = UInt64(row["receivedAt"] as Int64)
+        }
+        return merged
+    }
+
+    /// Rewrites the conflict rows of each merged entity. Returns how the number
+    /// of open conflicts changed, so that the gauge needs no count of the table.
+    static func refresh(_ entities: [MergedEntity], in db: Database) throws -> Int {
+        let delete = try db.cachedStatement(sql: "DELETE FROM conflict WHERE entity = ? RETURNING isOpen")
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO conflict (id, caseID, entity, field, kind, isOpen, latestAt, document) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var openDelta = 0
+        for merged in entities {
+            let entity = merged.state.id.description
+            openDelta -= try Bool.fetchAll(delete, arguments: [entity]).filter { $0 }.count
+            for record in merged.state.conflicts() {
+                try insert.execute(arguments: [
+                    record.id, record.caseID.description, entity, record.field, record.kind.rawValue, record.isOpen,
+                    Int64(record.latestMilliseconds),
+                    OperationCodec.canonicalBytes(record.jsonValue { merged.receivedAt[$0] }),
+                ])
+                if record.isOpen { openDelta += 1 }
             }
         }
+        return openDelta
     }
 }
 
@@ -61,7 +81,12 @@ extension ServerDatabase {
         }
     }
 
+    /// Counted in the database; `openConflicts` keeps the same figure without a query.
     public func openConflictCount() async throws -> Int {
-        try await writer.read { db in try ConflictRow.filter(Column("isOpen") == true).fetchCount(db) }
+        try await writer.read { db in try Self.countOpenConflicts(in: db) }
+    }
+
+    static func countOpenConflicts(in db: Database) throws -> Int {
+        try ConflictRow.filter(Column("isOpen") == true).fetchCount(db)
     }
 }

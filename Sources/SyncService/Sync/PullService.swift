@@ -47,15 +47,16 @@ extension ServerDatabase {
     /// long as the client keeps presenting a cursor that contains it.
     public func pull(after cursor: String?, limit: Int, for device: AuthenticatedDevice) async throws -> PullPage {
         let at = now
-        return try await writer.write { db in
+        return try await groupCommit.write { db in
             var positions: [String: Int64] = [:]
             if let cursor {
-                guard let record = try PullCursorRecord.fetchOne(db, key: cursor), record.device == device.replica.description else {
+                let stored = try db.cachedStatement(sql: "SELECT positions FROM pullCursor WHERE id = ? AND device = ?")
+                guard let record = try Data.fetchOne(stored, arguments: [cursor, device.replica.description]) else {
                     throw Problem(.conflict, code: "unknown-cursor", title: "Unknown cursor",
                                   detail: "cursor \(cursor) is unknown to this device (or expired); pull without a cursor to start over",
                                   extensions: ["path": "cursor"])
                 }
-                positions = try JSONDecoder().decode([String: Int64].self, from: record.positions)
+                positions = try Self.decodePositions(record)
             }
             let readable = try CaseAccess.readableCases(for: device, in: db)
             let readableSet = Set(readable.map(\.description))
@@ -74,13 +75,18 @@ extension ServerDatabase {
                 perCase[key] = page.count
                 remaining -= page.count
             }
+            // Nothing new and nothing lost: the cursor stays as it was, and the
+            // pull writes nothing (a device polling an idle caseload is cheap).
+            if let cursor, operations.isEmpty, removed.isEmpty {
+                return PullPage(cursor: cursor, operations: [], removedCases: [], hasMore: false, serverTime: at)
+            }
             let id = Self.newCursorID()
-            try PullCursorRecord(id: id, device: device.replica.description, createdAt: at,
-                                 positions: try JSONEncoder().encode(positions)).insert(db)
-            try db.execute(sql: """
+            try db.cachedStatement(sql: "INSERT INTO pullCursor (id, device, createdAt, positions) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [id, device.replica.description, at, Self.encodePositions(positions)])
+            try db.cachedStatement(sql: """
                 DELETE FROM pullCursor WHERE device = ? AND id NOT IN
                 (SELECT id FROM pullCursor WHERE device = ? ORDER BY createdAt DESC, rowid DESC LIMIT ?) AND id IS NOT ?
-                """, arguments: [device.replica.description, device.replica.description, Self.cursorsKeptPerDevice, cursor])
+                """).execute(arguments: [device.replica.description, device.replica.description, Self.cursorsKeptPerDevice, cursor])
 
             for (caseID, count) in perCase.sorted(by: { $0.key < $1.key }) {
                 try AuditLog.record(.pull, actor: device.user.name, device: device.replica.description, caseID: caseID,
@@ -92,6 +98,23 @@ extension ServerDatabase {
             }
             return PullPage(cursor: id, operations: operations, removedCases: removed.compactMap(EntityID.init),
                             hasMore: remaining == 0, serverTime: at)
+        }
+    }
+
+    /// A cursor's positions are stored as a canonical JSON object: case id to position.
+    static func encodePositions(_ positions: [String: Int64]) -> Data {
+        OperationCodec.canonicalBytes(.object(positions.mapValues(JSONValue.integer)))
+    }
+
+    static func decodePositions(_ data: Data) throws -> [String: Int64] {
+        guard case .object(let object) = try OperationCodec.parse(data, path: "positions") else {
+            throw StoreCorruption(detail: "a pull cursor's positions are not a JSON object")
+        }
+        return try object.mapValues { value in
+            guard case .integer(let position) = value else {
+                throw StoreCorruption(detail: "a pull cursor's position is not an integer")
+            }
+            return position
         }
     }
 

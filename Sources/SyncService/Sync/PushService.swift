@@ -10,10 +10,11 @@ extension ServerDatabase {
         try Self.checkAuthorship(request.operations, device: device)
         let at = now
         let codec = self.codec
-        return try await writer.write { db in
-            if let existing = try PushReceiptRecord.fetchOne(
-                db, key: ["device": device.replica.description, "batch": request.batch]) {
-                return (try OperationCodec.parse(existing.receipt, path: "receipt"), 0)
+        let (receipt, stored, openConflictDelta) = try await groupCommit.write { db -> (JSONValue, Int, Int) in
+            var openConflictDelta = 0
+            let storedReceipt = try db.cachedStatement(sql: "SELECT receipt FROM pushReceipt WHERE device = ? AND batch = ?")
+            if let existing = try Data.fetchOne(storedReceipt, arguments: [device.replica.description, request.batch]) {
+                return (try OperationCodec.parse(existing, path: "receipt"), 0, 0)
             }
             // Operations already held were checked when they were first stored; a
             // retry under another batch id must not be judged again (the case it
@@ -29,13 +30,16 @@ extension ServerDatabase {
             let fresh = Set(entries.filter(\.isNew).map(\.id))
             let freshOperations = request.operations.filter { fresh.contains($0.id) }
 
-            // Derived tables: membership, then the conflict log.
-            var touchedCases: Set<EntityID> = []
-            for operation in freshOperations where operation.entity == operation.caseID {
-                touchedCases.insert(operation.caseID)
-            }
-            for caseID in touchedCases.sorted() {
-                let change = try CaseAccess.refreshMembership(of: caseID, codec: codec, in: db)
+            // Derived tables: membership, then the conflict log, from one merge
+            // of each entity the batch added to.
+            let touchedCases = Set(freshOperations.filter { $0.entity == $0.caseID }.map(\.caseID))
+            var merged: [ConflictLog.MergedEntity] = []
+            for entity in Set(freshOperations.map(\.entity)).sorted() {
+                let entityState = try ConflictLog.merge(entity, codec: codec, in: db)
+                merged.append(entityState)
+                guard touchedCases.contains(entity) else { continue }
+                let caseID = entity
+                let change = try CaseAccess.refreshMembership(of: caseID, state: entityState.state, in: db)
                 if !change.added.isEmpty || !change.removed.isEmpty {
                     try AuditLog.record(
                         .membershipChanged, actor: device.user.name, device: device.replica.description,
@@ -45,7 +49,7 @@ extension ServerDatabase {
                         at: at, in: db)
                 }
             }
-            try ConflictLog.refresh(entities: Set(freshOperations.map(\.entity)), codec: codec, in: db)
+            openConflictDelta = try ConflictLog.refresh(merged, in: db)
 
             var perCase: [String: Int] = [:]
             for operation in freshOperations { perCase[operation.caseID.description, default: 0] += 1 }
@@ -78,10 +82,13 @@ extension ServerDatabase {
                 "duplicates": .integer(Int64(entries.count - fresh.count)),
                 "operations": .array(entries.map { ["id": .string($0.id.description), "position": .integer($0.position)] }),
             ]
-            try PushReceiptRecord(device: device.replica.description, batch: request.batch,
-                                  receipt: OperationCodec.canonicalBytes(receipt), createdAt: at).insert(db)
-            return (receipt, fresh.count)
+            try db.cachedStatement(sql: "INSERT INTO pushReceipt (device, batch, receipt, createdAt) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [device.replica.description, request.batch, OperationCodec.canonicalBytes(receipt), at])
+            return (receipt, fresh.count, openConflictDelta)
         }
+        // After the commit: a failed transaction changed nothing.
+        if openConflictDelta != 0 { openConflicts.withLock { $0 += openConflictDelta } }
+        return (receipt, stored)
     }
 
     /// Every operation must be written by the authenticated user on the

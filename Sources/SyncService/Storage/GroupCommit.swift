@@ -1,0 +1,109 @@
+import GRDB
+import Synchronization
+
+/// Group commit for the requests that write: pushes and pulls.
+///
+/// Each of them is a small transaction, and with `synchronous = FULL` every
+/// commit writes its dirty pages to the WAL and waits for the disk. While one
+/// transaction commits, the requests that arrive queue up here; the next
+/// transaction runs all of them, each inside its own savepoint, and commits
+/// once. A request that fails rolls back its savepoint only, so its neighbours
+/// are not affected and it leaves no trace, exactly as if it had run alone.
+/// Nobody is answered before the commit that holds their writes has returned,
+/// so what is acknowledged survives a crash as before.
+final class GroupCommit: Sendable {
+    /// One request's work and how to answer it once the group is committed.
+    private struct Job: Sendable {
+        /// Runs the work inside the group's transaction and keeps its outcome.
+        let run: @Sendable (Database) -> Void
+        /// Answers the request: `commitError` is nil when the group committed.
+        let finish: @Sendable (_ commitError: (any Error)?) -> Void
+    }
+
+    private struct Queue {
+        var pending: [Job] = []
+        var draining = false
+    }
+
+    /// Where a job keeps its result between `run` and `finish`. The drain task
+    /// calls the two one after the other, never at the same time, so the box
+    /// needs no lock.
+    private final class Outcome<Value>: @unchecked Sendable {
+        var result: Result<Value, any Error>?
+    }
+
+    /// Bounds how long the last request of a group waits for the others.
+    static let maximumGroupSize = 64
+
+    private let writer: any DatabaseWriter
+    private let queue = Mutex(Queue())
+
+    init(writer: any DatabaseWriter) {
+        self.writer = writer
+    }
+
+    /// Runs `work` in a savepoint of the next group transaction and returns its
+    /// result once that transaction has committed.
+    func write<Value: Sendable>(_ work: @escaping @Sendable (Database) throws -> Value) async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let outcome = Outcome<Value>()
+            let job = Job(
+                run: { db in
+                    let result: Result<Value, any Error>
+                    do {
+                        var value: Value?
+                        try db.inSavepoint {
+                            value = try work(db)
+                            return .commit
+                        }
+                        result = .success(value!)
+                    } catch {
+                        result = .failure(error)
+                    }
+                    outcome.result = result
+                },
+                finish: { commitError in
+                    let result = outcome.result ?? .failure(commitError ?? CancellationError())
+                    switch (result, commitError) {
+                    case (.failure(let error), _): continuation.resume(throwing: error)
+                    case (.success, let commitError?): continuation.resume(throwing: commitError)
+                    case (.success(let value), nil): continuation.resume(returning: value)
+                    }
+                })
+            let startsDraining = queue.withLock { queue in
+                queue.pending.append(job)
+                if queue.draining { return false }
+                queue.draining = true
+                return true
+            }
+            if startsDraining {
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    /// Commits groups until nobody waits.
+    private func drain() async {
+        while true {
+            let group = queue.withLock { queue -> [Job] in
+                let group = Array(queue.pending.prefix(Self.maximumGroupSize))
+                queue.pending.removeFirst(group.count)
+                if group.isEmpty { queue.draining = false }
+                return group
+            }
+            if group.isEmpty { return }
+            var commitError: (any Error)?
+            do {
+                try await writer.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        for job in group { job.run(db) }
+                        return .commit
+                    }
+                }
+            } catch {
+                commitError = error
+            }
+            for job in group { job.finish(commitError) }
+        }
+    }
+}
