@@ -14,7 +14,8 @@ struct FieldCommand: AsyncParsableCommand {
 
             Everything on the laptop is encrypted. The key comes from a key file \
             (--key-file or FIELD_KEY_FILE, readable only by you), else from FIELD_PASSPHRASE, \
-            else you are asked for your passphrase. Data lives under $XDG_DATA_HOME/field and \
+            else you are asked for your passphrase; `field unlock` keeps the key in memory for \
+            a working day so that you are asked once. Data lives under $XDG_DATA_HOME/field and \
             settings under $XDG_CONFIG_HOME/field, or both under --home / FIELD_HOME.
 
             A first session:
@@ -24,7 +25,7 @@ struct FieldCommand: AsyncParsableCommand {
               field sync
             """,
         subcommands: [
-            LoginCommand.self, LogoutCommand.self, StatusCommand.self, SyncCommand.self,
+            LoginCommand.self, LogoutCommand.self, UnlockCommand.self, LockCommand.self, StatusCommand.self, SyncCommand.self,
             CaseCommand.self, NoteCommand.self, ParticipantCommand.self, NextStepCommand.self, AgendaCommand.self,
             ConflictsCommand.self,
         ]

@@ -22,12 +22,18 @@ public struct FieldSession: Sendable {
     }
 
     /// Opens the local data; fails without changing anything on a wrong secret.
-    public static func open(paths: FieldPaths, secret: () throws -> Vault.Secret, clock: any WallClock = SystemWallClock()) throws -> FieldSession {
+    /// A key held unlocked by `unlock` is used without asking for the secret.
+    public static func open(
+        paths: FieldPaths, secret: () throws -> Vault.Secret, clock: any WallClock = SystemWallClock(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> FieldSession {
         restrictNewFiles()
         guard let settings = try FieldSettings.load(from: paths),
               FileManager.default.fileExists(atPath: paths.vaultHeader.path)
         else { throw FieldError.notSetUp(paths.data.path) }
-        let vault = try Vault.open(secret: try secret(), at: paths.vaultHeader)
+        let unlocked = UnlockedKey.location(for: paths, environment: environment)
+        let vault = try unlocked?.load(now: clock.milliseconds()).flatMap { try Vault.open(key: $0, at: paths.vaultHeader) }
+            ?? Vault.open(secret: try secret(), at: paths.vaultHeader)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
         return FieldSession(paths: paths, settings: settings, replica: replica, token: FieldSettings.loadToken(from: paths))
     }
@@ -87,8 +93,37 @@ public struct FieldSession: Sendable {
         try Self.deleteLocalData(paths)
     }
 
-    /// Deletes every file of case data, the token and the settings.
+    /// Checks the secret and keeps the key unlocked for `duration` milliseconds,
+    /// in memory-backed storage only (see `UnlockedKey`). Returns the expiry.
+    public static func unlock(
+        paths: FieldPaths, secret: () throws -> Vault.Secret, for duration: UInt64, clock: any WallClock = SystemWallClock(),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> UInt64 {
+        guard FileManager.default.fileExists(atPath: paths.vaultHeader.path) else { throw FieldError.notSetUp(paths.data.path) }
+        guard let unlocked = UnlockedKey.location(for: paths, environment: environment) else {
+            throw FieldError.invalidArgument(
+                "there is no XDG_RUNTIME_DIR (memory-backed storage) to keep the key in, so it is not kept; use --key-file or enter the passphrase each time")
+        }
+        let vault = try Vault.open(secret: try secret(), at: paths.vaultHeader)
+        let expiry = clock.milliseconds() + duration
+        try unlocked.store(vault.key, until: expiry)
+        return expiry
+    }
+
+    /// Forgets a key kept by `unlock`. Returns whether one was held.
+    @discardableResult
+    public static func lock(paths: FieldPaths, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        guard let unlocked = UnlockedKey.location(for: paths, environment: environment),
+              FileManager.default.fileExists(atPath: unlocked.url.path)
+        else { return false }
+        unlocked.forget()
+        return true
+    }
+
+    /// Deletes every file of case data, the token and the settings, and
+    /// forgets an unlocked key.
     public static func deleteLocalData(_ paths: FieldPaths) throws {
+        lock(paths: paths)
         for url in [paths.database, paths.database.appendingPathExtension("wal"), URL(fileURLWithPath: paths.database.path + "-wal"),
                     URL(fileURLWithPath: paths.database.path + "-shm"), paths.vaultHeader, paths.token, paths.settings]
         where FileManager.default.fileExists(atPath: url.path) {
@@ -174,13 +209,18 @@ extension LocalReplica {
         }[0].entity
     }
 
-    /// Sets fields of an existing entity, in one transaction.
-    public func setFields(_ id: EntityID, _ fields: [(String, JSONValue)]) async throws {
+    /// Sets fields of an existing entity and adds set elements, in one transaction.
+    public func setFields(_ id: EntityID, _ fields: [(String, JSONValue)], elements: [(String, JSONValue)] = []) async throws {
         try await write { author, lookup in
             guard var state = try lookup(id) else { throw FieldError.unknownID(id.description) }
             var operations: [SyncCore.Operation] = []
             for (field, value) in fields {
                 let operation = try author.set(field, to: value, on: state)
+                state.apply(operation)
+                operations.append(operation)
+            }
+            for (field, element) in elements {
+                let operation = try author.add(element, to: field, on: state)
                 state.apply(operation)
                 operations.append(operation)
             }

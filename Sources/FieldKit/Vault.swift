@@ -75,9 +75,17 @@ public struct Vault: OperationBodyCodec {
         case .passphrase(let passphrase): key = try deriveKey(passphrase, header: header)
         case .keyFile(let path): key = try readKeyFile(path, salt: header.salt)
         }
+        guard let vault = try open(key: key, at: url) else { throw FieldError.wrongPassphrase }
+        return vault
+    }
+
+    /// The vault under an already derived key, or nil when the key is not this
+    /// vault's (an unlocked key left from a store that was since replaced).
+    static func open(key: SymmetricKey, at url: URL) throws -> Vault? {
+        let header = try JSONDecoder().decode(Header.self, from: Data(contentsOf: url))
         guard let opened = try? ChaChaPoly.open(ChaChaPoly.SealedBox(combined: header.check), using: key),
               opened == checkText
-        else { throw FieldError.wrongPassphrase }
+        else { return nil }
         return Vault(key: key)
     }
 

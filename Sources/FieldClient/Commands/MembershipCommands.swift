@@ -7,11 +7,18 @@ extension CaseCommand {
     struct Assign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Hand a case over to another caseworker (supervisors).",
-            discussion: "The new caseworker becomes a member and the primary caseworker; their next sync brings the whole case. Use unshare to remove the previous caseworker.")
+            discussion: """
+                The new caseworker becomes a member and the primary caseworker; their next sync \
+                brings the whole case with its history. With --remove-previous the previous primary \
+                caseworker stops being a member, and their laptop deletes the case at its next \
+                sync; otherwise they stay a member (use unshare later).
+                """)
         @Argument(help: "The case id (or its first digits).")
         var caseID: String
         @Option(help: "The caseworker taking over.")
         var to: String
+        @Flag(help: "Remove the previous primary caseworker from the case.")
+        var removePrevious = false
         @OptionGroup var laptop: LaptopOptions
 
         func run() async throws {
@@ -19,13 +26,22 @@ extension CaseCommand {
                 let session = try laptop.open()
                 let caseID = try await session.caseForMembershipChange(caseID, user: to)
                 let user = JSONValue.string(to)
-                try await session.replica.write { author, lookup in
+                let removePrevious = removePrevious
+                let operations = try await session.replica.write { author, lookup in
                     guard var state = try lookup(caseID) else { throw FieldError.notACase(caseID.description) }
+                    let previous = state.value(of: Case.Field.primaryCaseworker)?.stringValue
                     let added = try author.add(user, to: Case.Field.members, on: state)
                     state.apply(added)
-                    return [added, try author.set(Case.Field.primaryCaseworker, to: user, on: state)]
+                    let primary = try author.set(Case.Field.primaryCaseworker, to: user, on: state)
+                    state.apply(primary)
+                    var operations = [added, primary]
+                    if removePrevious, let previous, previous != user.stringValue, state.elements(of: Case.Field.members).contains(.string(previous)) {
+                        operations.append(try author.remove(.string(previous), from: Case.Field.members, on: state))
+                    }
+                    return operations
                 }
                 print("case \(caseID) assigned to \(to); it reaches them at the next sync")
+                if operations.count == 3 { print("the previous caseworker is no longer a member; their laptop deletes the case at its next sync") }
             }
         }
     }

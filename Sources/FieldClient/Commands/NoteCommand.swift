@@ -43,6 +43,49 @@ struct NoteCommand: AsyncParsableCommand {
         return date
     }
 
+    /// What a note records beyond its body: where, who was there, the family's
+    /// and the child's own words, and what was agreed.
+    struct ContentOptions: ParsableArguments {
+        @Option(help: "Where the contact took place.")
+        var place: String?
+        @Option(name: .customLong("participant"), parsing: .singleValue,
+                help: "A participant of the case who was present (id or first digits); repeat for each.")
+        var participants: [String] = []
+        @Flag(inversion: .prefixedNo, help: "Whether the child was present.")
+        var childPresent: Bool?
+        @Option(help: "The family's own view of what was discussed.")
+        var familyView: String?
+        @Option(help: "The child's own voice: what the child said and wants (Barnets Lov).")
+        var childView: String?
+        @Option(help: "What was agreed.")
+        var agreements: String?
+
+        var fields: [(String, JSONValue)] {
+            var fields: [(String, JSONValue)] = []
+            for (field, value) in [(Note.Field.place, place), (Note.Field.familyView, familyView),
+                                   (Note.Field.childView, childView), (Note.Field.agreements, agreements)] {
+                if let value { fields.append((field, .string(value))) }
+            }
+            if let childPresent { fields.append((Note.Field.childPresent, .bool(childPresent))) }
+            return fields
+        }
+
+        /// The participants named, each checked to be a participant of the case.
+        func presentElements(inCase caseID: EntityID, replica: LocalReplica) async throws -> [(String, JSONValue)] {
+            var elements: [(String, JSONValue)] = []
+            for text in participants {
+                let id = try await replica.resolveID(text)
+                guard let state = try await replica.entity(id), state.entityType == EntityType.participant, state.caseID == caseID else {
+                    throw FieldError.invalidArgument("--participant \(text) is not a participant of case \(caseID); see field participant list")
+                }
+                elements.append((Note.Field.present, .string(id.description)))
+            }
+            return elements
+        }
+
+        var isEmpty: Bool { fields.isEmpty && participants.isEmpty }
+    }
+
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a note in a case; prints its id.",
@@ -57,6 +100,7 @@ struct NoteCommand: AsyncParsableCommand {
         var date: String?
         @Option(help: "A file holding the note body.")
         var bodyFile: String?
+        @OptionGroup var content: ContentOptions
         @OptionGroup var laptop: LaptopOptions
         @OptionGroup var output: OutputOptions
 
@@ -71,7 +115,9 @@ struct NoteCommand: AsyncParsableCommand {
                 var fields: [(String, JSONValue)] = [(Note.Field.kind, .string(kind.rawValue))]
                 if let title { fields.append((Note.Field.title, .string(title))) }
                 fields += [(Note.Field.date, .string(date.description)), (Note.Field.body, .string(body))]
-                let note = try await session.replica.createEntity(EntityType.note, inCase: caseID, fields: fields)
+                fields += content.fields
+                let present = try await content.presentElements(inCase: caseID, replica: session.replica)
+                let note = try await session.replica.createEntity(EntityType.note, inCase: caseID, fields: fields, elements: present)
                 if output.json { Output.json(["note": .string(note.description)]) } else { print(note) }
             }
         }
@@ -79,8 +125,8 @@ struct NoteCommand: AsyncParsableCommand {
 
     struct Edit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change a draft note's title, date or body.",
-            discussion: "A finalized note cannot be changed. Give the new body with --body-file or on standard input.")
+            abstract: "Change a draft note: title, date, body, place, who was present, views, agreements.",
+            discussion: "A finalized note cannot be changed. Give the new body with --body-file or on standard input. --participant adds to those present.")
         @Argument(help: "The note id (or its first digits).")
         var noteID: String
         @Option(help: "A new title.")
@@ -89,14 +135,15 @@ struct NoteCommand: AsyncParsableCommand {
         var date: String?
         @Option(help: "A file holding the new body.")
         var bodyFile: String?
+        @OptionGroup var content: ContentOptions
         @OptionGroup var laptop: LaptopOptions
 
         func run() async throws {
             try await runReportingErrors {
                 let date = try NoteCommand.validDate(date)
                 let body = try NoteCommand.readBody(file: bodyFile, required: false)
-                guard title != nil || date != nil || body != nil else {
-                    throw FieldError.invalidArgument("nothing to change: give --title, --date, --body-file or a body on standard input")
+                guard title != nil || date != nil || body != nil || !content.isEmpty else {
+                    throw FieldError.invalidArgument("nothing to change: give --title, --date, --body-file, a body on standard input, or another field (see --help)")
                 }
                 let session = try laptop.open()
                 let noteID = try await session.replica.resolveID(noteID)
@@ -105,7 +152,9 @@ struct NoteCommand: AsyncParsableCommand {
                 }
                 guard !note.isFinalized else { throw FieldError.finalized(noteID.description) }
                 let changes = [(Note.Field.title, title), (Note.Field.date, date?.description), (Note.Field.body, body)]
-                try await session.replica.setFields(noteID, changes.compactMap { field, value in value.map { (field, .string($0)) } })
+                let fields = changes.compactMap { field, value in value.map { (field, JSONValue.string($0)) } } + content.fields
+                let present = try await content.presentElements(inCase: note.caseID, replica: session.replica)
+                try await session.replica.setFields(noteID, fields, elements: present)
                 print("changed note \(noteID)")
             }
         }
@@ -130,14 +179,34 @@ struct NoteCommand: AsyncParsableCommand {
                         "note": .string(noteID.description), "case": .string(note.caseID.description), "kind": .string(note.kind.rawValue),
                         "title": note.title.map(JSONValue.string) ?? .null, "date": note.date.map { .string($0.description) } ?? .null,
                         "status": .string(note.status.rawValue), "body": note.body.map(JSONValue.string) ?? .null,
+                        "place": note.place.map(JSONValue.string) ?? .null,
+                        "present": .array(note.present.map { .string($0.description) }),
+                        "childPresent": note.childPresent.map(JSONValue.bool) ?? .null,
+                        "familyView": note.familyView.map(JSONValue.string) ?? .null,
+                        "childView": note.childView.map(JSONValue.string) ?? .null,
+                        "agreements": note.agreements.map(JSONValue.string) ?? .null,
                         "addenda": .array(note.addenda.map { ["field": .string($0.field), "value": $0.value.jsonValue()] }),
                         "openConflicts": .array(conflicts.map { $0.jsonValue() }),
                     ])
                     return
                 }
                 print("\(note.title ?? "(untitled)")  [\(note.status.rawValue)]  \(note.kind)  \(note.date?.description ?? "")")
-                print("note \(noteID) in case \(note.caseID)\n")
+                print("note \(noteID) in case \(note.caseID)")
+                if let place = note.place { print("place:   \(place)") }
+                if !note.present.isEmpty || note.childPresent != nil {
+                    var names: [String] = []
+                    for id in note.present {
+                        let participant = try await session.replica.entity(id).flatMap(Participant.init)
+                        names.append(participant.map { "\($0.name ?? "(unnamed)") (\($0.role))" } ?? id.description)
+                    }
+                    let child = note.childPresent.map { $0 ? "the child was present" : "the child was not present" }
+                    print("present: \((names + [child].compactMap { $0 }).joined(separator: "; "))")
+                }
+                print("")
                 print(note.body ?? "(no body)")
+                for (heading, text) in [("The family's view", note.familyView), ("The child's view", note.childView), ("Agreements", note.agreements)] {
+                    if let text { print("\n\(heading):\n\(text)") }
+                }
                 for addendum in note.addenda {
                     print("\nAddendum to \(addendum.field) by \(addendum.value.author), \(Output.time(addendum.value.milliseconds)):")
                     print(Output.text(addendum.value.value))
