@@ -58,7 +58,10 @@ public struct SyncEngine: Sendable {
             try await replica.storePulled(operations, removedCases: removed, cursor: next)
             report.pulled += operations.count
             report.removedCases += removed
-            progress("pull", report.pulled, nil)
+            // The server counts what is left only when a page is full; the
+            // total is what came so far plus that.
+            let left = page.body.member("remaining")?.integerValue.map(Int.init) ?? 0
+            progress("pull", report.pulled, report.pulled + left)
             if page.body.member("hasMore") != .bool(true) { break }
         }
         try await replica.markSynced()

@@ -177,6 +177,13 @@ public enum OperationLog {
         return page
     }
 
+    /// How many operations of one case lie after a position (read from the
+    /// (case, position) index alone).
+    public static func count(ofCase caseID: EntityID, after position: Int64, in db: Database) throws -> Int {
+        let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE caseID = ? AND position > ?")
+        return try Int.fetchOne(statement, arguments: [caseID.description, position]) ?? 0
+    }
+
     public static func count(in db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operation") ?? 0
     }

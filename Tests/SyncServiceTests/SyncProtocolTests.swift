@@ -65,6 +65,31 @@ import Testing
         }
     }
 
+    @Test func aFullPageSaysHowManyOperationsAreLeftForAProgressBar() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var anna = try await client.login("anna")
+            let first = try anna.newCase(title: "One")
+            let second = try anna.newCase(title: "Two")
+            _ = try await anna.push(first + second, via: client)
+            let laptop = try await client.login("anna")
+            var cursor: String?
+            var seen: [Int] = []
+            var pulled = 0
+            while true {
+                let page = try await client.call(.get, "/v1/pull?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""), token: laptop.token)
+                let count = page.body.member("operations")?.arrayValue.count ?? 0
+                pulled += count
+                seen.append(Int(page.body.member("remaining")?.integerValue ?? -1))
+                cursor = page.body.member("cursor")?.stringValue
+                if page.body.member("hasMore") != .bool(true) { break }
+            }
+            // 8 operations in pages of 3: 5 left, 2 left, then the last 2 and nothing left.
+            #expect(pulled == 8)
+            #expect(seen == [5, 2, 0])
+        }
+    }
+
     @Test func forgedAuthorsDevicesAndOtherUsersCasesAreRefusedWhole() async throws {
         let harness = try await ServerHarness.make()
         try await harness.test { client in

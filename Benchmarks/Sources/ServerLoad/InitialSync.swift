@@ -41,7 +41,7 @@ struct InitialSync: AsyncParsableCommand {
     @Option(help: "Operations per push while writing the caseload.")
     var batchSize = 1_000
 
-    @Option(help: "Initial syncs, each by a new device.")
+    @Option(help: "Initial syncs, each by a new device; 0 only writes the caseload (for scripts/bench/field-benchmarks).")
     var runs = 3
 
     @Option(help: "Goal: seconds, below.")
@@ -49,7 +49,7 @@ struct InitialSync: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...10_000).contains(cases), (cases...1_000_000).contains(notes), (1...5_000).contains(limit),
-              (1...20).contains(runs), (1...1_000).contains(batchSize), minBody >= 1, maxBody >= minBody, maxBody <= 100_000
+              (0...20).contains(runs), (1...1_000).contains(batchSize), minBody >= 1, maxBody >= minBody, maxBody <= 100_000
         else { throw ValidationError("out of range") }
     }
 
@@ -100,6 +100,10 @@ struct InitialSync: AsyncParsableCommand {
             + "(\(Format.grouped(Double(pushed))) operations, note bodies \(Format.fixed(Double(bodyBytes) / 1_048_576, 1)) MiB in total, "
             + "\(minBody)–\(maxBody) bytes each) pushed in \(Format.fixed(writeSeconds, 1)) s; the server holds \(Format.grouped(Double(held))) operations")
 
+        if runs == 0 {
+            say("result: initial_operations=\(pushed)")
+            return
+        }
         var walls: [Double] = []
         for run in 1...runs {
             let loginStart = clock.now

@@ -111,12 +111,13 @@ struct SyncCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let session = try laptop.open()
+            let terminal = isatty(STDERR_FILENO) != 0
             let report = try await session.sync { phase, done, total in
-                guard isatty(STDERR_FILENO) != 0 else { return }
-                let line = total.map { "\r\(phase): \(done)/\($0)" } ?? "\r\(phase): \(done)"
+                // A bar on a terminal; plain lines for logs and scripts, one per batch.
+                let line = terminal ? "\r" + ProgressBar.line(phase, done: done, total: total) : "\(phase): \(done)" + (total.map { " of \($0)" } ?? "") + "\n"
                 FileHandle.standardError.write(Data(line.utf8))
             }
-            if isatty(STDERR_FILENO) != 0 { FileHandle.standardError.write(Data("\n".utf8)) }
+            if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
             if output.json {
                 Output.json(["pushed": .integer(Int64(report.pushed)), "pulled": .integer(Int64(report.pulled)),
                              "removedCases": .array(report.removedCases.map { .string($0.description) })])

@@ -10,6 +10,9 @@ public struct PullPage: Sendable {
     public let operations: [Data]
     public let removedCases: [EntityID]
     public let hasMore: Bool
+    /// Operations still to send after this page (0 when `hasMore` is false):
+    /// what a laptop needs to draw a progress bar on a long first sync.
+    public let remaining: Int
     public let serverTime: Int64
 
     /// The response body, written around the stored operation bytes.
@@ -26,7 +29,9 @@ public struct PullPage: Sendable {
         }
         data.append(contentsOf: #"],"removedCases":["#.utf8)
         data.append(contentsOf: removedCases.map { "\"\($0)\"" }.joined(separator: ",").utf8)
-        data.append(contentsOf: #"],"serverTime":"#.utf8)
+        data.append(contentsOf: #"],"remaining":"#.utf8)
+        data.append(contentsOf: String(remaining).utf8)
+        data.append(contentsOf: #","serverTime":"#.utf8)
         data.append(contentsOf: String(serverTime).utf8)
         data.append(UInt8(ascii: "}"))
         return data
@@ -78,7 +83,7 @@ extension ServerDatabase {
             // Nothing new and nothing lost: the cursor stays as it was, and the
             // pull writes nothing (a device polling an idle caseload is cheap).
             if let cursor, operations.isEmpty, removed.isEmpty {
-                return PullPage(cursor: cursor, operations: [], removedCases: [], hasMore: false, serverTime: at)
+                return PullPage(cursor: cursor, operations: [], removedCases: [], hasMore: false, remaining: 0, serverTime: at)
             }
             let id = Self.newCursorID()
             try db.cachedStatement(sql: "INSERT INTO pullCursor (id, device, createdAt, positions) VALUES (?, ?, ?, ?)")
@@ -96,8 +101,16 @@ extension ServerDatabase {
                 try AuditLog.record(.accessRemoved, actor: device.user.name, device: device.replica.description, caseID: caseID,
                                     detail: ["purge": .bool(true)], at: at, in: db)
             }
+            // Counted only when the page is full: an everyday pull, which
+            // ends with what is new, pays nothing for it.
+            var left = 0
+            if remaining == 0 {
+                for caseID in readable {
+                    left += try OperationLog.count(ofCase: caseID, after: positions[caseID.description] ?? 0, in: db)
+                }
+            }
             return PullPage(cursor: id, operations: operations, removedCases: removed.compactMap(EntityID.init),
-                            hasMore: remaining == 0, serverTime: at)
+                            hasMore: remaining == 0, remaining: left, serverTime: at)
         }
     }
 
