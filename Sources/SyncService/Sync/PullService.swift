@@ -52,66 +52,86 @@ extension ServerDatabase {
     /// long as the client keeps presenting a cursor that contains it.
     public func pull(after cursor: String?, limit: Int, for device: AuthenticatedDevice) async throws -> PullPage {
         let at = now
-        return try await groupCommit.write { db in
-            var positions: [String: Int64] = [:]
-            if let cursor {
-                let stored = try db.cachedStatement(sql: "SELECT positions FROM pullCursor WHERE id = ? AND device = ?")
-                guard let record = try Data.fetchOne(stored, arguments: [cursor, device.replica.description]) else {
-                    throw Problem(.conflict, code: "unknown-cursor", title: "Unknown cursor",
-                                  detail: "cursor \(cursor) is unknown to this device (or expired); pull without a cursor to start over",
-                                  extensions: ["path": "cursor"])
-                }
-                positions = try Self.decodePositions(record)
-            }
-            let readable = try CaseAccess.readableCases(for: device, in: db)
-            let readableSet = Set(readable.map(\.description))
-            let removed = positions.keys.filter { !readableSet.contains($0) }.sorted()
-            for caseID in removed { positions.removeValue(forKey: caseID) }
-
-            var operations: [Data] = []
-            var perCase: [String: Int] = [:]
-            var remaining = limit
-            for caseID in readable where remaining > 0 {
-                let key = caseID.description
-                let page = try OperationLog.page(ofCase: caseID, after: positions[key] ?? 0, limit: remaining, in: db)
-                guard let last = page.last else { continue }
-                operations.append(contentsOf: page.map(\.body))
-                positions[key] = last.position
-                perCase[key] = page.count
-                remaining -= page.count
-            }
-            // Nothing new and nothing lost: the cursor stays as it was, and the
-            // pull writes nothing (a device polling an idle caseload is cheap).
-            if let cursor, operations.isEmpty, removed.isEmpty {
-                return PullPage(cursor: cursor, operations: [], removedCases: [], hasMore: false, remaining: 0, serverTime: at)
-            }
-            let id = Self.newCursorID()
+        // Reading happens in a snapshot, beside the writer: positions are
+        // handed out by the one writer in commit order, so every snapshot holds
+        // a gapless prefix of the log, and a cursor taken from it never skips
+        // an operation that commits later. Only the new cursor and the audit
+        // events go through the writer.
+        let read = try await writer.read { db in
+            try Self.readPage(after: cursor, limit: limit, for: device, in: db)
+        }
+        // Nothing new and nothing lost: the cursor stays as it was, and the
+        // pull writes nothing (a device polling an idle caseload is cheap).
+        if let cursor, read.operations.isEmpty, read.removed.isEmpty {
+            return PullPage(cursor: cursor, operations: [], removedCases: [], hasMore: false, remaining: 0, serverTime: at)
+        }
+        let id = Self.newCursorID()
+        try await groupCommit.write { db in
             try db.cachedStatement(sql: "INSERT INTO pullCursor (id, device, createdAt, positions) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [id, device.replica.description, at, Self.encodePositions(positions)])
+                .execute(arguments: [id, device.replica.description, at, Self.encodePositions(read.positions)])
             try db.cachedStatement(sql: """
                 DELETE FROM pullCursor WHERE device = ? AND id NOT IN
                 (SELECT id FROM pullCursor WHERE device = ? ORDER BY createdAt DESC, rowid DESC LIMIT ?) AND id IS NOT ?
                 """).execute(arguments: [device.replica.description, device.replica.description, Self.cursorsKeptPerDevice, cursor])
-
-            for (caseID, count) in perCase.sorted(by: { $0.key < $1.key }) {
+            for (caseID, count) in read.perCase.sorted(by: { $0.key < $1.key }) {
                 try AuditLog.record(.pull, actor: device.user.name, device: device.replica.description, caseID: caseID,
                                     detail: ["operations": .integer(Int64(count))], at: at, in: db)
             }
-            for caseID in removed {
+            for caseID in read.removed {
                 try AuditLog.record(.accessRemoved, actor: device.user.name, device: device.replica.description, caseID: caseID,
                                     detail: ["purge": .bool(true)], at: at, in: db)
             }
-            // Counted only when the page is full: an everyday pull, which
-            // ends with what is new, pays nothing for it.
-            var left = 0
-            if remaining == 0 {
-                for caseID in readable {
-                    left += try OperationLog.count(ofCase: caseID, after: positions[caseID.description] ?? 0, in: db)
-                }
-            }
-            return PullPage(cursor: id, operations: operations, removedCases: removed.compactMap(EntityID.init),
-                            hasMore: remaining == 0, remaining: left, serverTime: at)
         }
+        return PullPage(cursor: id, operations: read.operations, removedCases: read.removed.compactMap(EntityID.init),
+                        hasMore: read.hasMore, remaining: read.remaining, serverTime: at)
+    }
+
+    /// What a pull sends, read from one snapshot.
+    private struct PageRead: Sendable {
+        var positions: [String: Int64]
+        var removed: [String]
+        var operations: [Data] = []
+        var perCase: [String: Int] = [:]
+        var hasMore = false
+        var remaining = 0
+    }
+
+    private static func readPage(after cursor: String?, limit: Int, for device: AuthenticatedDevice, in db: Database) throws -> PageRead {
+        var positions: [String: Int64] = [:]
+        if let cursor {
+            let stored = try db.cachedStatement(sql: "SELECT positions FROM pullCursor WHERE id = ? AND device = ?")
+            guard let record = try Data.fetchOne(stored, arguments: [cursor, device.replica.description]) else {
+                throw Problem(.conflict, code: "unknown-cursor", title: "Unknown cursor",
+                              detail: "cursor \(cursor) is unknown to this device (or expired); pull without a cursor to start over",
+                              extensions: ["path": "cursor"])
+            }
+            positions = try decodePositions(record)
+        }
+        let readable = try CaseAccess.readableCases(for: device, in: db)
+        let readableSet = Set(readable.map(\.description))
+        let removed = positions.keys.filter { !readableSet.contains($0) }.sorted()
+        for caseID in removed { positions.removeValue(forKey: caseID) }
+
+        var read = PageRead(positions: positions, removed: removed)
+        var room = limit
+        for caseID in readable where room > 0 {
+            let key = caseID.description
+            let page = try OperationLog.page(ofCase: caseID, after: read.positions[key] ?? 0, limit: room, in: db)
+            guard let last = page.last else { continue }
+            read.operations.append(contentsOf: page.map(\.body))
+            read.positions[key] = last.position
+            read.perCase[key] = page.count
+            room -= page.count
+        }
+        read.hasMore = room == 0
+        // Counted only when the page is full: an everyday pull, which ends
+        // with what is new, pays nothing for it.
+        if read.hasMore {
+            for caseID in readable {
+                read.remaining += try OperationLog.count(ofCase: caseID, after: read.positions[caseID.description] ?? 0, in: db)
+            }
+        }
+        return read
     }
 
     /// A cursor's positions are stored as a canonical JSON object: case id to position.
