@@ -110,6 +110,7 @@ public final class ServerDatabase: Sendable {
                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        registerReviewMigrations(in: &migrator)
         return migrator
     }
 
