@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HummingbirdTesting
 import SyncCore
+import SyncTestSupport
 @testable import SyncService
 import Testing
 
@@ -178,10 +179,12 @@ import Testing
             #expect(try await browser.get("/review/conflict?id=nope", via: client).status == .notFound)
             #expect(try await harness.database.openConflictCount() == 1, "no refused form changed anything")
 
-            let merged = "Mor og Emil til stede. Far meldte afbud."
+            let merged = "Mor og Emil til stede.\nFar meldte afbud."
+            // A browser sends a textarea's line breaks as CR LF.
             let resolved = try await browser.post(
                 "/review/conflict/resolve",
-                form: [("csrf", token), ("id", conflictID), ("values", values), ("choice", "merged"), ("merged", merged),
+                form: [("csrf", token), ("id", conflictID), ("values", values), ("choice", "merged"),
+                       ("merged", merged.replacingOccurrences(of: "\n", with: "\r\n")),
                        ("reason", "Samlet efter samtale med rådgiveren")],
                 via: client)
             #expect(resolved.status == .seeOther)
@@ -350,6 +353,83 @@ import Testing
         try await harness.test { client in
             let reply = try await client.call(.get, "/v1/conflicts")
             #expect(reply.status == .unauthorized && reply.problemCode == "unauthenticated")
+        }
+    }
+}
+
+/// Every review page against every kind of visitor: nobody reaches case data
+/// without a live supervisor's or admin's session.
+@Suite struct ReviewPagesAccessTests {
+    enum Visitor: String, CaseIterable, Sendable {
+        case anonymous, forgedCookie, supervisor, admin, expired
+    }
+
+    enum Page: String, CaseIterable, Sendable {
+        case root, queue, conflict, cases, casePage, accessLog, accessLogCSV, resolve, handover
+    }
+
+    @Test(arguments: Visitor.allCases, Page.allCases)
+    func onlyALiveSupervisorOrAdminSessionReachesAPage(visitor: Visitor, page: Page) async throws {
+        let clock = ManualWallClock()
+        let database = try ServerDatabase.inMemory(clock: clock)
+        for (name, role) in [("anna", UserRole.caseworker), ("dorte", .supervisor), ("root", .admin)] {
+            try await database.addUser(name, role: role, password: ServerHarness.password, bcryptCost: 4)
+        }
+        let harness = ServerHarness(database: database)
+        try await harness.test { client in
+            let (_, _, caseID, noteID) = try await ReviewPagesTests.concurrentBodies(client, first: "A", second: "B")
+            var browser = ReviewBrowser()
+            switch visitor {
+            case .anonymous: break
+            case .forgedCookie: browser.cookies[ReviewAuthenticator.cookieName] = ReviewSecret.generate()
+            case .supervisor: try await browser.signIn("dorte", via: client)
+            case .admin: try await browser.signIn("root", via: client)
+            case .expired:
+                try await browser.signIn("dorte", via: client)
+                clock.advance(by: UInt64(ServerDatabase.reviewSessionLifetimeSeconds) * 1000 + 1)
+            }
+            let token = ReviewSecret.generate()
+            let conflict = ReviewConflictPages.conflictLink("\(noteID)/body/concurrent-values")
+            let reply: ReviewBrowser.Page = switch page {
+            case .root: try await browser.get("/review", via: client)
+            case .queue: try await browser.get("/review/conflicts", via: client)
+            case .conflict: try await browser.get(conflict, via: client)
+            case .cases: try await browser.get("/review/cases", via: client)
+            case .casePage: try await browser.get("/review/cases/\(caseID)", via: client)
+            case .accessLog: try await browser.get("/review/access-log", via: client)
+            case .accessLogCSV: try await browser.get("/review/access-log.csv", via: client)
+            case .resolve: try await browser.post("/review/conflict/resolve", form: [("csrf", token)], via: client)
+            case .handover: try await browser.post("/review/cases/\(caseID)/handover", form: [("csrf", token)], via: client)
+            }
+            let signedIn = visitor == .supervisor || visitor == .admin
+            switch (signedIn, page) {
+            case (true, .root):
+                #expect(reply.status == .seeOther && reply.location == "/review/conflicts")
+            case (true, .resolve), (true, .handover):
+                #expect(reply.status == .forbidden, "a live session, but a forged CSRF token")
+            case (true, _):
+                #expect(reply.status == .ok)
+            case (false, .resolve), (false, .handover):
+                #expect(reply.status == .unauthorized)
+                #expect(!reply.html.contains("Familien Holm"))
+            case (false, _):
+                #expect(reply.status == .seeOther && reply.location == "/review/sign-in")
+                #expect(!reply.html.contains("Familien Holm"))
+            }
+            #expect(try await database.openConflictCount() == 1, "no visitor changed anything")
+        }
+    }
+
+    @Test func unknownReviewPathsAndWrongMethodsGetHTMLPages() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var browser = ReviewBrowser()
+            let missing = try await browser.get("/review/nothing-here", via: client)
+            #expect(missing.status == .notFound && missing.html.contains("There is no page at /review/nothing-here"))
+            let wrongMethod = try await browser.post("/review/conflicts", form: [], via: client)
+            #expect(wrongMethod.status == .methodNotAllowed && wrongMethod.headers[.allow] == "GET")
+            let api = try await client.call(.get, "/v1/nothing-here")
+            #expect(api.status == .notFound && api.problemCode == "not-found", "the JSON API keeps its problem documents")
         }
     }
 }

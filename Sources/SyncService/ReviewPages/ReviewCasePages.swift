@@ -181,7 +181,7 @@ struct ReviewCasePages {
         guard let to = form.to.nonBlank, let newUser = UserID(to),
               try await database.activeUsers().contains(where: { $0.name == to })
         else { return try await refuse("Choose the user who takes over the case.") }
-        guard let noteText = form.note.nonBlank else {
+        guard let noteText = form.note.nonBlank?.withUnixLineBreaks else {
             return try await refuse("Write a handover note: what the next caseworker needs to know.")
         }
         let removePrevious = form.removePrevious == "yes"

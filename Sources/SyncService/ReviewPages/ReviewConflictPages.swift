@@ -279,14 +279,16 @@ struct ReviewConflictPages {
                 "The conflict changed while you were looking at it (a laptop synced another value). Review the values below and decide again.",
                 status: .conflict)
         }
-        guard let reason = form.reason.nonBlank else {
+        guard let reason = form.reason.nonBlank?.withUnixLineBreaks else {
             return try await refuse("Give a reason: it is part of the record.")
         }
         guard reason.utf8.count <= 4096 else { return try await refuse("The reason may be at most 4096 bytes.") }
         let value: JSONValue
         switch form.choice {
         case "merged"?:
-            guard let text = form.merged, !text.isEmpty else { return try await refuse("Write the merged value, or pick one of the values.") }
+            guard let text = form.merged?.withUnixLineBreaks, !text.isEmpty else {
+                return try await refuse("Write the merged value, or pick one of the values.")
+            }
             if Self.isTextField(record) {
                 value = .string(text)
             } else {

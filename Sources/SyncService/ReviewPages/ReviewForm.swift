@@ -51,6 +51,14 @@ extension String {
     }
 }
 
+extension String {
+    /// Browsers send a textarea's line breaks as CR LF; notes written on the
+    /// laptops use LF, and a merged body must not differ from them by that alone.
+    var withUnixLineBreaks: String {
+        replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+    }
+}
+
 extension Optional where Wrapped == String {
     var nonBlank: String? { self?.nonBlank }
 }

@@ -56,6 +56,20 @@ struct ReviewErrorMiddleware: RouterMiddleware {
         }
     }
 
+    /// A path under /review that no route answers, or answers with other methods.
+    static func unmatchedPage(_ request: Request, allowed: [HTTPRequest.Method]?) -> Response {
+        guard let allowed else {
+            return page(for: .notFound("There is no page at \(request.uri.path)."), session: nil)
+        }
+        let methods = allowed.map(\.rawValue).joined(separator: ", ")
+        var response = page(
+            for: ReviewPageError(status: .methodNotAllowed, heading: "Method not allowed",
+                                 message: "\(request.uri.path) accepts \(methods) only."),
+            session: nil)
+        response.headers[.allow] = methods
+        return response
+    }
+
     static func page(for error: ReviewPageError, session: ReviewSession?) -> Response {
         ReviewRenderer.shared.page(
             "error",
