@@ -152,9 +152,13 @@ import Testing
             let byCase = try await browser.get("/review/conflicts?case=\(caseID)&caseworker=anna&order=oldest", via: client)
             #expect(byCase.html.contains(ReviewConflictPages.conflictLink(conflictID)))
 
+            let caseBefore = try await browser.get("/review/cases/\(caseID)", via: client)
+            #expect(caseBefore.html.contains("<strong>In conflict</strong>"), "the timeline marks the conflicting values")
+
             let page = try await browser.get(ReviewConflictPages.conflictLink(conflictID), via: client)
             #expect(page.status == .ok)
             #expect(page.html.contains("Far ringede &lt;og&gt; meldte afbud."), "values are HTML-escaped")
+            #expect(!page.html.contains("<og>"))
             #expect(page.html.contains("<mark><span class=\"sr-only\">[differs: </span>Emil fortalte om skolen.<span class=\"sr-only\">]</span></mark>"))
             #expect(page.html.contains("test laptop"), "the device each value was written on")
             let token = try #require(page.csrf)
@@ -204,6 +208,8 @@ import Testing
             let after = try await browser.get(location, via: client)
             #expect(after.status == .ok)
             #expect(after.html.contains("Resolved conflict on body") && after.html.contains("Samlet efter samtale med rådgiveren"))
+            let caseAfter = try await browser.get("/review/cases/\(caseID)", via: client)
+            #expect(caseAfter.html.contains("Conflict on body resolved (2 values)") && !caseAfter.html.contains("<strong>In conflict</strong>"))
             let events = try await harness.database.auditEvents(.init(caseID: caseID.description))
             #expect(events.contains { $0.action == "conflict-resolved" && $0.actor == "dorte" })
             #expect(events.contains { $0.action == "conflicts-viewed" && $0.detail.member("conflict") == .string(conflictID) })
@@ -228,6 +234,47 @@ import Testing
             #expect(reply.status == .seeOther)
             _ = try await other.pull(via: client)
             #expect(other.state.entity(noteID)?.value(of: Note.Field.body) == second)
+        }
+    }
+
+    @Test func twoFormsSentAtOnceInOneSessionGetContiguousSequenceNumbers() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var laptop = try await client.login("anna")
+            var other = try await client.login("anna")
+            let caseOps = try laptop.newCase(title: "Familien Holm")
+            let caseID = caseOps[0].entity
+            let first = try laptop.newNote(in: caseID, body: "1")
+            let second = try laptop.newNote(in: caseID, body: "2")
+            _ = try await laptop.push(caseOps + first + second, via: client)
+            _ = try await other.pull(via: client)
+            var concurrent: [SyncCore.Operation] = []
+            for note in [first[0].entity, second[0].entity] {
+                concurrent.append(try laptop.write { a, s, _ in try a.set(Note.Field.body, to: "laptop", on: s.entity(note)!) })
+                _ = try await other.push([try other.write { a, s, _ in try a.set(Note.Field.body, to: "other", on: s.entity(note)!) }], via: client)
+            }
+            _ = try await laptop.push(concurrent, via: client)
+            #expect(try await harness.database.openConflictCount() == 2)
+
+            var browser = ReviewBrowser()
+            try await browser.signIn("dorte", via: client)
+            var forms: [[(String, String)]] = []
+            for note in [first[0].entity, second[0].entity] {
+                let id = "\(note)/body/concurrent-values"
+                let page = try await browser.get(ReviewConflictPages.conflictLink(id), via: client)
+                let values = try #require(page.html.range(of: #"name="values" value=""#).map { String(page.html[$0.upperBound...].prefix { $0 != "\"" }) })
+                forms.append([("csrf", try #require(page.csrf)), ("id", id), ("values", values), ("choice", "value-1"), ("reason", "samtidig")])
+            }
+            let (tab1, tab2, form1, form2) = (browser, browser, forms[0], forms[1])
+            async let one = { var tab = tab1; return try await tab.post("/review/conflict/resolve", form: form1, via: client) }()
+            async let two = { var tab = tab2; return try await tab.post("/review/conflict/resolve", form: form2, via: client) }()
+            let replies = try await [one, two]
+            #expect(replies.allSatisfy { $0.status == .seeOther })
+            #expect(try await harness.database.openConflictCount() == 0)
+            _ = try await laptop.pull(via: client)
+            let resolutions = laptop.state.entities(inCase: caseID).flatMap(\.orderedOperations).filter { $0.kindName == "resolve" }
+            #expect(resolutions.map(\.seq).sorted() == [1, 2], "one replica, sequence numbers without a gap")
+            #expect(Set(resolutions.map(\.replica)).count == 1)
         }
     }
 

@@ -15,6 +15,8 @@ struct ReviewAccessLogPages {
         let id: Int64
         let time: String
         let actor: String
+        /// The same log for this user alone.
+        let actorLink: String?
         let device: String
         let action: String
         let caseID: String
@@ -56,7 +58,8 @@ struct ReviewAccessLogPages {
                 chrome: PageChrome("Access log", session: session), caseID: filter.caseID ?? "", user: filter.user ?? "",
                 events: events.map { event in
                     EventRow(
-                        id: event.id, time: ReviewTime.text(milliseconds: event.at), actor: event.actor ?? "", device: event.device ?? "",
+                        id: event.id, time: ReviewTime.text(milliseconds: event.at), actor: event.actor ?? "",
+                        actorLink: event.actor.map { "/review/access-log?user=\($0)" }, device: event.device ?? "",
                         action: event.action, caseID: event.caseID ?? "", caseLink: event.caseID.map { "/review/cases/\($0)" },
                         source: event.source, isOffline: event.source == "device",
                         detail: String(decoding: OperationCodec.canonicalBytes(event.detail), as: UTF8.self))
