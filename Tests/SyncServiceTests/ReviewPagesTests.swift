@@ -269,7 +269,7 @@ import Testing
             async let one = { var tab = tab1; return try await tab.post("/review/conflict/resolve", form: form1, via: client) }()
             async let two = { var tab = tab2; return try await tab.post("/review/conflict/resolve", form: form2, via: client) }()
             let replies = try await [one, two]
-            #expect(replies.allSatisfy { $0.status == .seeOther })
+            #expect(replies.allSatisfy { $0.status == .seeOther }, "\(replies.map { "\($0.status): \($0.html.prefix(2000))" })")
             #expect(try await harness.database.openConflictCount() == 0)
             _ = try await laptop.pull(via: client)
             let resolutions = laptop.state.entities(inCase: caseID).flatMap(\.orderedOperations).filter { $0.kindName == "resolve" }

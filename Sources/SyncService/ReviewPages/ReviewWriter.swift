@@ -31,8 +31,11 @@ extension ServerDatabase {
     /// log and the audit log follow, and every laptop pulls them.
     ///
     /// Two forms sent at once in one session would take the same sequence
-    /// number; the loser is refused by the log (`sequence-number-taken`) and is
-    /// authored again on the new state.
+    /// number (and, in the same millisecond, the same operation id); the loser
+    /// is refused whole by the log (`sequence-number-taken` or
+    /// `conflicting-duplicate`) and is authored again on the new state. The
+    /// session's replica is written by this server alone, so such a refusal
+    /// can only be that race.
     func writeFromReview(
         _ session: ReviewSession, entities: [EntityID],
         _ make: @Sendable (inout OperationAuthor, [EntityID: EntityState]) throws -> [SyncCore.Operation]
@@ -62,7 +65,8 @@ extension ServerDatabase {
                 SyncMetrics.operationsPushed.increment(by: stored)
                 SyncMetrics.openConflicts.record(openConflictGauge)
                 return operations
-            } catch let problem as Problem where problem.code == "sequence-number-taken" && attempt < 3 {
+            } catch let problem as Problem
+                where ["sequence-number-taken", "conflicting-duplicate"].contains(problem.code) && attempt < 3 {
                 continue
             }
         }
