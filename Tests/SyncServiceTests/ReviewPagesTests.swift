@@ -104,6 +104,17 @@ import Testing
             replay.cookies[ReviewAuthenticator.cookieName] = cookie
             #expect(try await replay.get("/review/cases", via: client).status == .seeOther, "a signed-out cookie is dead")
 
+            // An administrator revokes the session's device (`sync-server device revoke`).
+            var revoked = ReviewBrowser()
+            try await revoked.signIn("dorte", via: client)
+            #expect(try await revoked.get("/review/cases", via: client).status == .ok)
+            let revokedCookie = try #require(revoked.cookies[ReviewAuthenticator.cookieName])
+            let session = try #require(try await harness.database.reviewSession(cookie: revokedCookie))
+            let reviewDevice = try #require(try await harness.database.devices().first { $0.replica == session.replica.description })
+            #expect(reviewDevice.name == "review (browser)" && reviewDevice.user == "dorte")
+            try await harness.database.revokeDevice(reviewDevice.replica)
+            #expect(try await revoked.get("/review/cases", via: client).status == .seeOther, "a revoked device's session is dead")
+
             var root = ReviewBrowser()
             try await root.signIn("root", via: client)
             #expect(try await root.get("/review/cases", via: client).status == .ok)
