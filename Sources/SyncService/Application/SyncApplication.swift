@@ -21,7 +21,7 @@ let endpoints: [(String, [HTTPRequest.Method])] = [
     ("health", [.get]), ("metrics", [.get]), ("openapi.json", [.get]), ("v1/devices", [.post]),
     ("v1/devices/current", [.delete]), ("v1/push", [.post]), ("v1/pull", [.get]), ("v1/conflicts", [.get]),
     ("v1/audit", [.get]),
-]
+] + ReviewPages.endpoints
 
 /// Assembles the router: public routes, then everything under `/v1` behind the
 /// device authenticator. Errors become problem documents; metrics see every
@@ -39,6 +39,7 @@ public func buildRouter(database: ServerDatabase) -> Router<SyncRequestContext> 
     devices.addAuthenticatedRoutes(to: authenticated)
     SyncRoutes(database: database).addRoutes(to: authenticated)
     ReviewRoutes(database: database).addRoutes(to: authenticated)
+    ReviewPages(database: database).addRoutes(to: router)
     return router
 }
 

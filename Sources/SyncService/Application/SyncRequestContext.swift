@@ -6,10 +6,13 @@ import Logging
 public struct SyncRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var device: AuthenticatedDevice?
+    /// The signed-in browser on the review pages, once `ReviewAuthenticator` has checked its cookie.
+    public var reviewSession: ReviewSession?
 
     public init(source: Source) {
         coreContext = .init(source: source)
         device = nil
+        reviewSession = nil
     }
 
     /// Push bodies are read with their own limit (`RequestLimits`); nothing is

@@ -13,6 +13,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             // The router knows no route for this method; if the path exists with
             // other methods, that is a 405, not a 404.
             let path = String(request.uri.path.drop { $0 == "/" })
+            if path == "review" || path.hasPrefix("review/") {
+                // A browser on the review pages gets a page, not a problem document.
+                return ReviewErrorMiddleware.unmatchedPage(request, allowed: endpoints.first(where: { $0.0 == path })?.1)
+            }
             if let allowed = endpoints.first(where: { $0.0 == path })?.1 {
                 return try Problem.methodNotAllowed(request.uri.path, allowed: allowed).response(from: request, context: context)
             }

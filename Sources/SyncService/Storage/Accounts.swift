@@ -121,13 +121,8 @@ extension ServerDatabase {
     public func registerDevice(
         user name: String, password: String, deviceName: String
     ) async throws -> (device: AuthenticatedDevice, token: String)? {
-        let user = try await writer.read { db in try UserRecord.fetchOne(db, key: name) }
-        // Verify against a dummy hash for unknown users too, so that the timing
-        // does not tell which user names exist.
-        let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKxGhuCsm7cLhIbcuEsvBK8JFb5XojIu3kOfK"
-        let passwordMatches = Bcrypt.verify(password, hash: hash)
         let at = now
-        guard let user, user.removedAt == nil, passwordMatches, let userID = UserID(user.name) else {
+        guard let user = try await verifiedUser(name, password: password), let userID = UserID(user.name) else {
             try await recordAudit(.loginFailed, actor: UserID(name) != nil ? name : nil, device: nil,
                                   detail: ["deviceName": .string(String(deviceName.prefix(100)))])
             return nil
@@ -144,6 +139,19 @@ extension ServerDatabase {
                                 detail: ["deviceName": .string(deviceName)], at: at, in: db)
         }
         return (AuthenticatedDevice(replica: replica, user: userID, role: user.role), token)
+    }
+
+    /// The user, if the name and password are right and the user was not
+    /// removed. Shared by device sign-in and the review pages' sign-in, so
+    /// that both check passwords the same way.
+    func verifiedUser(_ name: String, password: String) async throws -> UserRecord? {
+        let user = try await writer.read { db in try UserRecord.fetchOne(db, key: name) }
+        // Verify against a dummy hash for unknown users too, so that the timing
+        // does not tell which user names exist.
+        let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKxGhuCsm7cLhIbcuEsvBK8JFb5XojIu3kOfK"
+        let passwordMatches = Bcrypt.verify(password, hash: hash)
+        guard let user, user.removedAt == nil, passwordMatches else { return nil }
+        return user
     }
 
     /// The device a token hash names, with its user's standing.

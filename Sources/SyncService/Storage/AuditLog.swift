@@ -21,6 +21,12 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case refusedPurgedDevice = "refused-revoked-device"
     /// A read made on a laptop, possibly offline, uploaded at sync.
     case deviceRead = "device-read"
+    /// A case's timeline opened on the review pages.
+    case caseViewed = "case-viewed"
+    /// The list of cases (titles, members) shown on the review pages.
+    case casesListed = "cases-listed"
+    /// The audit log exported (CSV) from the review pages.
+    case auditExported = "audit-exported"
 }
 
 enum AuditLog {

@@ -128,6 +128,7 @@ public final class ServerDatabase: Sendable {
                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        registerReviewMigrations(in: &migrator)
         return migrator
     }
 

@@ -1,0 +1,30 @@
+import SyncCore
+
+/// The access log as CSV (RFC 4180), for the data protection officer and for
+/// citizens' requests to know who looked at their data.
+enum AccessLogCSV {
+    static let header = ["id", "time (UTC)", "milliseconds", "actor", "device", "action", "case", "source", "detail"]
+
+    static func document(_ events: [AuditEvent]) -> String {
+        var lines = [header.map(field).joined(separator: ",")]
+        for event in events {
+            lines.append([
+                String(event.id), ReviewTime.text(milliseconds: event.at), String(event.at), event.actor ?? "", event.device ?? "",
+                event.action, event.caseID ?? "", event.source,
+                String(decoding: OperationCodec.canonicalBytes(event.detail), as: UTF8.self),
+            ].map(field).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Quoted when it holds a comma, a quote or a line break, quotes doubled.
+    /// A cell that a spreadsheet would run as a formula (=, +, -, @ first) is
+    /// prefixed with an apostrophe: the log holds text typed by users (view
+    /// names, reasons), and opening the export must not execute it.
+    static func field(_ text: String) -> String {
+        var text = text
+        if let first = text.first, "=+-@\t\r".contains(first) { text = "'" + text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

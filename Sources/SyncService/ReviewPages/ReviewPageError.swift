@@ -1,0 +1,80 @@
+import Hummingbird
+import Logging
+
+/// A refusal on the review pages, shown to the person as an HTML page with the
+/// right status (never a stack trace, never a 5xx for bad input).
+struct ReviewPageError: Error, Sendable {
+    let status: HTTPResponse.Status
+    let heading: String
+    let message: String
+
+    static func badRequest(_ message: String) -> ReviewPageError {
+        ReviewPageError(status: .badRequest, heading: "The form is not valid", message: message)
+    }
+
+    static func notFound(_ message: String) -> ReviewPageError {
+        ReviewPageError(status: .notFound, heading: "Not found", message: message)
+    }
+
+    static let notAllowed = ReviewPageError(
+        status: .forbidden, heading: "Not allowed",
+        message: "The review pages are for supervisors (teamledere) and administrators. Caseworkers work in the field client on their laptop.")
+
+    static let csrfRefused = ReviewPageError(
+        status: .forbidden, heading: "The form has expired",
+        message: "This form did not carry the security token of your session. Go back, reload the page and send the form again.")
+}
+
+/// Turns every error of a review route into an HTML error page.
+struct ReviewErrorMiddleware: RouterMiddleware {
+    typealias Context = SyncRequestContext
+
+    struct ErrorPage: Sendable {
+        let chrome: PageChrome
+        let status: Int
+        let heading: String
+        let message: String
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as ReviewPageError {
+            return Self.page(for: error, session: context.reviewSession)
+        } catch let problem as Problem where problem.status.code < 500 {
+            return Self.page(for: ReviewPageError(status: problem.status, heading: problem.title, message: problem.detail),
+                             session: context.reviewSession)
+        } catch let error as HTTPError where error.status.code < 500 {
+            return Self.page(for: ReviewPageError(status: error.status, heading: error.status.reasonPhrase,
+                                                  message: error.body ?? error.status.reasonPhrase),
+                             session: context.reviewSession)
+        } catch {
+            context.logger.error("unhandled error on a review page", metadata: ["error": "\(String(reflecting: error))"])
+            return Self.page(for: ReviewPageError(status: .internalServerError, heading: "Server error",
+                                                  message: "The server failed to handle the request; it has been logged."),
+                             session: context.reviewSession)
+        }
+    }
+
+    /// A path under /review that no route answers, or answers with other methods.
+    static func unmatchedPage(_ request: Request, allowed: [HTTPRequest.Method]?) -> Response {
+        guard let allowed else {
+            return page(for: .notFound("There is no page at \(request.uri.path)."), session: nil)
+        }
+        let methods = allowed.map(\.rawValue).joined(separator: ", ")
+        var response = page(
+            for: ReviewPageError(status: .methodNotAllowed, heading: "Method not allowed",
+                                 message: "\(request.uri.path) accepts \(methods) only."),
+            session: nil)
+        response.headers[.allow] = methods
+        return response
+    }
+
+    static func page(for error: ReviewPageError, session: ReviewSession?) -> Response {
+        ReviewRenderer.shared.page(
+            "error",
+            ErrorPage(chrome: PageChrome(error.heading, session: session), status: Int(error.status.code),
+                      heading: error.heading, message: error.message),
+            status: error.status)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncPersistence
+
+/// What the review pages read from the server database.
+extension ServerDatabase {
+    struct ConflictFilter: Sendable {
+        var caseID: EntityID?
+        /// An author of one of the values.
+        var author: String?
+        var field: String?
+        var status: ConflictStatus = .open
+        var oldestFirst = false
+        var limit = 500
+    }
+
+    /// Conflict records of the log, with their documents parsed back.
+    func reviewConflicts(_ filter: ConflictFilter) async throws -> [JSONValue] {
+        try await writer.read { db in
+            var request = ConflictRow.all()
+            switch filter.status {
+            case .open: request = request.filter(Column("isOpen") == true)
+            case .resolved: request = request.filter(Column("isOpen") == false)
+            case .all: break
+            }
+            if let caseID = filter.caseID { request = request.filter(Column("caseID") == caseID.description) }
+            if let field = filter.field { request = request.filter(Column("field") == field) }
+            request = filter.oldestFirst
+                ? request.order(Column("latestAt").asc, Column("id"))
+                : request.order(Column("latestAt").desc, Column("id"))
+            var documents: [JSONValue] = []
+            let rows = try ConflictRow.fetchCursor(db, request)
+            while documents.count < filter.limit, let row = try rows.next() {
+                let document = try OperationCodec.parse(row.document, path: "conflict")
+                if let author = filter.author {
+                    let authors = (document.member("values")?.arrayValue ?? []).compactMap { $0.member("author")?.stringValue }
+                    guard authors.contains(author) else { continue }
+                }
+                documents.append(document)
+            }
+            return documents
+        }
+    }
+
+    /// Open conflicts per case.
+    func openConflictCountsPerCase() async throws -> [String: Int] {
+        try await writer.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT caseID, COUNT(*) AS n FROM conflict WHERE isOpen GROUP BY caseID") {
+                counts[row["caseID"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    /// The entity an entry of the conflict log belongs to.
+    func conflictEntity(_ conflictID: String) async throws -> EntityID? {
+        try await writer.read { db in
+            try String.fetchOne(db, sql: "SELECT entity FROM conflict WHERE id = ?", arguments: [conflictID]).flatMap(EntityID.init)
+        }
+    }
+
+    /// Every case with its merged case entity.
+    func reviewCases() async throws -> [EntityState] {
+        let codec = self.codec
+        return try await writer.read { db in
+            try OperationLog.caseIDs(in: db).map { try ConflictLog.merge($0, codec: codec, in: db).state }
+        }
+    }
+
+    /// Every entity of a case, merged, with the time the server received each
+    /// operation; nil if the case does not exist.
+    func reviewCase(_ caseID: EntityID) async throws -> (entities: [EntityState], receivedAt: [OperationID: Int64])? {
+        let codec = self.codec
+        return try await writer.read { db in
+            guard try OperationLog.caseExists(caseID, in: db) else { return nil }
+            var states: [EntityID: EntityState] = [:]
+            var receivedAt: [OperationID: Int64] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT operation.receivedAt, operation.body FROM entity JOIN operation ON operation.entity = entity.id
+                WHERE entity.caseID = ?
+                """, arguments: [caseID.description])
+            while let row = try rows.next() {
+                let operation = try OperationLog.decode(row["body"], codec: codec)
+                states[operation.entity, default: EntityState(id: operation.entity)].apply(operation)
+                receivedAt[operation.id] = row["receivedAt"]
+            }
+            return (states.values.sorted { $0.id < $1.id }, receivedAt)
+        }
+    }
+
+    /// Device names by replica id, to show on which laptop a value was written.
+    func deviceNames(_ replicas: [String]) async throws -> [String: String] {
+        try await writer.read { db in
+            var names: [String: String] = [:]
+            for replica in Set(replicas) {
+                names[replica] = try String.fetchOne(db, sql: "SELECT name FROM device WHERE replica = ?", arguments: [replica])
+            }
+            return names
+        }
+    }
+
+    /// Users who may take over a case: everyone not removed.
+    func activeUsers() async throws -> [(name: String, role: UserRole)] {
+        try await writer.read { db in
+            try UserRecord.filter(Column("removedAt") == nil).order(Column("name")).fetchAll(db).map { ($0.name, $0.role) }
+        }
+    }
+
+    /// Every audit event matching the query, newest first, for the CSV export.
+    func allAuditEvents(caseID: String?, actor: String?, limit: Int) async throws -> [AuditEvent] {
+        try await auditEvents(AuditQuery(caseID: caseID, actor: actor, before: nil, limit: limit))
+    }
+}

@@ -1,0 +1,166 @@
+import Crypto
+import Foundation
+import GRDB
+import SyncCore
+
+/// A supervisor's or admin's signed-in browser.
+///
+/// The browser holds a random 256-bit session id in a cookie; the server keeps
+/// only its SHA-256, so a copy of the database does not sign anyone in. Each
+/// session has its own device (replica) row, named "review (browser)", under
+/// which the resolutions and handovers made in that browser are written: their
+/// author and device are honest, and their sequence numbers are contiguous.
+public struct ReviewSession: Sendable, Hashable {
+    public let user: UserID
+    public let role: UserRole
+    /// The replica that authors this browser's operations.
+    public let replica: ReplicaID
+    /// Every form of the session carries this token; a POST without it is refused.
+    public let csrfToken: String
+    public let expiresAt: Int64
+
+    /// The session as the push path sees a device.
+    var device: AuthenticatedDevice { AuthenticatedDevice(replica: replica, user: user, role: role) }
+}
+
+struct ReviewSessionRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "reviewSession"
+    /// SHA-256 of the cookie value; the cookie value itself is never stored.
+    var idHash: Data
+    var user: String
+    var device: String
+    var csrfToken: String
+    var createdAt: Int64
+    var expiresAt: Int64
+}
+
+/// Random secrets of the review pages: session ids and CSRF tokens.
+enum ReviewSecret {
+    /// 256 random bits, base64url without padding (valid in a cookie and a form).
+    static func generate() -> String {
+        let key = SymmetricKey(size: .bits256)
+        return key.withUnsafeBytes { Data($0) }.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hash(_ secret: String) -> Data {
+        Data(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    /// Compares in time that depends on the lengths only, so that a forged
+    /// token cannot be found byte by byte from response times.
+    static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let (left, right) = (Array(lhs.utf8), Array(rhs.utf8))
+        guard left.count == right.count else { return false }
+        var difference: UInt8 = 0
+        for index in left.indices { difference |= left[index] ^ right[index] }
+        return difference == 0
+    }
+}
+
+extension ServerDatabase {
+    /// Eight hours: a working day, after which the supervisor signs in again.
+    public static let reviewSessionLifetimeSeconds = 8 * 60 * 60
+
+    static func registerReviewMigrations(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("review sessions v1") { db in
+            try db.create(table: ReviewSessionRecord.databaseTableName, options: .withoutRowID) { table in
+                table.primaryKey("idHash", .blob)
+                table.column("user", .text).notNull().indexed().references(UserRecord.databaseTableName)
+                table.column("device", .text).notNull().references(DeviceRecord.databaseTableName)
+                table.column("csrfToken", .text).notNull()
+                table.column("createdAt", .integer).notNull()
+                table.column("expiresAt", .integer).notNull()
+            }
+        }
+    }
+
+    public enum ReviewSignIn: Sendable, Equatable {
+        /// The cookie value to hand to the browser, and the session it opens.
+        case signedIn(cookie: String, session: ReviewSession)
+        /// Right password, but caseworkers have no review pages.
+        case roleNotAllowed(UserID)
+        case invalidCredentials
+    }
+
+    /// Checks the password like a device sign-in does, and opens a session for
+    /// a supervisor or admin, with its own device row. Every outcome is audited.
+    public func signInToReview(user name: String, password: String) async throws -> ReviewSignIn {
+        let at = now
+        let loggedName = UserID(name) != nil ? name : nil
+        guard let user = try await verifiedUser(name, password: password), let userID = UserID(user.name) else {
+            try await recordAudit(.loginFailed, actor: loggedName, device: nil, detail: ["via": "review"])
+            return .invalidCredentials
+        }
+        guard user.role.mayResolveConflicts, user.role.mayReadLogs else {
+            try await recordAudit(.loginFailed, actor: user.name, device: nil,
+                                  detail: ["via": "review", "reason": "role-not-allowed", "role": .string(user.role.rawValue)])
+            return .roleNotAllowed(userID)
+        }
+        var random = SystemRandomSource()
+        let replica = ReplicaID(using: &random)
+        let cookie = ReviewSecret.generate()
+        let csrfToken = ReviewSecret.generate()
+        let expiresAt = at + Int64(Self.reviewSessionLifetimeSeconds) * 1000
+        try await writer.write { db in
+            // The device row has a token nobody is given: it authors operations
+            // through the review pages only, never through /v1.
+            try DeviceRecord(
+                replica: replica.description, user: user.name, name: "review (browser)",
+                tokenHash: DeviceToken.hash(DeviceToken.generate()), createdAt: at, lastSeenAt: at, revokedAt: nil
+            ).insert(db)
+            try ReviewSessionRecord(
+                idHash: ReviewSecret.hash(cookie), user: user.name, device: replica.description, csrfToken: csrfToken,
+                createdAt: at, expiresAt: expiresAt
+            ).insert(db)
+            try db.execute(sql: "DELETE FROM reviewSession WHERE expiresAt <= ?", arguments: [at])
+            try AuditLog.record(.login, actor: user.name, device: replica.description,
+                                detail: ["via": "review", "deviceName": "review (browser)"], at: at, in: db)
+        }
+        return .signedIn(cookie: cookie, session: ReviewSession(
+            user: userID, role: user.role, replica: replica, csrfToken: csrfToken, expiresAt: expiresAt))
+    }
+
+    /// The session a cookie names, if it has not expired, its user was not
+    /// removed or demoted, and its device was not revoked.
+    public func reviewSession(cookie: String) async throws -> ReviewSession? {
+        let at = now
+        let hash = ReviewSecret.hash(cookie)
+        let row = try await writer.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT reviewSession.device, reviewSession.csrfToken, reviewSession.expiresAt,
+                       user.name, user.role, user.removedAt, device.revokedAt
+                FROM reviewSession JOIN user ON user.name = reviewSession.user
+                JOIN device ON device.replica = reviewSession.device
+                WHERE reviewSession.idHash = ?
+                """, arguments: [hash])
+        }
+        guard let row else { return nil }
+        let expiresAt: Int64 = row["expiresAt"]
+        let removedAt: Int64? = row["removedAt"]
+        let revokedAt: Int64? = row["revokedAt"]
+        guard let role = UserRole(rawValue: row["role"] as String), let user = UserID(row["name"] as String),
+              let replica = ReplicaID(row["device"] as String)
+        else { return nil }
+        guard expiresAt > at, removedAt == nil, revokedAt == nil, role.mayResolveConflicts else {
+            try await writer.write { db in
+                try db.execute(sql: "DELETE FROM reviewSession WHERE idHash = ?", arguments: [hash])
+            }
+            return nil
+        }
+        return ReviewSession(user: user, role: role, replica: replica, csrfToken: row["csrfToken"], expiresAt: expiresAt)
+    }
+
+    /// Ends the session: the cookie stops working. The session's device row
+    /// stays, as the author of what was written in it.
+    public func signOutOfReview(cookie: String) async throws {
+        let at = now
+        let hash = ReviewSecret.hash(cookie)
+        try await writer.write { db in
+            guard let record = try ReviewSessionRecord.fetchOne(db, key: hash) else { return }
+            try record.delete(db)
+            try AuditLog.record(.logout, actor: record.user, device: record.device, detail: ["via": "review"], at: at, in: db)
+        }
+    }
+}

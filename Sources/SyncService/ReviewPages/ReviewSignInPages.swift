@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+
+/// Sign-in and sign-out of the review pages.
+///
+/// The sign-in form has no session yet, so it is protected from cross-site
+/// posting (login CSRF) by a double-submit token: a random value in a
+/// SameSite=Strict cookie and the same value in the form.
+struct ReviewSignInPages {
+    let database: ServerDatabase
+
+    static let signInTokenCookie = "review_signin"
+
+    struct SignInPage: Sendable {
+        let chrome: PageChrome
+        let csrf: String
+        let user: String
+        let error: String?
+    }
+
+    struct SignInForm: Decodable, Sendable {
+        let csrf: String?
+        let user: String?
+        let password: String?
+    }
+
+    struct SignOutForm: ReviewFormBody {
+        let csrf: String?
+    }
+
+    func addRoutes(to review: RouterGroup<SyncRequestContext>) {
+        review.get("sign-in") { _, _ in
+            signInPage(user: "", error: nil, status: .ok)
+        }
+        review.post("sign-in") { request, _ in
+            let form = try await ReviewForm.decodeUnchecked(SignInForm.self, from: request)
+            guard let expected = request.cookies[Self.signInTokenCookie]?.value, let sent = form.csrf,
+                  ReviewSecret.constantTimeEquals(expected, sent)
+            else { throw ReviewPageError.csrfRefused }
+            let user = form.user.nonBlank ?? ""
+            guard !user.isEmpty, user.count <= 64, let password = form.password, !password.isEmpty, password.count <= 1024 else {
+                return signInPage(user: String(user.prefix(64)), error: "Enter your user name and password.", status: .badRequest)
+            }
+            switch try await database.signInToReview(user: user, password: password) {
+            case .invalidCredentials:
+                return signInPage(user: user, error: "The user name or password is wrong.", status: .unauthorized)
+            case .roleNotAllowed:
+                throw ReviewPageError.notAllowed
+            case .signedIn(let cookie, _):
+                var response = ReviewRenderer.redirect(to: "/review/conflicts")
+                response.setCookie(Self.sessionCookie(cookie, maxAge: ServerDatabase.reviewSessionLifetimeSeconds))
+                response.setCookie(Self.signInTokenCookie(""))
+                return response
+            }
+        }
+        review.post("sign-out") { request, _ in
+            guard let cookie = request.cookies[ReviewAuthenticator.cookieName]?.value,
+                  let session = try await database.reviewSession(cookie: cookie)
+            else { return ReviewRenderer.redirect(to: "/review/sign-in") }
+            _ = try await ReviewForm.decode(SignOutForm.self, from: request, session: session)
+            try await database.signOutOfReview(cookie: cookie)
+            var response = ReviewRenderer.redirect(to: "/review/sign-in")
+            response.setCookie(Self.sessionCookie("", maxAge: 0))
+            return response
+        }
+    }
+
+    private func signInPage(user: String, error: String?, status: HTTPResponse.Status) -> Response {
+        let token = ReviewSecret.generate()
+        var response = ReviewRenderer.shared.page(
+            "sign-in", SignInPage(chrome: PageChrome("Sign in", session: nil), csrf: token, user: user, error: error), status: status)
+        response.setCookie(Self.signInTokenCookie(token))
+        return response
+    }
+
+    /// HttpOnly (no script reads it), SameSite=Strict (no other site's page
+    /// sends it), Path=/review (the JSON API never sees it), expiring with the
+    /// session. Not Secure: the server speaks plain HTTP on loopback, behind the
+    /// municipality's TLS proxy, and a browser drops a Secure cookie set over
+    /// plain HTTP (except on localhost), which would make sign-in impossible.
+    static func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: ReviewAuthenticator.cookieName, value: value, maxAge: maxAge, path: "/review",
+               secure: false, httpOnly: true, sameSite: .strict)
+    }
+
+    static func signInTokenCookie(_ value: String) -> Cookie {
+        Cookie(name: signInTokenCookie, value: value, maxAge: value.isEmpty ? 0 : 3600, path: "/review/sign-in",
+               secure: false, httpOnly: true, sameSite: .strict)
+    }
+}
