@@ -38,6 +38,8 @@ struct DeviceCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 try await data.openDatabase(create: false).revokeDevice(id)
+                // A running server may hold the token as checked for this long.
+                try await Task.sleep(for: ServerDatabase.tokenCheckLifetime)
             } catch let error as AccountError {
                 throw ValidationError(error.description)
             }

@@ -95,6 +95,8 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             do {
                 try await data.openDatabase(create: false).removeUser(name)
+                // A running server may hold their tokens as checked for this long.
+                try await Task.sleep(for: ServerDatabase.tokenCheckLifetime)
             } catch let error as AccountError {
                 throw ValidationError(error.description)
             }

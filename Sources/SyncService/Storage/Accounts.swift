@@ -87,6 +87,7 @@ extension ServerDatabase {
             try user.update(db)
             try AuditLog.record(.userRemoved, actor: nil, device: nil, detail: ["user": .string(name)], at: at, in: db)
         }
+        tokenCache.removeAll()
     }
 
     public func users() async throws -> [UserSummary] {
@@ -114,7 +115,12 @@ extension ServerDatabase {
             try device.update(db)
             try AuditLog.record(.deviceRevoked, actor: actor, device: replica, detail: ["user": .string(device.user)], at: at, in: db)
         }
+        tokenCache.removeAll()
     }
+
+    /// How long a running server may still accept a token that another
+    /// process (the administration commands) has just revoked.
+    public static var tokenCheckLifetime: Duration { TokenCache.lifetime }
 
     /// Checks the password and registers a new device for the user. Returns nil
     /// (and logs a failed login) when the name or password is wrong.
@@ -173,6 +179,7 @@ extension ServerDatabase {
 
     public func authenticate(token: String) async throws -> TokenCheck {
         let hash = DeviceToken.hash(token)
+        if let device = tokenCache.device(for: hash) { return .valid(device) }
         // Every request passes here: one prepared statement, kept per connection.
         let found = try await writer.read { db -> TokenHolder? in
             let statement = try db.cachedStatement(sql: """
@@ -200,7 +207,9 @@ extension ServerDatabase {
                 try db.execute(sql: "UPDATE device SET lastSeenAt = ? WHERE replica = ?", arguments: [at, replicaText])
             }
         }
-        return .valid(AuthenticatedDevice(replica: replica, user: userID, role: role))
+        let device = AuthenticatedDevice(replica: replica, user: userID, role: role)
+        tokenCache.remember(device, for: hash)
+        return .valid(device)
     }
 
     /// Logs the device out: its token stops working. Unlike a revocation, the
@@ -212,5 +221,6 @@ extension ServerDatabase {
                            arguments: [DeviceToken.hash(DeviceToken.generate()), device.replica.description])
             try AuditLog.record(.logout, actor: device.user.name, device: device.replica.description, at: at, in: db)
         }
+        tokenCache.removeAll()
     }
 }

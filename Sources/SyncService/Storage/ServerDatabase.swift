@@ -17,6 +17,8 @@ public final class ServerDatabase: Sendable {
     let openConflicts: Mutex<Int>
     /// Pushes and pulls share transactions when they arrive together.
     let groupCommit: GroupCommit
+    /// Device tokens checked in the last second.
+    let tokenCache = TokenCache()
 
     public convenience init(path: String, clock: any WallClock = SystemWallClock()) throws {
         try self.init(writer: DatabasePool(path: path, configuration: Self.configuration), clock: clock)
