@@ -15,7 +15,7 @@ struct DataDirectoryOptions: ParsableArguments {
     var databasePath: String { (path as NSString).appendingPathComponent("server.sqlite") }
 
     /// Opens (and creates, if needed) the database.
-    func openDatabase(create: Bool) throws -> ServerDatabase {
+    func openDatabase(create: Bool, backgroundCheckpoints: Bool = false) throws -> ServerDatabase {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard create else {
@@ -26,7 +26,7 @@ struct DataDirectoryOptions: ParsableArguments {
         } else if !isDirectory.boolValue {
             throw ValidationError("\(path) is not a directory")
         }
-        return try ServerDatabase(path: databasePath)
+        return try ServerDatabase(path: databasePath, backgroundCheckpoints: backgroundCheckpoints)
     }
 }
 

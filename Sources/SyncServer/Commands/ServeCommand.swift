@@ -44,14 +44,15 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "sync-server")
-        let database = try data.openDatabase(create: true)
+        let database = try data.openDatabase(create: true, backgroundCheckpoints: true)
+        let checkpointer = try WALCheckpointer(databasePath: data.databasePath, logger: logger)
         let dataDirectory = URL(fileURLWithPath: data.path).standardizedFileURL.path
         let operations = try await database.operationCount()
         logger.notice("data directory ready", metadata: ["dataDirectory": "\(dataDirectory)", "operations": "\(operations)"])
         try await SyncMetrics.prime(from: database)
         let app = buildApplication(
             configuration: ServerConfiguration(host: settings.host, port: settings.port, logLevel: level),
-            database: database, logger: logger)
+            database: database, services: [checkpointer], logger: logger)
         try await app.runService()
     }
 }

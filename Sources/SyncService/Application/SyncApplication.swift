@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import SyncCore
 
 /// Where and how the server runs.
@@ -44,10 +45,11 @@ public func buildRouter(database: ServerDatabase) -> Router<SyncRequestContext> 
 }
 
 public func buildApplication(
-    configuration: ServerConfiguration, database: ServerDatabase, logger: Logger
+    configuration: ServerConfiguration, database: ServerDatabase, services: [any Service] = [], logger: Logger
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(database: database),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server"),
+        services: services,
         logger: logger)
 }

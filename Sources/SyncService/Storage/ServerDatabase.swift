@@ -20,8 +20,15 @@ public final class ServerDatabase: Sendable {
     /// Device tokens checked in the last second.
     let tokenCache = TokenCache()
 
-    public convenience init(path: String, clock: any WallClock = SystemWallClock()) throws {
-        try self.init(writer: DatabasePool(path: path, configuration: Self.configuration), clock: clock)
+    /// Opens the database at `path`. With `backgroundCheckpoints` the commits
+    /// do not checkpoint the write-ahead log themselves: a `WALCheckpointer`
+    /// must then run beside it, as `sync-server serve` does.
+    public convenience init(path: String, clock: any WallClock = SystemWallClock(), backgroundCheckpoints: Bool = false) throws {
+        var configuration = Self.configuration
+        if backgroundCheckpoints {
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        }
+        try self.init(writer: DatabasePool(path: path, configuration: configuration), clock: clock)
     }
 
     /// The store's durable configuration, plus reads through a memory map: a

@@ -1,0 +1,28 @@
+import Foundation
+import Logging
+import SyncService
+import Testing
+
+@Suite struct WALCheckpointerTests {
+    /// With background checkpoints the commits leave the log alone, however
+    /// long it grows, and the checkpointer copies all of it back.
+    @Test func commitsLeaveTheLogToTheCheckpointer() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("server.sqlite").path
+        let database = try ServerDatabase(path: path, backgroundCheckpoints: true)
+        // Each user is a transaction of its own; 1,200 of them would pass
+        // SQLite's automatic checkpoint at 1,000 pages.
+        for index in 0..<1_200 {
+            try await database.addUser("user\(index)", role: .caseworker, password: "correct horse battery", bcryptCost: 4)
+        }
+        let checkpointer = try WALCheckpointer(databasePath: path, logger: Logger(label: "test"))
+        let result = try await checkpointer.checkpoint()
+        #expect(result.walFrameCount > 1_000, "the commits did not checkpoint: every frame is still in the log")
+        #expect(result.checkpointedFrameCount == result.walFrameCount)
+        let again = try await checkpointer.checkpoint()
+        #expect(again.checkpointedFrameCount == again.walFrameCount)
+        #expect(try await database.users().count == 1_200)
+    }
+}
