@@ -14,6 +14,25 @@ enum ConflictLog {
         var receivedAt: [OperationID: UInt64]
     }
 
+    /// The entity after a push stored `fresh` (its operations new in the
+    /// batch). An entity that has no other operation (a note the batch
+    /// creates, the common case) is merged from `fresh` as decoded, without
+    /// reading back and decoding what was just written; merging is
+    /// order-independent, so the result is the same.
+    static func merge(
+        _ entity: EntityID, adding fresh: [SyncCore.Operation], receivedAt: UInt64, codec: OperationCodec, in db: Database
+    ) throws -> MergedEntity {
+        let stored = try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE entity = ?"), arguments: [entity.description]) ?? 0
+        guard stored == fresh.count else { return try merge(entity, codec: codec, in: db) }
+        var merged = MergedEntity(state: EntityState(id: entity), receivedAt: [:])
+        for operation in fresh {
+            merged.state.apply(operation)
+            merged.receivedAt[operation.id] = receivedAt
+        }
+        return merged
+    }
+
     static func merge(_ entity: EntityID, codec: OperationCodec, in db: Database) throws -> MergedEntity {
         let statement = try db.cachedStatement(sql: "SELECT receivedAt, body FROM operation WHERE entity = ?")
         var merged = MergedEntity(state: EntityState(id: entity), receivedAt: [:])

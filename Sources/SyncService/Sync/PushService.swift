@@ -34,8 +34,9 @@ extension ServerDatabase {
             // of each entity the batch added to.
             let touchedCases = Set(freshOperations.filter { $0.entity == $0.caseID }.map(\.caseID))
             var merged: [ConflictLog.MergedEntity] = []
-            for entity in Set(freshOperations.map(\.entity)).sorted() {
-                let entityState = try ConflictLog.merge(entity, codec: codec, in: db)
+            let freshByEntity = Dictionary(grouping: freshOperations, by: \.entity)
+            for entity in freshByEntity.keys.sorted() {
+                let entityState = try ConflictLog.merge(entity, adding: freshByEntity[entity]!, receivedAt: UInt64(at), codec: codec, in: db)
                 merged.append(entityState)
                 guard touchedCases.contains(entity) else { continue }
                 let caseID = entity
