@@ -37,13 +37,20 @@ public final class ServerDatabase: Sendable {
     /// would read each of them again with `pread` on every pull. The map shares
     /// the operating system's page cache between all connections instead.
     /// Writes still go through the WAL, so durability is unchanged.
+    ///
+    /// Other connections to the same file (the administration commands, the
+    /// background checkpointer) can hold a lock for a moment: a writer waits
+    /// for it, up to `busyTimeout`, instead of failing the request at once.
     static var configuration: Configuration {
         var configuration = SQLiteReplicaStore.configuration
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA mmap_size = \(Self.memoryMapBytes)")
         }
         return configuration
     }
+
+    static let busyTimeout: TimeInterval = 10
 
     /// Address space, not memory. SQLite clamps it to the maximum it was built
     /// with (2 GiB on Debian); beyond the map it reads the file as before.

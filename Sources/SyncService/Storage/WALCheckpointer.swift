@@ -13,7 +13,8 @@ import SyncPersistence
 /// service instead: a connection of its own that asks for a passive checkpoint
 /// a few times a second. A passive checkpoint never blocks the writer or the
 /// readers; what it cannot copy yet (pages a reader still needs) waits for the
-/// next round. Durability does not depend on it: a committed transaction is in
+/// next round (the server's writer waits out the moment a checkpoint holds a
+/// lock it needs, see `ServerDatabase.configuration`). Durability does not depend on it: a committed transaction is in
 /// the log, fsynced, before it is acknowledged.
 public struct WALCheckpointer: Service {
     let connection: DatabaseQueue
@@ -21,15 +22,21 @@ public struct WALCheckpointer: Service {
     let logger: Logger
 
     public init(databasePath: String, interval: Duration = .milliseconds(250), logger: Logger) throws {
-        self.connection = try DatabaseQueue(path: databasePath, configuration: SQLiteReplicaStore.configuration)
+        self.connection = try DatabaseQueue(path: databasePath, configuration: ServerDatabase.configuration)
         self.interval = interval
         self.logger = logger
     }
 
-    /// One passive checkpoint: the frames of the log copied to the database file.
+    /// One passive checkpoint: the frames of the log copied to the database
+    /// file, or nil when the log was busy (the writer was restarting it); a
+    /// passive checkpoint does not wait, so the next round catches up.
     @discardableResult
-    public func checkpoint() async throws -> (walFrameCount: Int, checkpointedFrameCount: Int) {
-        try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+    public func checkpoint() async throws -> (walFrameCount: Int, checkpointedFrameCount: Int)? {
+        do {
+            return try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            return nil
+        }
     }
 
     public func run() async throws {
