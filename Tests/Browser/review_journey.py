@@ -21,6 +21,7 @@ Exits 0 when everything behaved, 1 with a message saying what did not.
 """
 
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -164,13 +165,14 @@ class Journey:
         return self.driver.find_element(By.TAG_NAME, "h1").text
 
     def screenshot(self, name):
-        """The whole page, not only the window: the window is made as tall as
-        the page first."""
-        height = self.driver.execute_script("return document.documentElement.scrollHeight")
-        self.driver.set_window_size(1280, max(900, min(height + 120, 6000)))
+        """The whole page, not only the window (Chromium's DevTools protocol
+        captures beyond the viewport)."""
+        size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {
+            "format": "png", "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000), "scale": 1}})
         path = self.artifacts / f"{name}.png"
-        check(self.driver.save_screenshot(str(path)), f"could not save {path}")
-        self.driver.set_window_size(1280, 900)
+        path.write_bytes(base64.b64decode(shot["data"]))
         print(f"   screenshot: {path}")
 
     def delete_cookies(self):
