@@ -45,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "sync-server")
         let database = try data.openDatabase(create: true, backgroundCheckpoints: true)
-        let checkpointer = try WALCheckpointer(databasePath: data.databasePath, logger: logger)
+        let checkpointer = try WALCheckpointer(database: database, databasePath: data.databasePath, logger: logger)
         let dataDirectory = URL(fileURLWithPath: data.path).standardizedFileURL.path
         let operations = try await database.operationCount()
         logger.notice("data directory ready", metadata: ["dataDirectory": "\(dataDirectory)", "operations": "\(operations)"])
