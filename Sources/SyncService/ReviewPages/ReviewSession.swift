@@ -127,8 +127,10 @@ extension ServerDatabase {
     public func reviewSession(cookie: String) async throws -> ReviewSession? {
         let at = now
         let hash = ReviewSecret.hash(cookie)
-        let row = try await writer.read { db in
-            try Row.fetchOne(db, sql: """
+        // A Sendable record, not a Row: with a Row the compiler picks GRDB's
+        // blocking read and holds a cooperative thread for the query.
+        let found = try await writer.read { db in
+            try SessionHolder.fetchOne(db, sql: """
                 SELECT reviewSession.device, reviewSession.csrfToken, reviewSession.expiresAt,
                        user.name, user.role, user.removedAt, device.revokedAt
                 FROM reviewSession JOIN user ON user.name = reviewSession.user
@@ -136,20 +138,27 @@ extension ServerDatabase {
                 WHERE reviewSession.idHash = ?
                 """, arguments: [hash])
         }
-        guard let row else { return nil }
-        let expiresAt: Int64 = row["expiresAt"]
-        let removedAt: Int64? = row["removedAt"]
-        let revokedAt: Int64? = row["revokedAt"]
-        guard let role = UserRole(rawValue: row["role"] as String), let user = UserID(row["name"] as String),
-              let replica = ReplicaID(row["device"] as String)
+        guard let found else { return nil }
+        guard let role = UserRole(rawValue: found.role), let user = UserID(found.name), let replica = ReplicaID(found.device)
         else { return nil }
-        guard expiresAt > at, removedAt == nil, revokedAt == nil, role.mayResolveConflicts else {
+        guard found.expiresAt > at, found.removedAt == nil, found.revokedAt == nil, role.mayResolveConflicts else {
             try await writer.write { db in
                 try db.execute(sql: "DELETE FROM reviewSession WHERE idHash = ?", arguments: [hash])
             }
             return nil
         }
-        return ReviewSession(user: user, role: role, replica: replica, csrfToken: row["csrfToken"], expiresAt: expiresAt)
+        return ReviewSession(user: user, role: role, replica: replica, csrfToken: found.csrfToken, expiresAt: found.expiresAt)
+    }
+
+    /// A session with its user's and device's standing.
+    private struct SessionHolder: Decodable, FetchableRecord, Sendable {
+        var device: String
+        var csrfToken: String
+        var expiresAt: Int64
+        var name: String
+        var role: String
+        var removedAt: Int64?
+        var revokedAt: Int64?
     }
 
     /// Ends the session: the cookie stops working. The session's device row

@@ -58,12 +58,12 @@ extension ServerDatabase {
         // a database of a million operations then cost 1.6 times one from ten
         // thousand (1.2 on the writer, whose warm page cache holds what the
         // last pulls read); see BENCHMARKS.md.
-        return try await groupCommit.write { db in
+        let (page, read) = try await groupCommit.write { db -> (PullPage, PageRead) in
             let read = try Self.readPage(after: cursor, limit: limit, for: device, in: db)
             // Nothing new and nothing lost: the cursor stays as it was, and the
             // pull writes nothing (a device polling an idle caseload is cheap).
             if let cursor, read.operations.isEmpty, read.removed.isEmpty {
-                return PullPage(cursor: cursor, operations: [], removedCases: [], hasMore: false, remaining: 0, serverTime: at)
+                return (PullPage(cursor: cursor, operations: [], removedCases: [], hasMore: false, remaining: 0, serverTime: at), read)
             }
             let id = Self.newCursorID()
             try db.cachedStatement(sql: "INSERT INTO pullCursor (id, device, createdAt, positions) VALUES (?, ?, ?, ?)")
@@ -80,19 +80,31 @@ extension ServerDatabase {
                 try AuditLog.record(.accessRemoved, actor: device.user.name, device: device.replica.description, caseID: caseID,
                                     detail: ["purge": .bool(true)], at: at, in: db)
             }
-            return PullPage(cursor: id, operations: read.operations, removedCases: read.removed.compactMap(EntityID.init),
-                            hasMore: read.hasMore, remaining: read.remaining, serverTime: at)
+            return (PullPage(cursor: id, operations: read.operations, removedCases: read.removed.compactMap(EntityID.init),
+                             hasMore: read.hasMore, remaining: 0, serverTime: at), read)
         }
+        guard page.hasMore else { return page }
+        // Only a full page says what is left (an everyday pull, which ends
+        // with what is new, pays nothing for it), and it is counted beside the
+        // writer, in a snapshot taken after the page: a progress bar needs no
+        // exact figure, and a supervisor's first sync counts across every case.
+        let remaining = try await writer.read { db in
+            try read.readable.reduce(0) { sum, caseID in
+                sum + (try OperationLog.count(ofCase: caseID, after: read.positions[caseID.description] ?? 0, in: db))
+            }
+        }
+        return PullPage(cursor: page.cursor, operations: page.operations, removedCases: page.removedCases,
+                        hasMore: true, remaining: remaining, serverTime: at)
     }
 
-    /// What a pull sends.
+    /// What a pull sends, and the cases it looked at.
     private struct PageRead: Sendable {
+        var readable: [EntityID]
         var positions: [String: Int64]
         var removed: [String]
         var operations: [Data] = []
         var perCase: [String: Int] = [:]
         var hasMore = false
-        var remaining = 0
     }
 
     private static func readPage(after cursor: String?, limit: Int, for device: AuthenticatedDevice, in db: Database) throws -> PageRead {
@@ -111,7 +123,7 @@ extension ServerDatabase {
         let removed = positions.keys.filter { !readableSet.contains($0) }.sorted()
         for caseID in removed { positions.removeValue(forKey: caseID) }
 
-        var read = PageRead(positions: positions, removed: removed)
+        var read = PageRead(readable: readable, positions: positions, removed: removed)
         var room = limit
         for caseID in readable where room > 0 {
             let key = caseID.description
@@ -123,13 +135,6 @@ extension ServerDatabase {
             room -= page.count
         }
         read.hasMore = room == 0
-        // Counted only when the page is full: an everyday pull, which ends
-        // with what is new, pays nothing for it.
-        if read.hasMore {
-            for caseID in readable {
-                read.remaining += try OperationLog.count(ofCase: caseID, after: read.positions[caseID.description] ?? 0, in: db)
-            }
-        }
         return read
     }
 
