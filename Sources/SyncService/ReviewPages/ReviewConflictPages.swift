@@ -130,10 +130,13 @@ struct ReviewConflictPages {
         let session = try context.requireReviewSession()
         let query = request.uri.queryParameters
         func parameter(_ name: String) -> String? { query[Substring(name)].map(String.init).nonBlank }
-        var filter = ServerDatabase.ConflictFilter()
+        // The queue shows up to 500 records.
+        var filter = ServerDatabase.ConflictQuery(limit: 500)
+        var selectedCase: EntityID?
         if let text = parameter("case") {
             guard let caseID = EntityID(text) else { throw ReviewPageError.badRequest("'\(text)' is not a case id.") }
-            filter.caseID = caseID
+            selectedCase = caseID
+            filter.caseIDs = [caseID]
         }
         if let text = parameter("caseworker") {
             guard UserID(text) != nil else { throw ReviewPageError.badRequest("'\(text)' is not a user name.") }
@@ -152,7 +155,7 @@ struct ReviewConflictPages {
         }
         filter.status = conflictStatus
 
-        let conflicts = try await database.reviewConflicts(filter)
+        let conflicts = try await database.conflicts(filter)
         let cases = try await database.reviewCases()
         let titles = Dictionary(uniqueKeysWithValues: cases.map { ($0.id.description, Self.caseTitle($0)) })
         let counts = try await database.openConflictCountsPerCase()
@@ -170,13 +173,13 @@ struct ReviewConflictPages {
                 authors: authors.joined(separator: ", "), latest: ReviewTime.text(milliseconds: latest))
         }
         try await database.recordAudit(
-            .conflictsViewed, actor: session.user.name, device: session.replica.description, caseID: filter.caseID?.description,
+            .conflictsViewed, actor: session.user.name, device: session.replica.description, caseID: selectedCase?.description,
             detail: ["via": "review", "status": .string(status), "caseworker": filter.author.map(JSONValue.string) ?? .null,
                      "field": filter.field.map(JSONValue.string) ?? .null, "count": .integer(Int64(rows.count))])
         let page = QueuePage(
             chrome: PageChrome("Conflict queue", session: session),
-            cases: [Option(value: "", label: "All cases", selected: filter.caseID == nil)] + cases.map {
-                Option(value: $0.id.description, label: Self.caseTitle($0), selected: $0.id == filter.caseID)
+            cases: [Option(value: "", label: "All cases", selected: selectedCase == nil)] + cases.map {
+                Option(value: $0.id.description, label: Self.caseTitle($0), selected: $0.id == selectedCase)
             },
             authors: [Option(value: "", label: "Everyone", selected: filter.author == nil)] + users.map {
                 Option(value: $0.name, label: $0.name, selected: $0.name == filter.author)

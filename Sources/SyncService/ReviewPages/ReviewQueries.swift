@@ -5,44 +5,6 @@ import SyncPersistence
 
 /// What the review pages read from the server database.
 extension ServerDatabase {
-    struct ConflictFilter: Sendable {
-        var caseID: EntityID?
-        /// An author of one of the values.
-        var author: String?
-        var field: String?
-        var status: ConflictStatus = .open
-        var oldestFirst = false
-        var limit = 500
-    }
-
-    /// Conflict records of the log, with their documents parsed back.
-    func reviewConflicts(_ filter: ConflictFilter) async throws -> [JSONValue] {
-        try await writer.read { db in
-            var request = ConflictRow.all()
-            switch filter.status {
-            case .open: request = request.filter(Column("isOpen") == true)
-            case .resolved: request = request.filter(Column("isOpen") == false)
-            case .all: break
-            }
-            if let caseID = filter.caseID { request = request.filter(Column("caseID") == caseID.description) }
-            if let field = filter.field { request = request.filter(Column("field") == field) }
-            request = filter.oldestFirst
-                ? request.order(Column("latestAt").asc, Column("id"))
-                : request.order(Column("latestAt").desc, Column("id"))
-            var documents: [JSONValue] = []
-            let rows = try ConflictRow.fetchCursor(db, request)
-            while documents.count < filter.limit, let row = try rows.next() {
-                let document = try OperationCodec.parse(row.document, path: "conflict")
-                if let author = filter.author {
-                    let authors = (document.member("values")?.arrayValue ?? []).compactMap { $0.member("author")?.stringValue }
-                    guard authors.contains(author) else { continue }
-                }
-                documents.append(document)
-            }
-            return documents
-        }
-    }
-
     /// Open conflicts per case.
     func openConflictCountsPerCase() async throws -> [String: Int] {
         try await writer.read { db in

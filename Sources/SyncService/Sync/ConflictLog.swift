@@ -77,26 +77,52 @@ extension ServerDatabase {
     public struct ConflictQuery: Sendable {
         public var caseIDs: [EntityID]?
         public var status: ConflictStatus = .open
+        public var field: String?
+        /// Only records where this user wrote one of the values.
+        public var author: String?
+        public var oldestFirst = false
         public var limit = 200
 
-        public init(caseIDs: [EntityID]? = nil, status: ConflictStatus = .open, limit: Int = 200) {
+        public init(
+            caseIDs: [EntityID]? = nil, status: ConflictStatus = .open, field: String? = nil, author: String? = nil,
+            oldestFirst: Bool = false, limit: Int = 200
+        ) {
             self.caseIDs = caseIDs
             self.status = status
+            self.field = field
+            self.author = author
+            self.oldestFirst = oldestFirst
             self.limit = limit
         }
     }
 
-    /// Conflict documents, newest first.
+    /// Conflict documents, newest first unless asked otherwise. Used by
+    /// `GET /v1/conflicts` and the review pages' queue.
     public func conflicts(_ query: ConflictQuery) async throws -> [JSONValue] {
         try await writer.read { db in
-            var request = ConflictRow.order(Column("latestAt").desc, Column("id")).limit(query.limit)
+            var request = ConflictRow.all()
             switch query.status {
             case .open: request = request.filter(Column("isOpen") == true)
             case .resolved: request = request.filter(Column("isOpen") == false)
             case .all: break
             }
             if let caseIDs = query.caseIDs { request = request.filter(caseIDs.map(\.description).contains(Column("caseID"))) }
-            return try request.fetchAll(db).map { try OperationCodec.parse($0.document, path: "conflict") }
+            if let field = query.field { request = request.filter(Column("field") == field) }
+            request = query.oldestFirst
+                ? request.order(Column("latestAt").asc, Column("id"))
+                : request.order(Column("latestAt").desc, Column("id"))
+            // The author is inside the document, so the limit counts after that filter.
+            var documents: [JSONValue] = []
+            let rows = try ConflictRow.fetchCursor(db, request)
+            while documents.count < query.limit, let row = try rows.next() {
+                let document = try OperationCodec.parse(row.document, path: "conflict")
+                if let author = query.author {
+                    let authors = (document.member("values")?.arrayValue ?? []).compactMap { $0.member("author")?.stringValue }
+                    guard authors.contains(author) else { continue }
+                }
+                documents.append(document)
+            }
+            return documents
         }
     }
 
