@@ -31,10 +31,7 @@ struct UnlockedKey {
 
     /// The key, if one is held and has not expired.
     func load(now: UInt64) -> SymmetricKey? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
-              attributes[.type] as? FileAttributeType == .typeRegular,
-              let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 == 0,
-              (attributes[.ownerAccountID] as? NSNumber)?.uint32Value == getuid(),
+        guard Vault.isOwnerOnlyRegularFile(url.path, ownedBy: getuid()),
               let data = try? Data(contentsOf: url), data.count == 40
         else {
             forget()

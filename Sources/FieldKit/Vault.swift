@@ -89,6 +89,17 @@ public struct Vault: OperationBodyCodec {
         return Vault(key: key)
     }
 
+    /// A regular file that no one but its owner may read or write: what a key
+    /// file and an unlocked key must be before they are trusted.
+    static func isOwnerOnlyRegularFile(_ path: String, ownedBy owner: uid_t? = nil) -> Bool {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              attributes[.type] as? FileAttributeType == .typeRegular,
+              let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 == 0
+        else { return false }
+        guard let owner else { return true }
+        return (attributes[.ownerAccountID] as? NSNumber)?.uint32Value == owner
+    }
+
     static func deriveKey(_ passphrase: String, header: Header) throws -> SymmetricKey {
         guard !passphrase.isEmpty else { throw FieldError.noPassphrase }
         return try KDF.Scrypt.deriveKey(
@@ -99,10 +110,7 @@ public struct Vault: OperationBodyCodec {
     /// A key file holds at least 32 random bytes; it must be a regular file
     /// that only its owner can read.
     static func readKeyFile(_ path: String, salt: Data) throws -> SymmetricKey {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        guard let attributes, attributes[.type] as? FileAttributeType == .typeRegular,
-              let permissions = attributes[.posixPermissions] as? Int, permissions & 0o077 == 0
-        else { throw FieldError.insecureKeyFile(path) }
+        guard isOwnerOnlyRegularFile(path) else { throw FieldError.insecureKeyFile(path) }
         let material = try Data(contentsOf: URL(fileURLWithPath: path))
         guard material.count >= 32 else { throw FieldError.insecureKeyFile(path) }
         return HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: material), salt: salt,
