@@ -103,7 +103,7 @@ extension ServerDatabase {
         let cookie = ReviewSecret.generate()
         let csrfToken = ReviewSecret.generate()
         let expiresAt = at + Int64(Self.reviewSessionLifetimeSeconds) * 1000
-        try await writer.write { db in
+        try await groupCommit.write { db in
             // The device row has a token nobody is given: it authors operations
             // through the review pages only, never through /v1.
             try DeviceRecord(
@@ -142,7 +142,7 @@ extension ServerDatabase {
         guard let role = UserRole(rawValue: found.role), let user = UserID(found.name), let replica = ReplicaID(found.device)
         else { return nil }
         guard found.expiresAt > at, found.removedAt == nil, found.revokedAt == nil, role.mayResolveConflicts else {
-            try await writer.write { db in
+            try await groupCommit.write { db in
                 try db.execute(sql: "DELETE FROM reviewSession WHERE idHash = ?", arguments: [hash])
             }
             return nil
@@ -166,7 +166,7 @@ extension ServerDatabase {
     public func signOutOfReview(cookie: String) async throws {
         let at = now
         let hash = ReviewSecret.hash(cookie)
-        try await writer.write { db in
+        try await groupCommit.write { db in
             guard let record = try ReviewSessionRecord.fetchOne(db, key: hash) else { return }
             try record.delete(db)
             try AuditLog.record(.logout, actor: record.user, device: record.device, detail: ["via": "review"], at: at, in: db)

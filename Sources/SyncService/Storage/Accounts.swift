@@ -71,7 +71,7 @@ extension ServerDatabase {
         guard password.count >= Self.minimumPasswordLength else { throw AccountError.weakPassword }
         let hash = Bcrypt.hash(password, cost: bcryptCost)
         let at = now
-        try await writer.write { db in
+        try await groupCommit.write { db in
             guard try UserRecord.fetchOne(db, key: name) == nil else { throw AccountError.userExists(name) }
             try UserRecord(name: name, role: role, passwordHash: hash, createdAt: at, removedAt: nil).insert(db)
             try AuditLog.record(.userAdded, actor: nil, device: nil, detail: ["user": .string(name), "role": .string(role.rawValue)], at: at, in: db)
@@ -81,7 +81,7 @@ extension ServerDatabase {
     /// Removes a user's access: every device of theirs must purge at its next contact.
     public func removeUser(_ name: String) async throws {
         let at = now
-        try await writer.write { db in
+        try await groupCommit.write { db in
             guard var user = try UserRecord.fetchOne(db, key: name) else { throw AccountError.noSuchUser(name) }
             user.removedAt = user.removedAt ?? at
             try user.update(db)
@@ -109,7 +109,7 @@ extension ServerDatabase {
 
     public func revokeDevice(_ replica: String, by actor: String? = nil) async throws {
         let at = now
-        try await writer.write { db in
+        try await groupCommit.write { db in
             guard var device = try DeviceRecord.fetchOne(db, key: replica) else { throw AccountError.noSuchDevice(replica) }
             device.revokedAt = device.revokedAt ?? at
             try device.update(db)
@@ -136,7 +136,7 @@ extension ServerDatabase {
         var random = SystemRandomSource()
         let replica = ReplicaID(using: &random)
         let token = DeviceToken.generate()
-        try await writer.write { db in
+        try await groupCommit.write { db in
             try DeviceRecord(
                 replica: replica.description, user: user.name, name: deviceName, tokenHash: DeviceToken.hash(token),
                 createdAt: at, lastSeenAt: at, revokedAt: nil
@@ -203,7 +203,7 @@ extension ServerDatabase {
         // Last-seen is informational: one write a minute per device is plenty,
         // and reads stay free of the write lock.
         if (lastSeenAt ?? 0) < at - 60_000 {
-            try await writer.write { db in
+            try await groupCommit.write { db in
                 try db.execute(sql: "UPDATE device SET lastSeenAt = ? WHERE replica = ?", arguments: [at, replicaText])
             }
         }
@@ -216,7 +216,7 @@ extension ServerDatabase {
     /// laptop keeps its (encrypted) data; the user may log in again.
     public func logout(_ device: AuthenticatedDevice) async throws {
         let at = now
-        try await writer.write { db in
+        try await groupCommit.write { db in
             try db.execute(sql: "UPDATE device SET tokenHash = ? WHERE replica = ?",
                            arguments: [DeviceToken.hash(DeviceToken.generate()), device.replica.description])
             try AuditLog.record(.logout, actor: device.user.name, device: device.replica.description, at: at, in: db)

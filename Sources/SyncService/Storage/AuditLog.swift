@@ -102,7 +102,7 @@ extension ServerDatabase {
         _ action: AuditAction, actor: String?, device: String?, caseID: String? = nil, detail: JSONValue = .object([:])
     ) async throws {
         let at = now
-        try await writer.write { db in
+        try await groupCommit.write { db in
             try AuditLog.record(action, actor: actor, device: device, caseID: caseID, detail: detail, at: at, in: db)
         }
     }
