@@ -33,6 +33,12 @@ public struct WALCheckpointer: Service {
     let interval: Duration
     let logger: Logger
 
+    /// The second step holds up every request while it copies, so the first
+    /// one is repeated, while the log grows during it, until no more than
+    /// this many frames (4 KiB each) are left for the writer.
+    static let framesLeftToTheWriter = 256
+    static let maximumRoundsBeside = 4
+
     public init(database: ServerDatabase, databasePath: String, interval: Duration = .milliseconds(250), logger: Logger) throws {
         self.connection = try DatabaseQueue(path: databasePath, configuration: ServerDatabase.configuration)
         self.writer = database.writer
@@ -47,7 +53,12 @@ public struct WALCheckpointer: Service {
     @discardableResult
     public func checkpoint() async throws -> (walFrameCount: Int, checkpointedFrameCount: Int)? {
         do {
-            _ = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            var beside = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            var rounds = 1
+            while beside.walFrameCount - beside.checkpointedFrameCount > Self.framesLeftToTheWriter, rounds < Self.maximumRoundsBeside {
+                beside = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                rounds += 1
+            }
             return try await writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             return nil
