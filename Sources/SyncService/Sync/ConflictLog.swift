@@ -12,6 +12,9 @@ enum ConflictLog {
     struct MergedEntity {
         var state: EntityState
         var receivedAt: [OperationID: UInt64]
+        /// Every operation of the entity came in this push: the log holds no
+        /// row of it yet.
+        var isNew = false
     }
 
     /// The entity after a push stored `fresh` (its operations new in the
@@ -25,7 +28,7 @@ enum ConflictLog {
         let stored = try Int.fetchOne(
             db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE entity = ?"), arguments: [entity.description]) ?? 0
         guard stored == fresh.count else { return try merge(entity, codec: codec, in: db) }
-        var merged = MergedEntity(state: EntityState(id: entity), receivedAt: [:])
+        var merged = MergedEntity(state: EntityState(id: entity), receivedAt: [:], isNew: true)
         for operation in fresh {
             merged.state.apply(operation)
             merged.receivedAt[operation.id] = receivedAt
@@ -55,7 +58,9 @@ enum ConflictLog {
         var openDelta = 0
         for merged in entities {
             let entity = merged.state.id.description
-            openDelta -= try Bool.fetchAll(delete, arguments: [entity]).filter { $0 }.count
+            if !merged.isNew {
+                openDelta -= try Bool.fetchAll(delete, arguments: [entity]).filter { $0 }.count
+            }
             for record in merged.state.conflicts() {
                 try insert.execute(arguments: [
                     record.id, record.caseID.description, entity, record.field, record.kind.rawValue, record.isOpen,
