@@ -13,31 +13,42 @@ import SyncPersistence
 /// service instead, a few times a second, in two steps:
 ///
 /// 1. a passive checkpoint on a connection of its own, beside the writer and
-///    the readers: it copies the bulk of the log while requests go on;
-/// 2. a passive checkpoint through the server's writer, between two
+///    the readers: it copies the log while requests go on, repeated while the
+///    log grew a lot during it;
+/// 2. once the log holds more than `restartThroughTheWriterAbove` frames, a
+///    passive checkpoint through the server's writer, between two
 ///    transactions: it copies only what was committed meanwhile, and because
 ///    nothing writes while it runs, it leaves the log fully copied, so that the
-///    next commit starts the log again from its beginning. Without this step
-///    the log seldom restarts under a steady load and keeps growing (seen: the
-///    initial-sync benchmark's data directory held 195 MB with the first step
-///    alone, 95 MB with both, 82 MB with SQLite's own checkpoints).
+///    next commit starts the log again from its beginning.
+///
+/// The log restarts by itself when the writer begins a transaction while it
+/// is fully copied, which step 1 achieves whenever the server is not busy.
+/// Under a steady load it seldom is, and without step 2 the log keeps growing
+/// (seen: 195 MB in the initial-sync benchmark's data directory), and a long
+/// log makes every page lookup slower. But step 2 holds up every request for
+/// the time it takes, 7–18 ms under the 64-device load (the copy and two
+/// fsyncs); run every round, it made 1 in 10 groups slow, and p99 followed.
+/// Once per 256 MiB of log it costs the load's p99 almost nothing (measured:
+/// p99 38–43 ms against 50–54 ms; BENCHMARKS.md).
 ///
 /// A checkpoint never blocks on readers; what it cannot copy yet (pages a
 /// reader still needs) waits for the next round (the server's writer waits out
 /// the moment a checkpoint holds a lock it needs, see
 /// `ServerDatabase.configuration`). Durability does not depend on it: a
-/// committed transaction is in the log, fsynced, before it is acknowledged.
+/// committed transaction is in the log, flushed, before it is acknowledged,
+/// and SQLite flushes the log before it copies from it.
 public struct WALCheckpointer: Service {
     let connection: DatabaseQueue
     let writer: any DatabaseWriter
     let interval: Duration
     let logger: Logger
 
-    /// The second step holds up every request while it copies, so the first
-    /// one is repeated, while the log grows during it, until no more than
-    /// this many frames (4 KiB each) are left for the writer.
+    /// Step 1 is repeated, while the log grew during it, until no more than
+    /// this many frames (4 KiB each) are left uncopied.
     static let framesLeftToTheWriter = 256
     static let maximumRoundsBeside = 4
+    /// Step 2 runs once the log holds more frames than this (256 MiB).
+    static let restartThroughTheWriterAbove = 65_536
 
     public init(database: ServerDatabase, databasePath: String, interval: Duration = .milliseconds(250), logger: Logger) throws {
         self.connection = try DatabaseQueue(path: databasePath, configuration: ServerDatabase.configuration)
@@ -46,10 +57,10 @@ public struct WALCheckpointer: Service {
         self.logger = logger
     }
 
-    /// One passive checkpoint: the frames of the log copied to the database
-    /// file, or nil when the log was busy (the writer was restarting it); a
-    /// passive checkpoint does not wait, so the next round catches up.
-    /// The result is the second step's.
+    /// One round: the frames of the log and how many of them are copied to
+    /// the database file, or nil when the log was busy (the writer was
+    /// restarting it); a passive checkpoint does not wait, so the next round
+    /// catches up. The result is the last step's.
     @discardableResult
     public func checkpoint() async throws -> (walFrameCount: Int, checkpointedFrameCount: Int)? {
         do {
@@ -59,6 +70,7 @@ public struct WALCheckpointer: Service {
                 beside = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
                 rounds += 1
             }
+            if beside.walFrameCount <= Self.restartThroughTheWriterAbove { return beside }
             return try await writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             return nil
