@@ -45,7 +45,7 @@ public struct WALCheckpointer: Service {
 
     /// Step 1 is repeated, while the log grew during it, until no more than
     /// this many frames (4 KiB each) are left uncopied.
-    static let framesLeftToTheWriter = 256
+    static let framesLeftUncopied = 256
     static let maximumRoundsBeside = 4
     /// Step 2 runs once the log holds more frames than this (256 MiB).
     static let restartThroughTheWriterAbove = 65_536
@@ -66,7 +66,7 @@ public struct WALCheckpointer: Service {
         do {
             var beside = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
             var rounds = 1
-            while beside.walFrameCount - beside.checkpointedFrameCount > Self.framesLeftToTheWriter, rounds < Self.maximumRoundsBeside {
+            while beside.walFrameCount - beside.checkpointedFrameCount > Self.framesLeftUncopied, rounds < Self.maximumRoundsBeside {
                 beside = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
                 rounds += 1
             }
