@@ -90,6 +90,48 @@ import Testing
         }
     }
 
+    /// A device's last four cursors stay usable (a lost response is pulled
+    /// again with the cursor before it), the cursor a pull came with is never
+    /// the one its new cursor replaces, and an older one is refused.
+    @Test func theLastFourCursorsOfADeviceStayUsable() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var anna = try await client.login("anna")
+            let operations = try anna.newCase(title: "One") + anna.newCase(title: "Two")
+            _ = try await anna.push(operations, via: client)
+            let laptop = try await client.login("anna")
+            func pull(after cursor: String?) async throws -> (ok: Bool, cursor: String?, count: Int) {
+                let page = try await client.call(.get, "/v1/pull?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""), token: laptop.token)
+                return (page.status == .ok, page.body.member("cursor")?.stringValue, page.body.member("operations")?.arrayValue.count ?? 0)
+            }
+            var cursors: [String] = []
+            var cursor: String?
+            for _ in 0..<6 {
+                let page = try await pull(after: cursor)
+                #expect(page.ok && page.count == 1)
+                cursor = try #require(page.cursor)
+                cursors.append(cursor!)
+            }
+            // Six cursors issued: the fifth newest is gone, the fourth newest answers.
+            let expired = try await client.call(.get, "/v1/pull?limit=1&cursor=\(cursors[1])", token: laptop.token)
+            #expect(expired.status == .conflict && expired.problemCode == "unknown-cursor")
+            // Pulled again and again with it (its answers lost), it is never the
+            // one a new cursor replaces, though it is the oldest kept.
+            let presented = cursors[2]
+            for _ in 0..<6 {
+                let page = try await pull(after: presented)
+                #expect(page.ok && page.count == 1, "the presented cursor was replaced")
+            }
+            // The cursors those pulls issued replaced the others.
+            let replaced = try await client.call(.get, "/v1/pull?limit=1&cursor=\(cursors[5])", token: laptop.token)
+            #expect(replaced.status == .conflict && replaced.problemCode == "unknown-cursor")
+            // Another device of the same user cannot use this device's cursor.
+            let other = try await client.login("anna")
+            let foreign = try await client.call(.get, "/v1/pull?limit=1&cursor=\(presented)", token: other.token)
+            #expect(foreign.status == .conflict && foreign.problemCode == "unknown-cursor")
+        }
+    }
+
     @Test func forgedAuthorsDevicesAndOtherUsersCasesAreRefusedWhole() async throws {
         let harness = try await ServerHarness.make()
         try await harness.test { client in
