@@ -23,12 +23,19 @@ public final class ServerDatabase: Sendable {
     /// Opens the database at `path`. With `backgroundCheckpoints` the commits
     /// do not checkpoint the write-ahead log themselves: a `WALCheckpointer`
     /// must then run beside it, as `sync-server serve` does.
+    ///
+    /// Every write goes through `groupCommit`, whose commits do not wait for
+    /// the disk (`synchronous = NORMAL`): a `WriteAheadLogFlusher` flushes the
+    /// log beside the writer, and a request is answered after that flush.
     public convenience init(path: String, clock: any WallClock = SystemWallClock(), backgroundCheckpoints: Bool = false) throws {
         var configuration = Self.configuration
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         if backgroundCheckpoints {
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         }
-        try self.init(writer: DatabasePool(path: path, configuration: configuration), clock: clock)
+        try self.init(
+            writer: DatabasePool(path: path, configuration: configuration), clock: clock,
+            flusher: WriteAheadLogFlusher(databasePath: path))
     }
 
     /// The store's durable configuration, plus reads through a memory map: a
@@ -37,13 +44,6 @@ public final class ServerDatabase: Sendable {
     /// would read each of them again with `pread` on every pull. The map shares
     /// the operating system's page cache between all connections instead.
     /// Writes still go through the WAL, so durability is unchanged.
-    ///
-    /// Savepoint journals stay in memory (`temp_store`): every request of a
-    /// group commit runs in a savepoint, which keeps the original of each page
-    /// it changes in case it must roll back. In a temporary file that was more
-    /// writing than the log itself (strace under the 64-device load, 2 s:
-    /// 11.4 MB to it against 7.6 MB to the WAL). It is never needed after a
-    /// crash, which ends the transaction anyway.
     ///
     /// Other connections to the same file (the administration commands, the
     /// background checkpointer) can hold a lock for a moment: a writer waits
@@ -64,12 +64,18 @@ public final class ServerDatabase: Sendable {
     /// with (2 GiB on Debian); beyond the map it reads the file as before.
     static let memoryMapBytes: Int64 = 2 << 30
 
-    public init(writer: any DatabaseWriter, clock: any WallClock = SystemWallClock()) throws {
+    /// Uses an opened database whose own commits are durable (tests use an
+    /// in-memory one).
+    public convenience init(writer: any DatabaseWriter, clock: any WallClock = SystemWallClock()) throws {
+        try self.init(writer: writer, clock: clock, flusher: nil)
+    }
+
+    init(writer: any DatabaseWriter, clock: any WallClock, flusher: WriteAheadLogFlusher?) throws {
         self.writer = writer
         self.clock = clock
         self.codec = OperationCodec()
         try Self.migrator.migrate(writer)
-        self.groupCommit = GroupCommit(writer: writer)
+        self.groupCommit = GroupCommit(writer: writer, flusher: flusher)
         self.openConflicts = Mutex(try writer.read { db in try Self.countOpenConflicts(in: db) })
     }
 

@@ -35,8 +35,8 @@ import SyncPersistence
 /// reader still needs) waits for the next round (the server's writer waits out
 /// the moment a checkpoint holds a lock it needs, see
 /// `ServerDatabase.configuration`). Durability does not depend on it: a
-/// committed transaction is in the log, fsynced, before it is acknowledged,
-/// and SQLite syncs the log before it copies from it.
+/// committed transaction is in the log, flushed, before it is acknowledged,
+/// and SQLite flushes the log before it copies from it.
 public struct WALCheckpointer: Service {
     let connection: DatabaseQueue
     let writer: any DatabaseWriter
