@@ -45,6 +45,13 @@ public final class ServerDatabase: Sendable {
     /// the operating system's page cache between all connections instead.
     /// Writes still go through the WAL, so durability is unchanged.
     ///
+    /// Savepoint journals stay in memory (`temp_store`): every request of a
+    /// group commit runs in a savepoint, which keeps the original of each page
+    /// it changes in case it must roll back. In a temporary file that was more
+    /// writing than the log itself (strace under the 64-device load, 2 s:
+    /// 11.4 MB to it against 7.6 MB to the WAL). It is never needed after a
+    /// crash, which ends the transaction anyway.
+    ///
     /// Other connections to the same file (the administration commands, the
     /// background checkpointer) can hold a lock for a moment: a writer waits
     /// for it, up to `busyTimeout`, instead of failing the request at once.

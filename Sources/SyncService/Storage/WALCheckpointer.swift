@@ -35,7 +35,7 @@ import SyncPersistence
 /// reader still needs) waits for the next round (the server's writer waits out
 /// the moment a checkpoint holds a lock it needs, see
 /// `ServerDatabase.configuration`). Durability does not depend on it: a
-/// committed transaction is in the log, flushed, before it is acknowledged,
+/// committed transaction is in the log, on disk, before it is acknowledged,
 /// and SQLite flushes the log before it copies from it.
 public struct WALCheckpointer: Service {
     let connection: DatabaseQueue
