@@ -27,7 +27,8 @@ import SyncPersistence
 /// (seen: 195 MB in the initial-sync benchmark's data directory), and a long
 /// log makes every page lookup slower. But step 2 holds up every request for
 /// the time it takes, 7–18 ms under the 64-device load (the copy and two
-/// fsyncs); run every round, it made 1 in 10 groups slow, and p99 followed.
+/// fsyncs); run every round, it left about 1 group in 20 taking over 15 ms,
+/// and p99 followed.
 /// Once per 256 MiB of log it costs the load's p99 almost nothing (measured:
 /// p99 38–43 ms against 50–54 ms; BENCHMARKS.md).
 ///

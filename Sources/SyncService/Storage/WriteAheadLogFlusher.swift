@@ -10,8 +10,8 @@ import Darwin
 /// Puts committed transactions on disk off the writer's path.
 ///
 /// With `synchronous = FULL`, SQLite waits for the disk inside every COMMIT:
-/// the one writer connection sits idle for the flush (4 ms and more on these
-/// machines' virtual disk) while the next group of requests queues behind it,
+/// the one writer connection sits idle for the flush (0.3 ms at p50 on this
+/// VM's disk today, 4.4 ms on 2026-11-23) while the next group queues behind it,
 /// and every request's latency carries that wait once or twice. The server's
 /// writer commits with `synchronous = NORMAL` instead, which writes the
 /// transaction's frames to the write-ahead log without flushing it, and this
