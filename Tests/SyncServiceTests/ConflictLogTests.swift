@@ -38,4 +38,42 @@ import Testing
             #expect(logged == expected)
         }
     }
+
+    /// Regression: a batch that carried one new operation as many times as
+    /// the entity then had operations looked like a batch creating the entity,
+    /// so its conflict was merged from that operation alone and the log kept
+    /// the conflict as it was before the push.
+    @Test func anOperationRepeatedInABatchIsMergedOnce() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var anna = try await client.login("anna")
+            let caseOps = try anna.newCase(title: "Familien Holm")
+            let note = try anna.newNote(in: caseOps[0].entity, body: "Første udkast")
+            let noteID = note[0].entity
+            let before = try #require(anna.state.entity(noteID))
+            let first = try anna.author.set(Note.Field.body, to: "Mor deltog", on: before)
+            let second = try anna.author.set(Note.Field.body, to: "Far deltog", on: before)
+            #expect(try await anna.push(caseOps + note + [first, second], via: client).status == .ok)
+
+            // A third concurrent value, sent as many times as the note will
+            // then hold operations.
+            let third = try anna.author.set(Note.Field.body, to: "Begge deltog", on: before)
+            let held = note.filter { $0.entity == noteID }.count + 3
+            let reply = try await anna.push(Array(repeating: third, count: held), via: client)
+            #expect(reply.status == .ok, "\(reply.raw)")
+
+            let codec = OperationCodec()
+            let (logged, expected) = try await harness.database.writer.read { db in
+                let logged = try Row.fetchAll(db, sql: "SELECT document FROM conflict WHERE entity = ? ORDER BY id",
+                                              arguments: [noteID.description]).map { String(decoding: $0["document"] as Data, as: UTF8.self) }
+                let merged = try ConflictLog.merge(noteID, codec: codec, in: db)
+                let expected = merged.state.conflicts().sorted { $0.id < $1.id }.map {
+                    String(decoding: OperationCodec.canonicalBytes($0.jsonValue { merged.receivedAt[$0] }), as: UTF8.self)
+                }
+                return (logged, expected)
+            }
+            #expect(expected.count == 1 && expected[0].contains("Begge deltog"))
+            #expect(logged == expected)
+        }
+    }
 }

@@ -4,16 +4,14 @@ import Synchronization
 /// Group commit for every write of the server: pushes, pulls (which store
 /// cursors and audit events), sign-ins and the review pages.
 ///
-/// Each of them is a small transaction, and every commit writes its dirty
-/// pages to the WAL, which must reach the disk before anyone is answered.
-/// While one transaction runs, the requests that arrive queue up here; the
-/// next transaction runs all of them, each inside its own savepoint, and
-/// commits once. A request that fails rolls back its savepoint only, so its
-/// neighbours are not affected and it leaves no trace, exactly as if it had
-/// run alone. Nobody is answered before the commit that holds their writes
-/// has returned and, with a `WriteAheadLogFlusher`, the log holding it has
-/// been flushed (meanwhile the writer runs the next group), so what is
-/// acknowledged survives a crash or a power cut.
+/// Each of them is a small transaction, and with `synchronous = FULL` every
+/// commit writes its dirty pages to the WAL and waits for the disk. While one
+/// transaction commits, the requests that arrive queue up here; the next
+/// transaction runs all of them, each inside its own savepoint, and commits
+/// once. A request that fails rolls back its savepoint only, so its neighbours
+/// are not affected and it leaves no trace, exactly as if it had run alone.
+/// Nobody is answered before the commit that holds their writes has returned,
+/// so what is acknowledged survives a crash or a power cut.
 final class GroupCommit: Sendable {
     /// One request's work and how to answer it once the group is committed.
     private struct Job: Sendable {
@@ -39,14 +37,10 @@ final class GroupCommit: Sendable {
     static let maximumGroupSize = 64
 
     private let writer: any DatabaseWriter
-    /// Nil when the writer's own commits wait for the disk (or there is no
-    /// disk: the in-memory databases of tests).
-    private let flusher: WriteAheadLogFlusher?
     private let queue = Mutex(Queue())
 
-    init(writer: any DatabaseWriter, flusher: WriteAheadLogFlusher? = nil) {
+    init(writer: any DatabaseWriter) {
         self.writer = writer
-        self.flusher = flusher
     }
 
     /// Runs `work` in a savepoint of the next group transaction and returns its
@@ -99,10 +93,6 @@ final class GroupCommit: Sendable {
                 return group
             }
             if group.isEmpty { return }
-            if let failure = flusher?.failure {
-                for job in group { job.finish(failure) }
-                continue
-            }
             var commitError: (any Error)?
             do {
                 try await writer.writeWithoutTransaction { db in
@@ -114,15 +104,7 @@ final class GroupCommit: Sendable {
             } catch {
                 commitError = error
             }
-            if commitError == nil, let flusher {
-                // Answered from the flusher's thread once the log is on disk;
-                // meanwhile this loop already runs the next group.
-                flusher.afterCommit { flushError in
-                    for job in group { job.finish(flushError) }
-                }
-            } else {
-                for job in group { job.finish(commitError) }
-            }
+            for job in group { job.finish(commitError) }
         }
     }
 }

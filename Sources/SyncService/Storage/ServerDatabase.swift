@@ -23,19 +23,12 @@ public final class ServerDatabase: Sendable {
     /// Opens the database at `path`. With `backgroundCheckpoints` the commits
     /// do not checkpoint the write-ahead log themselves: a `WALCheckpointer`
     /// must then run beside it, as `sync-server serve` does.
-    ///
-    /// Every write goes through `groupCommit`, whose commits do not wait for
-    /// the disk (`synchronous = NORMAL`): a `WriteAheadLogFlusher` flushes the
-    /// log beside the writer, and a request is answered after that flush.
     public convenience init(path: String, clock: any WallClock = SystemWallClock(), backgroundCheckpoints: Bool = false) throws {
         var configuration = Self.configuration
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         if backgroundCheckpoints {
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         }
-        try self.init(
-            writer: DatabasePool(path: path, configuration: configuration), clock: clock,
-            flusher: WriteAheadLogFlusher(databasePath: path))
+        try self.init(writer: DatabasePool(path: path, configuration: configuration), clock: clock)
     }
 
     /// The store's durable configuration, plus reads through a memory map: a
@@ -71,18 +64,12 @@ public final class ServerDatabase: Sendable {
     /// with (2 GiB on Debian); beyond the map it reads the file as before.
     static let memoryMapBytes: Int64 = 2 << 30
 
-    /// Uses an opened database whose own commits are durable (tests use an
-    /// in-memory one).
-    public convenience init(writer: any DatabaseWriter, clock: any WallClock = SystemWallClock()) throws {
-        try self.init(writer: writer, clock: clock, flusher: nil)
-    }
-
-    init(writer: any DatabaseWriter, clock: any WallClock, flusher: WriteAheadLogFlusher?) throws {
+    public init(writer: any DatabaseWriter, clock: any WallClock = SystemWallClock()) throws {
         self.writer = writer
         self.clock = clock
         self.codec = OperationCodec()
         try Self.migrator.migrate(writer)
-        self.groupCommit = GroupCommit(writer: writer, flusher: flusher)
+        self.groupCommit = GroupCommit(writer: writer)
         self.openConflicts = Mutex(try writer.read { db in try Self.countOpenConflicts(in: db) })
     }
 

@@ -28,7 +28,10 @@ extension ServerDatabase {
                 throw Problem.invalidOperations(error)
             }
             let fresh = Set(entries.filter(\.isNew).map(\.id))
-            let freshOperations = request.operations.filter { fresh.contains($0.id) }
+            // Once each: a batch may carry the same operation twice, and the
+            // merge, the conflict log and the audit counts must see it once.
+            var seen: Set<OperationID> = []
+            let freshOperations = request.operations.filter { fresh.contains($0.id) && seen.insert($0.id).inserted }
 
             // Derived tables: membership, then the conflict log, from one merge
             // of each entity the batch added to.
