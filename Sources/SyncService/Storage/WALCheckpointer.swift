@@ -24,12 +24,13 @@ import SyncPersistence
 /// The log restarts by itself when the writer begins a transaction while it
 /// is fully copied, which step 1 achieves whenever the server is not busy.
 /// Under a steady load it seldom is, and without step 2 the log keeps growing
-/// (seen: 195 MB in the initial-sync benchmark's data directory), and a long
-/// log makes every page lookup slower. But step 2 holds up every request for
+/// without bound (seen: 195 MB in the initial-sync benchmark's data directory,
+/// 1.3 GB in 15 s of the 64-device load), and a long log makes every page
+/// lookup slower; step 2 keeps it under about 270 MB. But step 2 holds up every request for
 /// the time it takes, 7–18 ms under the 64-device load (the copy and two
 /// fsyncs); run every round, it left about 1 group in 20 taking over 15 ms,
 /// and p99 followed.
-/// Once per 256 MiB of log it costs the load's p99 almost nothing (measured:
+/// Once per 65,536 frames of log it costs the load's p99 little (measured:
 /// p99 38–43 ms against 50–54 ms; BENCHMARKS.md).
 ///
 /// A checkpoint never blocks on readers; what it cannot copy yet (pages a
@@ -44,11 +45,12 @@ public struct WALCheckpointer: Service {
     let interval: Duration
     let logger: Logger
 
-    /// Step 1 is repeated, while the log grew during it, until no more than
-    /// this many frames (4 KiB each) are left uncopied.
+    /// Step 1 is repeated while more than this many frames are left uncopied
+    /// (the log grew meanwhile, or a reader still needed them).
     static let framesLeftUncopied = 256
     static let maximumRoundsBeside = 4
-    /// Step 2 runs once the log holds more frames than this (256 MiB).
+    /// Step 2 runs once the log holds more frames than this (a frame is a
+    /// 4 KiB page and a 24-byte header: about 270 MB).
     static let restartThroughTheWriterAbove = 65_536
 
     public init(database: ServerDatabase, databasePath: String, interval: Duration = .milliseconds(250), logger: Logger) throws {
