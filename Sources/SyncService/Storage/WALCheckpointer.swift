@@ -13,8 +13,8 @@ import SyncPersistence
 /// service instead, a few times a second, in two steps:
 ///
 /// 1. a passive checkpoint on a connection of its own, beside the writer and
-///    the readers: it copies the log while requests go on, repeated while the
-///    log grew a lot during it;
+///    the readers: it copies the log while requests go on, and is repeated
+///    while more than `framesLeftUncopied` frames are left;
 /// 2. once the log holds more than `restartThroughTheWriterAbove` frames, a
 ///    passive checkpoint through the server's writer, between two
 ///    transactions: it copies only what was committed meanwhile, and because
@@ -23,15 +23,14 @@ import SyncPersistence
 ///
 /// The log restarts by itself when the writer begins a transaction while it
 /// is fully copied, which step 1 achieves whenever the server is not busy.
-/// Under a steady load it seldom is, and without step 2 the log keeps growing
-/// without bound (seen: 195 MB in the initial-sync benchmark's data directory,
-/// 1.3 GB in 15 s of the 64-device load), and a long log makes every page
-/// lookup slower; step 2 keeps it under about 270 MB. But step 2 holds up every request for
-/// the time it takes, 7–18 ms under the 64-device load (the copy and two
-/// fsyncs); run every round, it left about 1 group in 20 taking over 15 ms,
-/// and p99 followed.
-/// Once per 65,536 frames of log it costs the load's p99 little (measured:
-/// p99 38–43 ms against 50–54 ms; BENCHMARKS.md).
+/// Under a steady load it seldom is, and without step 2 the log grows without
+/// bound (seen: 195 MB in the initial-sync benchmark's data directory, 1.3 GB
+/// in 15 s of the 64-device load), and a long log makes every page lookup
+/// slower; step 2 keeps it under about 270 MB. But step 2 holds up every
+/// request for the time it takes, 7–18 ms under the 64-device load (the copy
+/// and two fsyncs). Run every round, it left about 1 group in 20 taking over
+/// 15 ms, and the p99 followed; once per 65,536 frames it costs little (25-s
+/// runs: p99 38–43 ms against 50–54 ms; BENCHMARKS.md).
 ///
 /// A checkpoint never blocks on readers; what it cannot copy yet (pages a
 /// reader still needs) waits for the next round (the server's writer waits out
