@@ -66,12 +66,12 @@ public struct WALCheckpointer: Service {
     @discardableResult
     public func checkpoint() async throws -> (walFrameCount: Int, checkpointedFrameCount: Int)? {
         do {
-            var beside = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-            var rounds = 1
-            while beside.walFrameCount - beside.checkpointedFrameCount > Self.framesLeftUncopied, rounds < Self.maximumRoundsBeside {
+            var beside: (walFrameCount: Int, checkpointedFrameCount: Int)
+            var rounds = 0
+            repeat {
                 beside = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
                 rounds += 1
-            }
+            } while beside.walFrameCount - beside.checkpointedFrameCount > Self.framesLeftUncopied && rounds < Self.maximumRoundsBeside
             if beside.walFrameCount <= Self.restartThroughTheWriterAbove { return beside }
             return try await writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
