@@ -22,18 +22,7 @@ import Testing
             let reply = try await anna.push(caseOps + note + [first, second], via: client)
             #expect(reply.status == .ok, "\(reply.raw)")
 
-            let logged = try await harness.database.writer.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, isOpen, document FROM conflict WHERE entity = ? ORDER BY id",
-                                 arguments: [note[0].entity.description]).map { [$0["id"] as String, "\($0["isOpen"] as Bool)", String(decoding: $0["document"] as Data, as: UTF8.self)] }
-            }
-            let codec = OperationCodec()
-            let expected = try await harness.database.writer.read { db in
-                let merged = try ConflictLog.merge(note[0].entity, codec: codec, in: db)
-                return merged.state.conflicts().sorted { $0.id < $1.id }.map { record in
-                    [record.id, "\(record.isOpen)",
-                     String(decoding: OperationCodec.canonicalBytes(record.jsonValue { merged.receivedAt[$0] }), as: UTF8.self)]
-                }
-            }
+            let (logged, expected) = try await Self.loggedAndMerged(note[0].entity, in: harness.database)
             #expect(logged.count == 1 && logged.first?[1] == "true", "\(logged)")
             #expect(logged == expected)
         }
@@ -62,18 +51,27 @@ import Testing
             let reply = try await anna.push(Array(repeating: third, count: held), via: client)
             #expect(reply.status == .ok, "\(reply.raw)")
 
-            let codec = OperationCodec()
-            let (logged, expected) = try await harness.database.writer.read { db in
-                let logged = try Row.fetchAll(db, sql: "SELECT document FROM conflict WHERE entity = ? ORDER BY id",
-                                              arguments: [noteID.description]).map { String(decoding: $0["document"] as Data, as: UTF8.self) }
-                let merged = try ConflictLog.merge(noteID, codec: codec, in: db)
-                let expected = merged.state.conflicts().sorted { $0.id < $1.id }.map {
-                    String(decoding: OperationCodec.canonicalBytes($0.jsonValue { merged.receivedAt[$0] }), as: UTF8.self)
-                }
-                return (logged, expected)
-            }
-            #expect(expected.count == 1 && expected[0].contains("Begge deltog"))
+            let (logged, expected) = try await Self.loggedAndMerged(noteID, in: harness.database)
+            #expect(expected.count == 1 && expected[0][2].contains("Begge deltog"))
             #expect(logged == expected)
+        }
+    }
+
+    /// The entity's conflict rows as the log holds them, and as a merge of
+    /// every stored operation of it gives them: id, open, document.
+    static func loggedAndMerged(_ entity: EntityID, in database: ServerDatabase) async throws -> (logged: [[String]], merged: [[String]]) {
+        let codec = OperationCodec()
+        return try await database.writer.read { db in
+            let logged = try Row.fetchAll(db, sql: "SELECT id, isOpen, document FROM conflict WHERE entity = ? ORDER BY id",
+                                          arguments: [entity.description]).map {
+                [$0["id"] as String, "\($0["isOpen"] as Bool)", String(decoding: $0["document"] as Data, as: UTF8.self)]
+            }
+            let merged = try ConflictLog.merge(entity, codec: codec, in: db)
+            let expected = merged.state.conflicts().sorted { $0.id < $1.id }.map { record in
+                [record.id, "\(record.isOpen)",
+                 String(decoding: OperationCodec.canonicalBytes(record.jsonValue { merged.receivedAt[$0] }), as: UTF8.self)]
+            }
+            return (logged, expected)
         }
     }
 }
