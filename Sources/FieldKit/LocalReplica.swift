@@ -62,7 +62,7 @@ public final class LocalReplica: Sendable {
         var configuration = SQLiteReplicaStore.configuration
         // Deleted case data is overwritten, not just unlinked from the b-tree.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
-        let pool = try DatabasePool(path: paths.database.path, configuration: configuration)
+        let pool = try DurableDatabasePool.open(path: paths.database.path, configuration: configuration)
         return try LocalReplica(writer: pool, vault: vault, replica: replica, user: user, clock: clock)
     }
 

@@ -19,7 +19,7 @@ public final class SQLiteReplicaStore: ReplicaStore {
     public convenience init(
         path: String, codec: OperationCodec = OperationCodec(), clock: any WallClock = SystemWallClock()
     ) throws {
-        try self.init(writer: DatabasePool(path: path, configuration: Self.configuration), codec: codec, clock: clock)
+        try self.init(writer: DurableDatabasePool.open(path: path, configuration: Self.configuration), codec: codec, clock: clock)
     }
 
     /// Uses an already opened database (for example an in-memory `DatabaseQueue` in tests).
@@ -34,8 +34,9 @@ public final class SQLiteReplicaStore: ReplicaStore {
         try migrator.migrate(writer)
     }
 
-    /// WAL with `synchronous = FULL`: a committed transaction survives a crash of
-    /// the process (kill -9) and of the machine.
+    /// `synchronous = FULL`: a committed transaction survives a crash of the
+    /// process (kill -9) and of the machine. A `DatabasePool` resets it on its
+    /// writer; open pools with `DurableDatabasePool`, which sets it again.
     public static var configuration: Configuration {
         var configuration = Configuration()
         configuration.prepareDatabase { db in

@@ -10,7 +10,9 @@ import SyncPersistence
 
 /// Writing 100,000 field sets (over 10,000 entities, 4 replicas) to SQLite in
 /// transactions of 1,000, two ways, each into a fresh database file per
-/// iteration, WAL mode (`DatabasePool`) and `PRAGMA synchronous = FULL`:
+/// iteration, WAL mode (`DatabasePool`) and `PRAGMA synchronous = FULL` (set
+/// through `DurableDatabasePool`: before 2026-12-01 both ran at the NORMAL
+/// that GRDB's pool sets):
 ///
 /// - `SQLiteReplicaStore.apply`: the real store (JSON-encodes each operation,
 ///   inserts it into the operation log with its indexes, records the entity,
@@ -93,7 +95,7 @@ let benchmarks: @Sendable () -> Void = {
         let seconds: Double
         let rows: Int
         do {
-            let pool = try DatabasePool(path: directory.file("plain.sqlite"), configuration: plainDatabaseConfiguration())
+            let pool = try DurableDatabasePool.open(path: directory.file("plain.sqlite"), configuration: plainDatabaseConfiguration())
             try await pool.write { db in
                 try db.execute(sql: """
                     CREATE TABLE fieldValue (

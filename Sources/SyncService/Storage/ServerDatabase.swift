@@ -28,7 +28,7 @@ public final class ServerDatabase: Sendable {
         if backgroundCheckpoints {
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         }
-        try self.init(writer: DatabasePool(path: path, configuration: configuration), clock: clock)
+        try self.init(writer: DurableDatabasePool.open(path: path, configuration: configuration), clock: clock)
     }
 
     /// The store's durable configuration, plus reads through a memory map: a
