@@ -17,6 +17,7 @@ public final class LocalReplica: Sendable {
     public let user: UserID
 
     init(writer: any DatabaseWriter, vault: Vault, replica: ReplicaID, user: UserID, clock: any WallClock) throws {
+        try DurableDatabasePool.requireDurable(writer)
         self.writer = writer
         self.vault = vault
         self.replica = replica

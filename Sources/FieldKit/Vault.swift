@@ -63,8 +63,7 @@ public struct Vault: OperationBodyCodec {
         }
         let vault = Vault(key: key)
         header.check = try ChaChaPoly.seal(checkText, using: key).combined
-        try JSONEncoder().encode(header).write(to: url, options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        try FieldSettings.writePrivate(try JSONEncoder().encode(header), to: url)
         return vault
     }
 

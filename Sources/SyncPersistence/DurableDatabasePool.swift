@@ -1,7 +1,7 @@
 import GRDB
 
 /// Opens SQLite databases in WAL mode with `synchronous = FULL` on the one
-/// connection that writes.
+/// connection that writes, and checks that a database handed in is so.
 ///
 /// `Configuration.prepareDatabase` cannot set it: GRDB's `DatabasePool` runs
 /// those setups when it opens a connection and only afterwards switches the
@@ -10,20 +10,36 @@ import GRDB
 /// system but not the disk, so it survives `kill -9` but not a power cut or a
 /// kernel crash: a caseworker's note saved just before the laptop's battery ran
 /// out, or a push the server had acknowledged, would be gone. With FULL every
-/// commit waits for the write-ahead log's `fdatasync`.
+/// commit waits for the write-ahead log's `fdatasync` (on Apple systems for
+/// `F_FULLFSYNC` too, which `SQLiteReplicaStore.configuration` asks for).
 public enum DurableDatabasePool {
-    /// SQLite's value of `PRAGMA synchronous` for FULL.
+    /// SQLite's value of `PRAGMA synchronous` for FULL (EXTRA is 3).
     public static let synchronousFull = 2
 
     public static func open(path: String, configuration: Configuration) throws -> DatabasePool {
         let pool = try DatabasePool(path: path, configuration: configuration)
         try pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
-            guard level == synchronousFull else {
-                throw DatabaseError(message: "could not set synchronous = FULL at \(path) (it is \(level.map(String.init) ?? "unknown"))")
+            // Never lower a stricter level (EXTRA) the configuration asked for.
+            if try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 0 < synchronousFull {
+                try db.execute(sql: "PRAGMA synchronous = FULL")
             }
         }
+        try requireDurable(pool)
         return pool
+    }
+
+    /// Throws unless the writer of a database on disk commits at FULL or
+    /// stricter; a database in memory has nothing to make durable. Every store
+    /// that accepts a writer from outside checks it, so that a pool opened
+    /// without `open` fails at once instead of quietly losing commits.
+    public static func requireDurable(_ writer: any DatabaseWriter) throws {
+        guard !writer.path.isEmpty, writer.path != ":memory:", !writer.path.hasPrefix("file::memory:") else { return }
+        let level = try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        guard let level, level >= synchronousFull else {
+            throw DatabaseError(message: """
+                the database at \(writer.path) commits at synchronous = \(level.map(String.init) ?? "unknown"), \
+                not FULL: open it with DurableDatabasePool.open
+                """)
+        }
     }
 }

@@ -22,10 +22,13 @@ public final class SQLiteReplicaStore: ReplicaStore {
         try self.init(writer: DurableDatabasePool.open(path: path, configuration: Self.configuration), codec: codec, clock: clock)
     }
 
-    /// Uses an already opened database (for example an in-memory `DatabaseQueue` in tests).
+    /// Uses an already opened database: in memory (a `DatabaseQueue()` in
+    /// tests), or on disk and opened with `DurableDatabasePool.open`; any
+    /// other database on disk is refused.
     public init(
         writer: any DatabaseWriter, codec: OperationCodec = OperationCodec(), clock: any WallClock = SystemWallClock()
     ) throws {
+        try DurableDatabasePool.requireDurable(writer)
         self.writer = writer
         self.codec = codec
         self.clock = clock
@@ -41,6 +44,8 @@ public final class SQLiteReplicaStore: ReplicaStore {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Apple systems: fsync alone leaves the commit in the drive's cache.
+            try db.execute(sql: "PRAGMA fullfsync = ON")
         }
         return configuration
     }

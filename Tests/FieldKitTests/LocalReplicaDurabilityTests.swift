@@ -1,6 +1,7 @@
 @testable import FieldKit
 import Foundation
 import GRDB
+import SyncPersistence
 import Testing
 
 /// Regression (see DurableDatabasePoolTests): the laptop's replica committed at
@@ -11,7 +12,7 @@ import Testing
         try await TwoLaptopsTests.withServer { _, server in
             let anna = try await TwoLaptopsTests.laptop("anna", server: server)
             let level = try await anna.replica.writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
-            #expect(level == 2, "FULL")
+            #expect(level == DurableDatabasePool.synchronousFull, "FULL")
         }
     }
 }

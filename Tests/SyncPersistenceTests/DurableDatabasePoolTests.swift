@@ -7,7 +7,7 @@ import Testing
 /// `synchronous = NORMAL`, not FULL as configured, because GRDB's
 /// `DatabasePool` sets NORMAL on its writer after the configuration's own
 /// setup. Found by counting `fdatasync` calls of the server under load: 12 in
-/// 2 s, all of them the checkpointer's, for about 200 commits a second.
+/// 2 s, all of them the checkpointer's, for about 100 group commits a second.
 @Suite struct DurableDatabasePoolTests {
     static func withDirectory<T>(_ body: (String) throws -> T) throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("durable-\(UUID().uuidString)")
@@ -20,12 +20,24 @@ import Testing
         try writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
     }
 
-    /// Why `DurableDatabasePool` exists; if GRDB stops overriding the setting,
-    /// this fails and the helper can go.
+    /// Why `DurableDatabasePool` exists. If this fails, GRDB no longer
+    /// overrides the setting: not a regression, and the helper may go.
     @Test func aPlainPoolOverridesTheConfiguredSetting() throws {
         try Self.withDirectory { path in
             let pool = try DatabasePool(path: path, configuration: SQLiteReplicaStore.configuration)
-            #expect(try Self.writerSynchronous(pool) == 1, "NORMAL")
+            #expect(try Self.writerSynchronous(pool) == 1, "GRDB changed: its pool no longer sets NORMAL on the writer")
+        }
+    }
+
+    /// A store handed a pool that was not opened durably refuses it, so the
+    /// next plain `DatabasePool` anyone writes cannot bring the bug back.
+    @Test func storesRefuseAPoolThatCommitsAtNormal() throws {
+        try Self.withDirectory { path in
+            let plain = try DatabasePool(path: path, configuration: SQLiteReplicaStore.configuration)
+            #expect(throws: DatabaseError.self) { try SQLiteReplicaStore(writer: plain) }
+            let durable = try DurableDatabasePool.open(path: path + "-2", configuration: SQLiteReplicaStore.configuration)
+            _ = try SQLiteReplicaStore(writer: durable)
+            _ = try SQLiteReplicaStore(writer: DatabaseQueue())
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncPersistence
 @testable import SyncService
 import Testing
 
@@ -16,7 +17,7 @@ import Testing
                 path: directory.appendingPathComponent("server-\(backgroundCheckpoints).sqlite").path,
                 backgroundCheckpoints: backgroundCheckpoints)
             let level = try await database.writer.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
-            #expect(level == 2, "FULL")
+            #expect(level == DurableDatabasePool.synchronousFull, "FULL")
         }
     }
 }

@@ -11,7 +11,7 @@ import SyncPersistence
 /// Writing 100,000 field sets (over 10,000 entities, 4 replicas) to SQLite in
 /// transactions of 1,000, two ways, each into a fresh database file per
 /// iteration, WAL mode (`DatabasePool`) and `PRAGMA synchronous = FULL` (set
-/// through `DurableDatabasePool`: before 2026-12-01 both ran at the NORMAL
+/// through `DurableDatabasePool`: before commit a689030, 2026-12-02, both ran at the NORMAL
 /// that GRDB's pool sets):
 ///
 /// - `SQLiteReplicaStore.apply`: the real store (JSON-encodes each operation,
@@ -49,6 +49,7 @@ func plainDatabaseConfiguration() -> Configuration {
     var configuration = Configuration()
     configuration.prepareDatabase { db in
         try db.execute(sql: "PRAGMA synchronous = FULL")
+        try db.execute(sql: "PRAGMA fullfsync = ON")
     }
     return configuration
 }

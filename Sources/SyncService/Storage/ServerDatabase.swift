@@ -31,7 +31,8 @@ public final class ServerDatabase: Sendable {
         try self.init(writer: DurableDatabasePool.open(path: path, configuration: configuration), clock: clock)
     }
 
-    /// The store's durable configuration, plus reads through a memory map: a
+    /// The store's configuration (durable once `DurableDatabasePool` has
+    /// opened the pool with it), plus reads through a memory map: a
     /// pull gathers one case's operations from pages scattered across a file
     /// that grows for years, and SQLite's own 2 MB page cache per connection
     /// would read each of them again with `pread` on every pull. The map shares
@@ -64,7 +65,10 @@ public final class ServerDatabase: Sendable {
     /// with (2 GiB on Debian); beyond the map it reads the file as before.
     static let memoryMapBytes: Int64 = 2 << 30
 
+    /// Uses an opened database: in memory (tests), or on disk and opened
+    /// with `DurableDatabasePool.open`; any other database on disk is refused.
     public init(writer: any DatabaseWriter, clock: any WallClock = SystemWallClock()) throws {
+        try DurableDatabasePool.requireDurable(writer)
         self.writer = writer
         self.clock = clock
         self.codec = OperationCodec()

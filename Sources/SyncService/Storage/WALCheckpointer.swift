@@ -15,7 +15,8 @@ import SyncPersistence
 /// 1. a passive checkpoint on a connection of its own, beside the writer and
 ///    the readers: it copies the log while requests go on, and is repeated
 ///    while more than `framesLeftUncopied` frames are left;
-/// 2. once the log holds more than `restartThroughTheWriterAbove` frames, a
+/// 2. once the log holds more than `restartThroughTheWriterAbove` frames
+///    (`defaultRestartThroughTheWriterAbove` unless a test asks for fewer), a
 ///    passive checkpoint through the server's writer, between two
 ///    transactions: it copies only what was committed meanwhile, and because
 ///    nothing writes while it runs, it leaves the log fully copied, so that the
@@ -50,21 +51,33 @@ public struct WALCheckpointer: Service {
     static let maximumRoundsBeside = 4
     /// Step 2 runs once the log holds more frames than this (a frame is a
     /// 4 KiB page and a 24-byte header: about 270 MB).
-    static let restartThroughTheWriterAbove = 65_536
+    public static let defaultRestartThroughTheWriterAbove = 65_536
+    let restartThroughTheWriterAbove: Int
 
-    public init(database: ServerDatabase, databasePath: String, interval: Duration = .milliseconds(250), logger: Logger) throws {
+    public init(
+        database: ServerDatabase, databasePath: String, interval: Duration = .milliseconds(250),
+        restartThroughTheWriterAbove: Int = defaultRestartThroughTheWriterAbove, logger: Logger
+    ) throws {
         self.connection = try DatabaseQueue(path: databasePath, configuration: ServerDatabase.configuration)
         self.writer = database.writer
         self.interval = interval
+        self.restartThroughTheWriterAbove = restartThroughTheWriterAbove
         self.logger = logger
     }
 
-    /// One round: the frames of the log and how many of them are copied to
-    /// the database file, or nil when the log was busy (the writer was
-    /// restarting it); a passive checkpoint does not wait, so the next round
-    /// catches up. The result is the last step's.
+    /// What one round left: the frames of the log when its last step began,
+    /// how many of them are copied to the database file, and whether that
+    /// last step was step 2, through the writer.
+    public struct Round: Sendable, Equatable {
+        public let walFrameCount: Int
+        public let checkpointedFrameCount: Int
+        public let throughTheWriter: Bool
+    }
+
+    /// One round, or nil when the log was busy (the writer was restarting
+    /// it); a passive checkpoint does not wait, so the next round catches up.
     @discardableResult
-    public func checkpoint() async throws -> (walFrameCount: Int, checkpointedFrameCount: Int)? {
+    public func checkpoint() async throws -> Round? {
         do {
             var beside: (walFrameCount: Int, checkpointedFrameCount: Int)
             var rounds = 0
@@ -72,8 +85,11 @@ public struct WALCheckpointer: Service {
                 beside = try await connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
                 rounds += 1
             } while beside.walFrameCount - beside.checkpointedFrameCount > Self.framesLeftUncopied && rounds < Self.maximumRoundsBeside
-            if beside.walFrameCount <= Self.restartThroughTheWriterAbove { return beside }
-            return try await writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            if beside.walFrameCount <= restartThroughTheWriterAbove {
+                return Round(walFrameCount: beside.walFrameCount, checkpointedFrameCount: beside.checkpointedFrameCount, throughTheWriter: false)
+            }
+            let last = try await writer.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            return Round(walFrameCount: last.walFrameCount, checkpointedFrameCount: last.checkpointedFrameCount, throughTheWriter: true)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
             return nil
         }
