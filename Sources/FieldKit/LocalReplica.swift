@@ -53,6 +53,7 @@ public final class LocalReplica: Sendable {
                 table.column("what", .text).notNull()
             }
         }
+        OperationLog.registerClusteringMigration(in: &migrator)
         return migrator
     }
 

@@ -35,6 +35,58 @@ public enum OperationLog {
         }
     }
 
+    /// Registers the migration that clusters the log by case, after the
+    /// caller's own migrations (which may hold positions: `renumbered` runs
+    /// inside it, while the temporary table `positionRenumbering` (`old`,
+    /// `new`, `caseID`) maps every position to its new value).
+    ///
+    /// Positions become `(case cluster << 32) | n`: a case's operations sit
+    /// side by side in the table, so a pull reads pages that hold nothing
+    /// else, and the (case, position) index goes, one index less per stored
+    /// operation. A position still grows in log order within its case, which
+    /// is all a pull cursor needs; across cases it no longer does.
+    public static func registerClusteringMigration(
+        in migrator: inout DatabaseMigrator, renumbered: @escaping @Sendable (Database) throws -> Void = { _ in }
+    ) {
+        migrator.registerMigration("v2 operation log clustered by case") { db in
+            try db.create(table: "logCase", options: .withoutRowID) { table in
+                table.primaryKey("caseID", .text)
+                table.column("cluster", .integer).notNull().unique()
+                table.column("last", .integer).notNull()
+            }
+            try db.execute(sql: """
+                INSERT INTO logCase (caseID, cluster, last)
+                SELECT caseID, ROW_NUMBER() OVER (ORDER BY MIN(position)), COUNT(*) FROM operation GROUP BY caseID;
+                CREATE TEMP TABLE positionRenumbering (old INTEGER PRIMARY KEY, new INTEGER NOT NULL, caseID TEXT NOT NULL);
+                INSERT INTO positionRenumbering (old, new, caseID)
+                SELECT operation.position,
+                       (logCase.cluster << 32) | ROW_NUMBER() OVER (PARTITION BY operation.caseID ORDER BY operation.position),
+                       operation.caseID
+                FROM operation JOIN logCase ON logCase.caseID = operation.caseID;
+                CREATE INDEX temp.positionRenumbering_on_case ON positionRenumbering (caseID, old);
+                CREATE TABLE operationClustered (
+                    position INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    replica TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    caseID TEXT NOT NULL,
+                    entity TEXT NOT NULL,
+                    receivedAt INTEGER NOT NULL,
+                    body BLOB NOT NULL,
+                    UNIQUE (replica, seq));
+                INSERT INTO operationClustered (position, id, replica, seq, caseID, entity, receivedAt, body)
+                SELECT positionRenumbering.new, id, replica, seq, operation.caseID, entity, receivedAt, body
+                FROM operation JOIN positionRenumbering ON positionRenumbering.old = operation.position
+                ORDER BY positionRenumbering.new;
+                DROP TABLE operation;
+                ALTER TABLE operationClustered RENAME TO operation;
+                CREATE INDEX operation_on_entity ON operation (entity);
+                """)
+            try renumbered(db)
+            try db.execute(sql: "DROP TABLE temp.positionRenumbering")
+        }
+    }
+
     /// One operation of an applied batch: where it sits in the log, and whether
     /// this batch stored it or it was already held.
     public struct Entry: Hashable, Sendable {
@@ -53,11 +105,30 @@ public enum OperationLog {
         entries.reserveCapacity(operations.count)
         var touchedReplicas: Set<String> = []
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO operation (id, replica, seq, caseID, entity, receivedAt, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO operation (position, id, replica, seq, caseID, entity, receivedAt, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """)
         let insertEntity = try db.cachedStatement(sql: "INSERT INTO entity (id, caseID) VALUES (?, ?) ON CONFLICT DO NOTHING")
         let received = Int64(receivedAt)
+        var clusters: [String: (cluster: Int64, last: Int64)] = [:]
+        func nextPosition(_ caseID: String) throws -> Int64 {
+            var slot: (cluster: Int64, last: Int64)
+            if let known = clusters[caseID] {
+                slot = known
+            } else if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT cluster, last FROM logCase WHERE caseID = ?"), arguments: [caseID]) {
+                slot = (row[0], row[1])
+            } else {
+                let cluster = (try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(cluster), 0) + 1 FROM logCase")) ?? 1)
+                try db.cachedStatement(sql: "INSERT INTO logCase (caseID, cluster, last) VALUES (?, ?, 0)").execute(arguments: [caseID, cluster])
+                slot = (cluster, 0)
+            }
+            slot.last += 1
+            guard slot.last < 1 << 32 else {
+                throw DatabaseError(message: "case \(caseID) holds 2^32 operations: its cluster of positions is full")
+            }
+            clusters[caseID] = slot
+            return slot.cluster << 32 | slot.last
+        }
         for (index, operation) in operations.enumerated() {
             let id = operation.id.description
             let replica = operation.replica.description
@@ -65,9 +136,10 @@ public enum OperationLog {
             let body = try bodies.seal(plaintext, for: operation.id)
             let entity = operation.entity.description
             let caseID = operation.caseID.description
-            try insert.execute(arguments: [id, replica, Int64(operation.seq), caseID, entity, received, body])
+            let position = try nextPosition(caseID)
+            try insert.execute(arguments: [position, id, replica, Int64(operation.seq), caseID, entity, received, body])
             if db.changesCount == 1 {
-                entries.append(Entry(id: operation.id, position: db.lastInsertedRowID, isNew: true))
+                entries.append(Entry(id: operation.id, position: position, isNew: true))
                 touchedReplicas.insert(replica)
                 try insertEntity.execute(arguments: [entity, caseID])
                 continue
@@ -87,6 +159,10 @@ public enum OperationLog {
                 throw OperationError(path: "operations[\(index)]", reason: .conflictingDuplicate)
             }
             entries.append(Entry(id: operation.id, position: existing?["position"] ?? 0, isNew: false))
+            clusters[caseID]!.last -= 1
+        }
+        for (caseID, slot) in clusters {
+            try db.cachedStatement(sql: "UPDATE logCase SET last = ? WHERE caseID = ?").execute(arguments: [slot.last, caseID])
         }
         for replica in touchedReplicas { try advanceProgress(of: replica, in: db) }
         return entries
@@ -169,19 +245,21 @@ public enum OperationLog {
     public static func page(
         ofCase caseID: EntityID, after position: Int64, limit: Int, in db: Database
     ) throws -> [(position: Int64, receivedAt: Int64, body: Data)] {
+        guard let cluster = try Int64.fetchOne(db.cachedStatement(sql: "SELECT cluster FROM logCase WHERE caseID = ?"), arguments: [caseID.description]) else { return [] }
         let statement = try db.cachedStatement(
-            sql: "SELECT position, receivedAt, body FROM operation WHERE caseID = ? AND position > ? ORDER BY position LIMIT ?")
+            sql: "SELECT position, receivedAt, body FROM operation WHERE position > ? AND position < ? ORDER BY position LIMIT ?")
         var page: [(position: Int64, receivedAt: Int64, body: Data)] = []
-        let rows = try Row.fetchCursor(statement, arguments: [caseID.description, position, limit])
+        let rows = try Row.fetchCursor(statement, arguments: [max(position, cluster << 32), (cluster + 1) << 32, limit])
         while let row = try rows.next() { page.append((row[0], row[1], row[2])) }
         return page
     }
 
-    /// How many operations of one case lie after a position (read from the
-    /// (case, position) index alone).
+    /// How many operations of one case lie after a position (a range of the
+    /// table's own key, the case's cluster).
     public static func count(ofCase caseID: EntityID, after position: Int64, in db: Database) throws -> Int {
-        let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE caseID = ? AND position > ?")
-        return try Int.fetchOne(statement, arguments: [caseID.description, position]) ?? 0
+        guard let cluster = try Int64.fetchOne(db.cachedStatement(sql: "SELECT cluster FROM logCase WHERE caseID = ?"), arguments: [caseID.description]) else { return 0 }
+        let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE position > ? AND position < ?")
+        return try Int.fetchOne(statement, arguments: [max(position, cluster << 32), (cluster + 1) << 32]) ?? 0
     }
 
     public static func count(in db: Database) throws -> Int {

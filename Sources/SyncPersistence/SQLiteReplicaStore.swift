@@ -6,8 +6,9 @@ import SyncCore
 /// the field client.
 ///
 /// The operation log is the only source of truth: each operation is one row
-/// holding its canonical JSON encoding, indexed by id, by author replica and
-/// sequence number, by entity and by case. Entity state is rebuilt on read with
+/// holding its canonical JSON encoding, kept in order of case (the table's
+/// key, `OperationLog.registerClusteringMigration`) and indexed by id, by
+/// author replica and sequence number, and by entity. Entity state is rebuilt on read with
 /// SyncCore's own merge code (`EntityState`), so the store cannot disagree with
 /// the in-memory reference about what operations mean.
 public final class SQLiteReplicaStore: ReplicaStore {
@@ -34,6 +35,7 @@ public final class SQLiteReplicaStore: ReplicaStore {
         self.clock = clock
         var migrator = DatabaseMigrator()
         OperationLog.registerMigrations(in: &migrator)
+        OperationLog.registerClusteringMigration(in: &migrator)
         try migrator.migrate(writer)
     }
 

@@ -157,8 +157,41 @@ public final class ServerDatabase: Sendable {
                 """)
         }
         registerReviewMigrations(in: &migrator)
+        OperationLog.registerClusteringMigration(in: &migrator, renumbered: translateStoredPositions)
         return migrator
     }
 
     var now: Int64 { Int64(clock.milliseconds()) }
+
+    /// Inside the clustering migration: the positions the server has handed
+    /// out, in pull cursors and push receipts, move with their operations. A
+    /// cursor's position for a case is the last one sent of that case; it
+    /// becomes the new position of that operation, so that the next pull
+    /// goes on exactly after it.
+    static func translateStoredPositions(_ db: Database) throws {
+        let lastSent = try db.makeStatement(sql: "SELECT MAX(new) FROM positionRenumbering WHERE caseID = ? AND old <= ?")
+        let caseStart = try db.makeStatement(sql: "SELECT cluster << 32 FROM logCase WHERE caseID = ?")
+        for row in try Row.fetchAll(db, sql: "SELECT id, positions FROM pullCursor") {
+            var positions = try decodePositions(row["positions"])
+            for (caseID, old) in positions {
+                positions[caseID] = try Int64.fetchOne(lastSent, arguments: [caseID, old])
+                    ?? Int64.fetchOne(caseStart, arguments: [caseID]) ?? 0
+            }
+            try db.execute(sql: "UPDATE pullCursor SET positions = ? WHERE id = ?",
+                           arguments: [encodePositions(positions), row["id"] as String])
+        }
+        let moved = try db.makeStatement(sql: "SELECT new FROM positionRenumbering WHERE old = ?")
+        for row in try Row.fetchAll(db, sql: "SELECT device, batch, receipt FROM pushReceipt") {
+            guard case .object(var receipt) = try OperationCodec.parse(row["receipt"], path: "receipt"),
+                  case .array(let operations)? = receipt["operations"] else { continue }
+            receipt["operations"] = .array(try operations.map { entry in
+                guard case .object(var operation) = entry, case .integer(let old)? = operation["position"],
+                      let new = try Int64.fetchOne(moved, arguments: [old]) else { return entry }
+                operation["position"] = .integer(new)
+                return .object(operation)
+            })
+            try db.execute(sql: "UPDATE pushReceipt SET receipt = ? WHERE device = ? AND batch = ?",
+                           arguments: [OperationCodec.canonicalBytes(.object(receipt)), row["device"] as String, row["batch"] as String])
+        }
+    }
 }

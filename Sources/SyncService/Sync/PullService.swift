@@ -46,8 +46,9 @@ extension ServerDatabase {
     /// A cursor names, per case, the last position the device was sent. It is
     /// stored server-side and only the client moves from one cursor to the next
     /// (after storing a page), so a lost response is simply pulled again, and
-    /// no operation is skipped. Each case is read through its (case, position)
-    /// index, so a pull costs what it returns, not what the database holds. A
+    /// no operation is skipped. Each case is read as one range of the log's
+    /// key, the case's cluster of positions, from pages that hold that case
+    /// only, so a pull costs what it returns, not what the database holds. A
     /// case the device can no longer read is reported in `removedCases` for as
     /// long as the client keeps presenting a cursor that contains it.
     public func pull(after cursor: String?, limit: Int, for device: AuthenticatedDevice) async throws -> PullPage {
