@@ -44,7 +44,10 @@ public enum OperationLog {
     /// side by side in the table, so a pull reads pages that hold nothing
     /// else, and the (case, position) index goes, one index less per stored
     /// operation. A position still grows in log order within its case, which
-    /// is all a pull cursor needs; across cases it no longer does.
+    /// is all a pull cursor needs; across cases it no longer does. A program
+    /// of an earlier version would insert rows by the old rule, so it must not
+    /// write to a database once this has run: stop the old server before
+    /// upgrading.
     public static func registerClusteringMigration(
         in migrator: inout DatabaseMigrator, renumbered: @escaping @Sendable (Database) throws -> Void = { _ in }
     ) {
@@ -106,7 +109,7 @@ public enum OperationLog {
         var touchedReplicas: Set<String> = []
         let insert = try db.cachedStatement(sql: """
             INSERT INTO operation (position, id, replica, seq, caseID, entity, receivedAt, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT DO NOTHING
+            ON CONFLICT (id) DO NOTHING ON CONFLICT (replica, seq) DO NOTHING
             """)
         let insertEntity = try db.cachedStatement(sql: "INSERT INTO entity (id, caseID) VALUES (?, ?) ON CONFLICT DO NOTHING")
         let received = Int64(receivedAt)
@@ -123,8 +126,11 @@ public enum OperationLog {
                 slot = (cluster, 0)
             }
             slot.last += 1
-            guard slot.last < 1 << 32 else {
-                throw DatabaseError(message: "case \(caseID) holds 2^32 operations: its cluster of positions is full")
+            // A clash of positions (a row in the case's range that `last` does
+            // not count) is not covered by the ON CONFLICT targets: it fails
+            // the batch loudly instead of dropping an operation.
+            guard slot.last < 1 << 32, slot.cluster < 1 << 31 else {
+                throw DatabaseError(message: "case \(caseID): no position left (cluster \(slot.cluster), operation \(slot.last))")
             }
             clusters[caseID] = slot
             return slot.cluster << 32 | slot.last
@@ -247,9 +253,11 @@ public enum OperationLog {
     ) throws -> [(position: Int64, receivedAt: Int64, body: Data)] {
         guard let cluster = try Int64.fetchOne(db.cachedStatement(sql: "SELECT cluster FROM logCase WHERE caseID = ?"), arguments: [caseID.description]) else { return [] }
         let statement = try db.cachedStatement(
-            sql: "SELECT position, receivedAt, body FROM operation WHERE position > ? AND position < ? ORDER BY position LIMIT ?")
+            sql: "SELECT position, receivedAt, body FROM operation WHERE position > ? AND position < ? AND caseID = ? ORDER BY position LIMIT ?")
         var page: [(position: Int64, receivedAt: Int64, body: Data)] = []
-        let rows = try Row.fetchCursor(statement, arguments: [max(position, cluster << 32), (cluster + 1) << 32, limit])
+        // The case's range, and only its rows: a row of another case in it
+        // (written by something else than `apply`) is never sent for this one.
+        let rows = try Row.fetchCursor(statement, arguments: [max(position, cluster << 32), (cluster + 1) << 32, caseID.description, limit])
         while let row = try rows.next() { page.append((row[0], row[1], row[2])) }
         return page
     }
@@ -258,8 +266,8 @@ public enum OperationLog {
     /// table's own key, the case's cluster).
     public static func count(ofCase caseID: EntityID, after position: Int64, in db: Database) throws -> Int {
         guard let cluster = try Int64.fetchOne(db.cachedStatement(sql: "SELECT cluster FROM logCase WHERE caseID = ?"), arguments: [caseID.description]) else { return 0 }
-        let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE position > ? AND position < ?")
-        return try Int.fetchOne(statement, arguments: [max(position, cluster << 32), (cluster + 1) << 32]) ?? 0
+        let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE position > ? AND position < ? AND caseID = ?")
+        return try Int.fetchOne(statement, arguments: [max(position, cluster << 32), (cluster + 1) << 32, caseID.description]) ?? 0
     }
 
     public static func count(in db: Database) throws -> Int {

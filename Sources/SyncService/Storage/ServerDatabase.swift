@@ -169,7 +169,9 @@ public final class ServerDatabase: Sendable {
     /// becomes the new position of that operation, so that the next pull
     /// goes on exactly after it.
     static func translateStoredPositions(_ db: Database) throws {
-        let lastSent = try db.makeStatement(sql: "SELECT MAX(new) FROM positionRenumbering WHERE caseID = ? AND old <= ?")
+        // One seek each: `new` grows with `old` within a case.
+        let lastSent = try db.makeStatement(
+            sql: "SELECT new FROM positionRenumbering WHERE caseID = ? AND old <= ? ORDER BY old DESC LIMIT 1")
         let caseStart = try db.makeStatement(sql: "SELECT cluster << 32 FROM logCase WHERE caseID = ?")
         for row in try Row.fetchAll(db, sql: "SELECT id, positions FROM pullCursor") {
             var positions = try decodePositions(row["positions"])
