@@ -111,6 +111,9 @@ public enum OperationLog {
             INSERT INTO operation (position, id, replica, seq, caseID, entity, receivedAt, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO NOTHING ON CONFLICT (replica, seq) DO NOTHING
             """)
+        // A clash of positions (a row in the case's range that `last` does not
+        // count) is not one of those targets: it fails the batch loudly
+        // instead of passing for a duplicate.
         let insertEntity = try db.cachedStatement(sql: "INSERT INTO entity (id, caseID) VALUES (?, ?) ON CONFLICT DO NOTHING")
         let received = Int64(receivedAt)
         var clusters: [String: (cluster: Int64, last: Int64)] = [:]
@@ -126,9 +129,6 @@ public enum OperationLog {
                 slot = (cluster, 0)
             }
             slot.last += 1
-            // A clash of positions (a row in the case's range that `last` does
-            // not count) is not covered by the ON CONFLICT targets: it fails
-            // the batch loudly instead of dropping an operation.
             guard slot.last < 1 << 32, slot.cluster < 1 << 31 else {
                 throw DatabaseError(message: "case \(caseID): no position left (cluster \(slot.cluster), operation \(slot.last))")
             }
