@@ -251,13 +251,14 @@ public enum OperationLog {
     public static func page(
         ofCase caseID: EntityID, after position: Int64, limit: Int, in db: Database
     ) throws -> [(position: Int64, receivedAt: Int64, body: Data)] {
-        guard let cluster = try Int64.fetchOne(db.cachedStatement(sql: "SELECT cluster FROM logCase WHERE caseID = ?"), arguments: [caseID.description]) else { return [] }
+        guard let range = try positionRange(ofCase: caseID, in: db) else { return [] }
         let statement = try db.cachedStatement(
             sql: "SELECT position, receivedAt, body FROM operation WHERE position > ? AND position < ? AND caseID = ? ORDER BY position LIMIT ?")
         var page: [(position: Int64, receivedAt: Int64, body: Data)] = []
         // The case's range, and only its rows: a row of another case in it
         // (written by something else than `apply`) is never sent for this one.
-        let rows = try Row.fetchCursor(statement, arguments: [max(position, cluster << 32), (cluster + 1) << 32, caseID.description, limit])
+        let rows = try Row.fetchCursor(
+            statement, arguments: [max(position, range.lowerBound), range.upperBound, caseID.description, limit])
         while let row = try rows.next() { page.append((row[0], row[1], row[2])) }
         return page
     }
@@ -265,9 +266,18 @@ public enum OperationLog {
     /// How many operations of one case lie after a position (a range of the
     /// table's own key, the case's cluster).
     public static func count(ofCase caseID: EntityID, after position: Int64, in db: Database) throws -> Int {
-        guard let cluster = try Int64.fetchOne(db.cachedStatement(sql: "SELECT cluster FROM logCase WHERE caseID = ?"), arguments: [caseID.description]) else { return 0 }
+        guard let range = try positionRange(ofCase: caseID, in: db) else { return 0 }
         let statement = try db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE position > ? AND position < ? AND caseID = ?")
-        return try Int.fetchOne(statement, arguments: [max(position, cluster << 32), (cluster + 1) << 32, caseID.description]) ?? 0
+        return try Int.fetchOne(statement, arguments: [max(position, range.lowerBound), range.upperBound, caseID.description]) ?? 0
+    }
+
+    /// The positions a case's operations take, its cluster: from
+    /// `cluster << 32` (before its first) up to `(cluster + 1) << 32`; nil
+    /// while the log holds none of the case.
+    private static func positionRange(ofCase caseID: EntityID, in db: Database) throws -> Range<Int64>? {
+        let cluster = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT cluster FROM logCase WHERE caseID = ?"), arguments: [caseID.description])
+        return cluster.map { ($0 << 32)..<(($0 + 1) << 32) }
     }
 
     public static func count(in db: Database) throws -> Int {
