@@ -114,8 +114,10 @@ let package = Package(
             name: "FieldKitTests",
             dependencies: [
                 "SyncCore",
+                "SyncPersistence",
                 "FieldKit",
                 "SyncService",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

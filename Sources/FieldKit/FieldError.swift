@@ -14,6 +14,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     case serverRefused(status: Int, code: String, detail: String)
     case purged(String)
     case finalized(String)
+    case refusedOperation(String)
 
     public var description: String {
         switch self {
@@ -30,6 +31,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .serverRefused(let status, let code, let detail): "the sync server refused (\(status) \(code)): \(detail)"
         case .purged(let reason): "\(reason); all case data on this laptop has been deleted"
         case .finalized(let id): "note \(id) is finalized and cannot be changed; a correction is recorded as an addendum"
+        case .refusedOperation(let detail): "an operation breaks the write rules and was not stored: \(detail)"
         }
     }
 }

@@ -54,6 +54,7 @@ public final class LocalReplica: Sendable {
             }
         }
         OperationLog.registerClusteringMigration(in: &migrator)
+        OperationLog.registerEntityTypeMigration(in: &migrator)
         return migrator
     }
 
@@ -88,6 +89,9 @@ public final class LocalReplica: Sendable {
             let operations = try make(&author) { id in
                 try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec, bodies: vault).first
             }
+            // Never queue what the server would refuse: it would hold up the
+            // outbox behind it for good.
+            try Self.checkForms(operations, codec: codec, vault: vault, in: db)
             _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
             for operation in operations {
                 try db.execute(sql: "INSERT INTO outbox (seq, id, caseID) VALUES (?, ?, ?)",
@@ -212,6 +216,13 @@ public final class LocalReplica: Sendable {
         let (codec, vault) = (self.codec, self.vault)
         let now = clock.milliseconds()
         try await writer.write { db in
+            // The same whitelist as the server's: a page with an operation
+            // outside it (from a server of another version, or one that
+            // stored it before the rules) is refused whole. What is held
+            // already (this laptop's own operations, a page pulled again)
+            // was checked when it was first stored.
+            let held = try OperationLog.heldIDs(among: operations.map(\.id), in: db)
+            try Self.checkForms(operations.filter { !held.contains($0.id) }, codec: codec, vault: vault, in: db)
             _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
             var latest = HLCTimestamp(rawValue: UInt64(try Int64.fetchOne(db, sql: "SELECT clock FROM clientState WHERE id = 1") ?? 0))
             var clock = HybridLogicalClock(latest: latest)
@@ -228,6 +239,17 @@ public final class LocalReplica: Sendable {
         try await writer.write { db in try db.execute(sql: "UPDATE clientState SET lastSyncAt = ? WHERE id = 1", arguments: [now]) }
     }
 
+    /// The write rules' form checks (`WriteRules.checkForms`) against what this
+    /// laptop holds. Roles are the server's to check: it alone knows them.
+    static func checkForms(_ operations: [SyncCore.Operation], codec: OperationCodec, vault: Vault, in db: Database) throws {
+        do {
+            try WriteRules.checkForms(operations, holding: ReplicaEntities(db: db, codec: codec, vault: vault))
+        } catch {
+            let operation = operations[error.index]
+            throw FieldError.refusedOperation("\(operation.kindName) \(operation.id) of case \(operation.caseID): \(error.detail) (\(error.code))")
+        }
+    }
+
     /// Deletes a case for good: its operations, its unsent changes and its read log.
     static func purge(caseID: EntityID, in db: Database) throws {
         let id = caseID.description
@@ -235,5 +257,16 @@ public final class LocalReplica: Sendable {
         try db.execute(sql: "DELETE FROM entity WHERE caseID = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM outbox WHERE caseID = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM readLog WHERE caseID = ?", arguments: [id])
+    }
+}
+
+/// The entities the laptop's replica holds, for the write rules.
+struct ReplicaEntities: HeldEntities {
+    let db: Database
+    let codec: OperationCodec
+    let vault: Vault
+
+    func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)? {
+        try OperationLog.entity(id, bodies: vault, codec: codec, in: db)
     }
 }

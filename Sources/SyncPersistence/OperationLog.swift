@@ -90,6 +90,18 @@ public enum OperationLog {
         }
     }
 
+    /// Registers the migration that records each entity's type beside its
+    /// case, after the clustering migration: the write rules
+    /// (`SyncCore.WriteRules`) need the type of every entity an operation
+    /// names. Entities stored before it get their type on first lookup
+    /// (`entity(_:bodies:codec:in:)`), since a laptop's bodies are sealed and
+    /// no SQL can read them.
+    public static func registerEntityTypeMigration(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v3 entity types") { db in
+            try db.alter(table: "entity") { table in table.add(column: "entityType", .text) }
+        }
+    }
+
     /// One operation of an applied batch: where it sits in the log, and whether
     /// this batch stored it or it was already held.
     public struct Entry: Hashable, Sendable {
@@ -115,6 +127,11 @@ public enum OperationLog {
         // count) is not one of those targets: it fails the batch loudly
         // instead of passing for a duplicate.
         let insertEntity = try db.cachedStatement(sql: "INSERT INTO entity (id, caseID) VALUES (?, ?) ON CONFLICT DO NOTHING")
+        // Only a `create` names the type; the first one stored keeps it.
+        let insertCreatedEntity = try db.cachedStatement(sql: """
+            INSERT INTO entity (id, caseID, entityType) VALUES (?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET entityType = excluded.entityType WHERE entity.entityType IS NULL
+            """)
         let received = Int64(receivedAt)
         var clusters: [String: (cluster: Int64, last: Int64)] = [:]
         func nextPosition(_ caseID: String) throws -> Int64 {
@@ -147,7 +164,11 @@ public enum OperationLog {
             if db.changesCount == 1 {
                 entries.append(Entry(id: operation.id, position: position, isNew: true))
                 touchedReplicas.insert(replica)
-                try insertEntity.execute(arguments: [entity, caseID])
+                if case .create(let type) = operation.change {
+                    try insertCreatedEntity.execute(arguments: [entity, caseID, type])
+                } else {
+                    try insertEntity.execute(arguments: [entity, caseID])
+                }
                 continue
             }
             // Not inserted: this very operation is already held, or the input
@@ -239,6 +260,24 @@ public enum OperationLog {
     public static func caseOf(entity: EntityID, in db: Database) throws -> EntityID? {
         try String.fetchOne(db.cachedStatement(sql: "SELECT caseID FROM entity WHERE id = ?"), arguments: [entity.description])
             .flatMap(EntityID.init)
+    }
+
+    /// The case a held entity belongs to and its type (nil while its `create`
+    /// is not held); nil when nothing of it is held. An entity stored before
+    /// types were recorded gets its type from its `create` here, once.
+    public static func entity(
+        _ id: EntityID, bodies: some OperationBodyCodec = PlaintextBodies(), codec: OperationCodec, in db: Database
+    ) throws -> (caseID: EntityID, type: String?)? {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT caseID, entityType FROM entity WHERE id = ?"), arguments: [id.description]),
+            let caseID = EntityID(row[0] as String)
+        else { return nil }
+        if let type: String = row[1] { return (caseID, type) }
+        let type = try fold(try Self.bodies(ofEntity: id, in: db), codec: codec, bodies: bodies).first?.entityType
+        if let type {
+            try db.execute(sql: "UPDATE entity SET entityType = ? WHERE id = ?", arguments: [type, id.description])
+        }
+        return (caseID, type)
     }
 
     /// Whether any operation of the case is held.

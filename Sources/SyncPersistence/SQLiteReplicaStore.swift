@@ -36,6 +36,7 @@ public final class SQLiteReplicaStore: ReplicaStore {
         var migrator = DatabaseMigrator()
         OperationLog.registerMigrations(in: &migrator)
         OperationLog.registerClusteringMigration(in: &migrator)
+        OperationLog.registerEntityTypeMigration(in: &migrator)
         try migrator.migrate(writer)
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SyncCore
 import SyncService
 
 struct UserCommand: AsyncParsableCommand {

@@ -66,6 +66,20 @@ extension Problem {
                        extensions: ["path": .string(error.path)])
     }
 
+    /// An operation the write rules refuse (Protocol.md §5, §10.3), at its
+    /// place in the request as sent.
+    public static func refusedWrite(_ refusal: WriteRefusal, path: String) -> Problem {
+        let (status, title): (HTTPResponse.Status, String) = switch refusal.reason {
+        case .notAMember, .membershipChangeNotAllowed, .resolutionNotAllowed: (.forbidden, "Not allowed")
+        case .unknownCase: (.notFound, "Unknown case")
+        case .unknownEntity: (.notFound, "Unknown entity")
+        case .caseMismatch: (.conflict, "Entity belongs to another case")
+        case .entityExists: (.conflict, "Entity exists already")
+        case .unknownEntityType, .kindNotAllowed, .unknownField, .invalidValue: (.unprocessableContent, "The operations were refused")
+        }
+        return Problem(status, code: refusal.code, title: title, detail: refusal.detail, extensions: ["path": .string(path)])
+    }
+
     public static func unauthenticated(_ detail: String) -> Problem {
         Problem(.unauthorized, code: "unauthenticated", title: "Authentication required", detail: detail)
     }

@@ -1,17 +1,9 @@
 import Foundation
 import GRDB
+import SyncCore
 
-/// What a user may do. Caseworkers read and write the cases they are members
-/// of; supervisors read and write every case, change membership and resolve
-/// conflicts; admins may also read the audit log and manage accounts.
-public enum UserRole: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
-    case caseworker, supervisor, admin
-
-    public var seesEveryCase: Bool { self != .caseworker }
-    public var mayChangeMembership: Bool { self != .caseworker }
-    public var mayResolveConflicts: Bool { self != .caseworker }
-    public var mayReadLogs: Bool { self != .caseworker }
-}
+// The role is SyncCore's (the write rules are decided by it); stored as its name.
+extension UserRole: DatabaseValueConvertible {}
 
 struct UserRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     static let databaseTableName = "user"

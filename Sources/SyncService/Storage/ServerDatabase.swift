@@ -158,6 +158,7 @@ public final class ServerDatabase: Sendable {
         }
         registerReviewMigrations(in: &migrator)
         OperationLog.registerClusteringMigration(in: &migrator, renumbered: translateStoredPositions)
+        OperationLog.registerEntityTypeMigration(in: &migrator)
         return migrator
     }
 

@@ -21,10 +21,7 @@ enum CaseAccess {
 
     /// The members a case entity's state says it has.
     static func members(of caseState: EntityState) -> Set<String> {
-        if caseState.history(of: Case.Field.members).isEmpty {
-            return Set(caseState.creationOperation.map { [$0.author.name] } ?? [])
-        }
-        return Set(caseState.elements(of: Case.Field.members).compactMap(\.stringValue))
+        CaseMembership.members(of: caseState)
     }
 
     /// Rewrites the membership rows of a case from its merged state. Returns the

@@ -20,7 +20,7 @@ extension ServerDatabase {
             // retry under another batch id must not be judged again (the case it
             // created exists now, the membership it set is now a change).
             let held = try OperationLog.heldIDs(among: request.operations.map(\.id), in: db)
-            try Self.checkAccess(request.operations.filter { !held.contains($0.id) }, device: device, in: db)
+            try Self.checkWrites(request.operations, skipping: held, device: device, codec: codec, in: db)
             let entries: [OperationLog.Entry]
             do {
                 entries = try OperationLog.apply(request.operations, receivedAt: UInt64(at), codec: codec, in: db)
@@ -112,64 +112,32 @@ extension ServerDatabase {
         }
     }
 
-    /// Every case touched must be one the user may write, or one this batch
-    /// creates; membership changes and resolutions need the role for them.
-    static func checkAccess(_ operations: [SyncCore.Operation], device: AuthenticatedDevice, in db: Database) throws {
-        let created = Set(operations.compactMap { operation -> EntityID? in
-            if case .create(EntityType.caseFile) = operation.change, operation.entity == operation.caseID { operation.entity } else { nil }
-        })
-        var knownCase: [EntityID: EntityID] = [:]
-        // Per case: nil if it does not exist yet, else whether this user may write it.
-        var access: [EntityID: Bool?] = [:]
-        for (index, operation) in operations.enumerated() {
-            let path = "operations[\(index)]"
-            let caseID = operation.caseID
-            if access[caseID] == nil {
-                access[caseID] = try OperationLog.caseExists(caseID, in: db)
-                    ? .some(try CaseAccess.mayAccess(caseID, device: device, in: db)) : .some(nil)
-            }
-            let isNewCase = access[caseID]! == nil
-            let allowed: Bool? = isNewCase ? (created.contains(caseID) ? true : nil) : access[caseID]!
-            switch allowed {
-            case true?: break
-            case false?:
-                throw Problem(.forbidden, code: "not-a-member", title: "Not allowed",
-                              detail: "\(device.user) is not a member of case \(caseID)", extensions: ["path": .string("\(path).case")])
-            case nil:
-                throw Problem(.notFound, code: "unknown-case", title: "Unknown case",
-                              detail: "case \(caseID) does not exist and this batch does not create it",
-                              extensions: ["path": .string("\(path).case")])
-            }
-            let entityCase: EntityID?
-            if let cached = knownCase[operation.entity] {
-                entityCase = cached
-            } else {
-                entityCase = try OperationLog.caseOf(entity: operation.entity, in: db)
-            }
-            if let entityCase, entityCase != caseID {
-                throw Problem(.conflict, code: "case-mismatch", title: "Entity belongs to another case",
-                              detail: "entity \(operation.entity) belongs to case \(entityCase), not \(caseID)",
-                              extensions: ["path": .string("\(path).case")])
-            }
-            knownCase[operation.entity] = caseID
-
-            if operation.entity == caseID, let field = operation.field,
-               field == Case.Field.members || field == Case.Field.primaryCaseworker,
-               !device.role.mayChangeMembership {
-                let selfEnrolment: Bool = switch operation.change {
-                case .add(_, .string(let user)), .set(_, .string(let user), _): user == device.user.name
-                default: false
-                }
-                guard isNewCase && selfEnrolment else {
-                    throw Problem(.forbidden, code: "membership-change-not-allowed", title: "Not allowed",
-                                  detail: "only supervisors and admins change who works on a case",
-                                  extensions: ["path": .string(path)])
-                }
-            }
-            if case .resolve = operation.change, !device.role.mayResolveConflicts {
-                throw Problem(.forbidden, code: "resolution-not-allowed", title: "Not allowed",
-                              detail: "only supervisors and admins resolve conflicts", extensions: ["path": .string(path)])
-            }
+    /// The write rules (SyncCore's `WriteRules`, a whitelist) for every
+    /// operation not held yet, against what the database holds. A refusal
+    /// names the operation's place in the request as sent.
+    static func checkWrites(
+        _ operations: [SyncCore.Operation], skipping held: Set<OperationID>, device: AuthenticatedDevice,
+        codec: OperationCodec, in db: Database
+    ) throws {
+        let checked = operations.indices.filter { !held.contains(operations[$0].id) }
+        let writer = WriteRules.Writer(user: device.user, role: device.role) { caseID in
+            try CaseAccess.mayAccess(caseID, device: device, in: db)
         }
+        do {
+            try WriteRules.check(checked.map { operations[$0] }, by: writer, holding: LogEntities(db: db, codec: codec))
+        } catch {
+            let original = WriteRefusal(error.reason, index: checked[error.index], member: error.member, detail: error.detail)
+            throw Problem.refusedWrite(original, path: original.path)
+        }
+    }
+}
+
+/// The entities the server's log holds, for the write rules.
+struct LogEntities: HeldEntities {
+    let db: Database
+    let codec: OperationCodec
+
+    func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)? {
+        try OperationLog.entity(id, codec: codec, in: db)
     }
 }
