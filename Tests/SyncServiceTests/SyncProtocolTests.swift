@@ -269,7 +269,7 @@ import Testing
         try await harness.test { client in
             var anna = try await client.login("anna")
             let caseOps = try anna.newCase(title: "Familien Holm")
-            let read: JSONValue = ["at": .integer(Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000),
+            let read: JSONValue = ["at": .integer(Int64(Date().timeIntervalSince1970 * 1000) - 1_000),
                                    "case": .string(caseOps[0].entity.description), "what": "case-show"]
             let reply = try await client.call(.post, "/v1/push", token: anna.token,
                                               json: Laptop.pushBody(caseOps, batch: "with-reads", reads: [read]))

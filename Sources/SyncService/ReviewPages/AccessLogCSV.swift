@@ -5,16 +5,19 @@ import SyncCore
 enum AccessLogCSV {
     static let header = ["id", "time (UTC)", "milliseconds", "actor", "device", "action", "case", "source", "detail"]
 
-    static func document(_ events: [AuditEvent]) -> String {
-        var lines = [header.map(field).joined(separator: ",")]
+    static var headerLine: String { header.map(field).joined(separator: ",") + "\r\n" }
+
+    /// The events' rows, each ended by CRLF.
+    static func lines(_ events: [AuditEvent]) -> String {
+        var text = ""
         for event in events {
-            lines.append([
+            text += [
                 String(event.id), ReviewTime.text(milliseconds: event.at), String(event.at), event.actor ?? "", event.device ?? "",
                 event.action, event.caseID ?? "", event.source,
                 String(decoding: OperationCodec.canonicalBytes(event.detail), as: UTF8.self),
-            ].map(field).joined(separator: ","))
+            ].map(field).joined(separator: ",") + "\r\n"
         }
-        return lines.joined(separator: "\r\n") + "\r\n"
+        return text
     }
 
     /// Quoted when it holds a comma, a quote or a line break, quotes doubled.

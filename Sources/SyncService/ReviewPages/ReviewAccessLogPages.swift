@@ -9,7 +9,7 @@ struct ReviewAccessLogPages {
     let database: ServerDatabase
 
     static let pageSize = 200
-    static let maximumExportRows = 100_000
+    static let exportPageSize = 2_000
 
     struct EventRow: Sendable {
         let id: Int64
@@ -71,16 +71,30 @@ struct ReviewAccessLogPages {
         group.get("access-log.csv") { request, context in
             let session = try context.requireReviewSession()
             let filter = try Self.filter(request)
-            let events = try await database.allAuditEvents(caseID: filter.caseID, actor: filter.user, limit: Self.maximumExportRows)
+            let count = try await database.auditEventCount(caseID: filter.caseID, actor: filter.user)
             try await database.recordAudit(
                 .auditExported, actor: session.user.name, device: session.replica.description, caseID: filter.caseID,
                 detail: ["via": "review", "format": "csv", "user": filter.user.map(JSONValue.string) ?? .null,
-                         "count": .integer(Int64(events.count))])
+                         "count": .integer(Int64(count))])
             var headers = ReviewRenderer.pageHeaders(contentType: "text/csv; charset=utf-8")
             let name = ["access-log", filter.caseID, filter.user].compactMap { $0 }.joined(separator: "-")
             headers[.contentDisposition] = "attachment; filename=\"\(name).csv\""
-            return Response(status: .ok, headers: headers,
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: AccessLogCSV.document(events))))
+            // Every event, newest first, a page at a time: the export is
+            // evidence and is never cut, however long the log.
+            let database = self.database
+            let body = ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: AccessLogCSV.headerLine))
+                var before: Int64?
+                while true {
+                    let events = try await database.auditEvents(
+                        .init(caseID: filter.caseID, actor: filter.user, before: before, limit: Self.exportPageSize))
+                    if !events.isEmpty { try await writer.write(ByteBuffer(string: AccessLogCSV.lines(events))) }
+                    guard events.count == Self.exportPageSize, let last = events.last else { break }
+                    before = last.id
+                }
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: headers, body: body)
         }
     }
 

@@ -71,7 +71,13 @@ extension ServerDatabase {
     }
 
     /// Every audit event matching the query, newest first, for the CSV export.
-    func allAuditEvents(caseID: String?, actor: String?, limit: Int) async throws -> [AuditEvent] {
-        try await auditEvents(AuditQuery(caseID: caseID, actor: actor, before: nil, limit: limit))
+    /// How many events an access-log filter selects.
+    func auditEventCount(caseID: String?, actor: String?) async throws -> Int {
+        try await writer.read { db in
+            var request = AuditEventRecord.all()
+            if let caseID { request = request.filter(Column("caseID") == caseID) }
+            if let actor { request = request.filter(Column("actor") == actor) }
+            return try request.fetchCount(db)
+        }
     }
 }

@@ -21,6 +21,9 @@ public enum AuditAction: String, Sendable, CaseIterable {
     case refusedPurgedDevice = "refused-revoked-device"
     /// A read made on a laptop, possibly offline, uploaded at sync.
     case deviceRead = "device-read"
+    /// Uploaded reads that were not written as `device-read` (a case the
+    /// device could not hold, an impossible time, over the daily cap), counted by reason.
+    case deviceReadsRefused = "device-reads-refused"
     /// A case's timeline opened on the review pages.
     case caseViewed = "case-viewed"
     /// The list of cases (titles, members) shown on the review pages.

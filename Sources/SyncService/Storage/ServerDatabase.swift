@@ -159,6 +159,7 @@ public final class ServerDatabase: Sendable {
         registerReviewMigrations(in: &migrator)
         OperationLog.registerClusteringMigration(in: &migrator, renumbered: translateStoredPositions)
         OperationLog.registerEntityTypeMigration(in: &migrator)
+        OfflineReadCheck.registerMigrations(in: &migrator)
         return migrator
     }
 

@@ -71,7 +71,15 @@ extension ServerDatabase {
                         at: at, in: db)
                 }
             }
-            for read in request.reads {
+            let (reads, refusedReads) = try OfflineReadCheck.sort(request.reads, device: device, now: at, in: db)
+            if !refusedReads.isEmpty {
+                try AuditLog.record(
+                    .deviceReadsRefused, actor: device.user.name, device: device.replica.description,
+                    detail: ["batch": .string(request.batch),
+                             "refused": .object(refusedReads.reduce(into: [:]) { $0[$1.key.rawValue] = .integer(Int64($1.value)) })],
+                    source: "device", at: at, in: db)
+            }
+            for read in reads {
                 try AuditLog.record(
                     .deviceRead, actor: device.user.name, device: device.replica.description, caseID: read.caseID.description,
                     detail: ["what": .string(read.what), "entity": read.entity.map { .string($0.description) } ?? .null,

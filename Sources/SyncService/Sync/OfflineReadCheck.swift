@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncPersistence
+
+/// Which reads uploaded with a push go into the access log (Protocol.md
+/// §10.3). The access log is evidence for citizens and the data protection
+/// officer: a device must not be able to write reads of cases it never held,
+/// at times it could not have read them, or so many that the real entries of
+/// a case are buried.
+///
+/// Reads that fail are not written as `device-read` events; they are counted
+/// by reason in one `device-reads-refused` event instead, and the push goes
+/// through: refusing it would hold an honest laptop's outbox up for good
+/// (a wrong clock is enough) while telling an attacker nothing they need.
+enum OfflineReadCheck {
+    /// A device's uploaded reads per day (server time, UTC). A caseworker
+    /// opening a case or a note a thousand times a day is far below it.
+    static let maximumPerDevicePerDay = 20_000
+    /// How far ahead of the server's clock a laptop's clock may be: the
+    /// drift §3 tolerates.
+    static let clockTolerance: Int64 = 10 * 60 * 1_000
+    static let dayMilliseconds: Int64 = 86_400_000
+
+    enum Refusal: String, CaseIterable {
+        case caseNotHeld = "case-not-held"
+        case inTheFuture = "in-the-future"
+        case beforeSignIn = "before-sign-in"
+        case overDailyCap = "over-daily-cap"
+    }
+
+    static func registerMigrations(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("server v2 device read quota") { db in
+            try db.create(table: "deviceReadQuota", options: .withoutRowID) { table in
+                table.column("device", .text).notNull()
+                table.column("day", .integer).notNull()
+                table.column("count", .integer).notNull()
+                table.primaryKey(["device", "day"])
+            }
+        }
+    }
+
+    /// Splits the reads into those to record and the refused ones by reason,
+    /// and counts the recorded ones against the device's day. Runs inside
+    /// the push's transaction, after its operations are stored (so a case the
+    /// batch creates is held).
+    static func sort(
+        _ reads: [PushRequest.OfflineRead], device: AuthenticatedDevice, now: Int64, in db: Database
+    ) throws -> (accepted: [PushRequest.OfflineRead], refused: [Refusal: Int]) {
+        guard !reads.isEmpty else { return ([], [:]) }
+        let replica = device.replica.description
+        let signedInAt = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT createdAt FROM device WHERE replica = ?"), arguments: [replica]) ?? now
+        var holdable: [EntityID: Bool] = [:]
+        var sentToDevice: Set<String>?
+        func mayHold(_ caseID: EntityID) throws -> Bool {
+            if let known = holdable[caseID] { return known }
+            var answer = try OperationLog.caseExists(caseID, in: db) && CaseAccess.mayAccess(caseID, device: device, in: db)
+            if !answer {
+                // Access may have gone since the read (a handover): a case the
+                // device was sent, as its pull cursors record, still counts.
+                if sentToDevice == nil {
+                    let stored = try Data.fetchAll(
+                        db.cachedStatement(sql: "SELECT positions FROM pullCursor WHERE device = ?"), arguments: [replica])
+                    sentToDevice = Set(try stored.flatMap { try ServerDatabase.decodePositions($0).keys })
+                }
+                answer = sentToDevice!.contains(caseID.description)
+            }
+            holdable[caseID] = answer
+            return answer
+        }
+
+        let day = now / dayMilliseconds
+        let usedToday = try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT count FROM deviceReadQuota WHERE device = ? AND day = ?"), arguments: [replica, day]) ?? 0
+        var accepted: [PushRequest.OfflineRead] = []
+        var refused: [Refusal: Int] = [:]
+        for read in reads {
+            let refusal: Refusal? = if read.at > now + clockTolerance {
+                .inTheFuture
+            } else if read.at < signedInAt - clockTolerance {
+                .beforeSignIn
+            } else if try !mayHold(read.caseID) {
+                .caseNotHeld
+            } else if usedToday + accepted.count >= maximumPerDevicePerDay {
+                .overDailyCap
+            } else {
+                nil
+            }
+            if let refusal { refused[refusal, default: 0] += 1 } else { accepted.append(read) }
+        }
+        if !accepted.isEmpty {
+            try db.cachedStatement(sql: """
+                INSERT INTO deviceReadQuota (device, day, count) VALUES (?, ?, ?)
+                ON CONFLICT (device, day) DO UPDATE SET count = count + excluded.count
+                """).execute(arguments: [replica, day, accepted.count])
+            try db.cachedStatement(sql: "DELETE FROM deviceReadQuota WHERE device = ? AND day < ?").execute(arguments: [replica, day])
+        }
+        return (accepted, refused)
+    }
+}
