@@ -244,7 +244,7 @@ public final class LocalReplica: Sendable {
     static func checkForms(_ operations: [SyncCore.Operation], codec: OperationCodec, vault: Vault, in db: Database) throws {
         do {
             try WriteRules.checkForms(operations, holding: ReplicaEntities(db: db, codec: codec, vault: vault))
-        } catch {
+        } catch let error as WriteRefusal {
             let operation = operations[error.index]
             throw FieldError.refusedOperation("\(operation.kindName) \(operation.id) of case \(operation.caseID): \(error.detail) (\(error.code))")
         }
@@ -268,5 +268,9 @@ struct ReplicaEntities: HeldEntities {
 
     func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)? {
         try OperationLog.entity(id, bodies: vault, codec: codec, in: db)
+    }
+
+    func state(of id: EntityID) throws -> EntityState? {
+        try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec, bodies: vault).first
     }
 }

@@ -3,12 +3,16 @@ import SyncCore
 /// What a replica holds, as a dictionary: the write rules' view of it.
 public struct HeldDictionary: HeldEntities {
     public var entities: [EntityID: (caseID: EntityID, type: String?)] = [:]
+    public var states = ReplicaState()
 
     public init() {}
 
     public func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)? { entities[id] }
 
+    public func state(of id: EntityID) throws -> EntityState? { states.entity(id) }
+
     public mutating func record(_ operations: [Operation]) {
+        try? states.apply(operations)
         for operation in operations where entities[operation.entity] == nil || entities[operation.entity]?.type == nil {
             if case .create(let type) = operation.change {
                 entities[operation.entity] = (operation.caseID, type)

@@ -22,7 +22,7 @@ import Testing
             let members = CaseMembership.members(of: fixture.state.entity(fixture.caseID)!)
             let writer = WriteRules.Writer(user: author.user, role: role) { _ in role.seesEveryCase || members.contains(name) }
             var refusal: WriteRefusal?
-            do { try WriteRules.check([operation], by: writer, holding: fixture.held) } catch { refusal = error }
+            do { try WriteRules.check([operation], by: writer, holding: fixture.held) } catch let error as WriteRefusal { refusal = error }
             #expect(refusal?.code == WriteRulesFixture.expected(kind: kind, type: type, role: role, member: member),
                     "\(role) \(member ? "member" : "non-member"): \(kind) on \(type): \(refusal?.description ?? "accepted")")
         }
@@ -41,7 +41,7 @@ import Testing
                 seq: template.seq, author: template.author, caseID: template.caseID, entity: template.entity,
                 change: .create(entityType: type == EntityType.caseFile ? EntityType.note : EntityType.caseFile))
             #expect(throws: WriteRefusal.self) { try WriteRules.check([recreate], by: writer, holding: fixture.held) }
-            do { try WriteRules.check([recreate], by: writer, holding: fixture.held) } catch {
+            do { try WriteRules.check([recreate], by: writer, holding: fixture.held) } catch let error as WriteRefusal {
                 #expect(error.code == "entity-exists", "\(error)")
             }
         }
@@ -51,7 +51,7 @@ import Testing
         // An operation on an entity nobody created.
         let orphan = Operation(id: note.id, seq: note.seq, author: note.author, caseID: fixture.caseID,
                                entity: EntityID(using: &fixture.random), change: .set(field: Note.Field.body, value: "x", predecessors: []))
-        do { try WriteRules.check([orphan], by: writer, holding: fixture.held); Issue.record("orphan accepted") } catch {
+        do { try WriteRules.check([orphan], by: writer, holding: fixture.held); Issue.record("orphan accepted") } catch let error as WriteRefusal {
             #expect(error.code == "unknown-entity")
         }
     }
@@ -70,7 +70,7 @@ import Testing
         for (field, value, accepted) in cases {
             let operation = try dorte.set(field, to: value, on: note)
             var refusal: WriteRefusal?
-            do { try WriteRules.check([operation], by: writer, holding: fixture.held) } catch { refusal = error }
+            do { try WriteRules.check([operation], by: writer, holding: fixture.held) } catch let error as WriteRefusal { refusal = error }
             #expect((refusal == nil) == accepted, "\(field) = \(value): \(refusal?.description ?? "accepted")")
             if !accepted { #expect(refusal?.code == "invalid-value" && refusal?.member == "value") }
         }
@@ -79,7 +79,7 @@ import Testing
         #expect(throws: WriteRefusal.self) { try WriteRules.check([badMember], by: writer, holding: fixture.held) }
         let finalizeUnknown = Operation(id: badMember.id, seq: badMember.seq, author: badMember.author, caseID: badMember.caseID,
                                         entity: note.id, change: .finalize(context: ["secretField": []]))
-        do { try WriteRules.check([finalizeUnknown], by: writer, holding: fixture.held); Issue.record("accepted") } catch {
+        do { try WriteRules.check([finalizeUnknown], by: writer, holding: fixture.held); Issue.record("accepted") } catch let error as WriteRefusal {
             #expect(error.code == "unknown-field" && error.member == "context.secretField")
         }
     }

@@ -107,6 +107,14 @@ struct Laptop: Sendable {
         ]
     }
 
+    /// A new case written as `newCase` does and pushed; its id.
+    mutating func pushNewCase(title: String = "Familien Holm", via client: any TestClientProtocol) async throws -> EntityID {
+        let operations = try newCase(title: title)
+        let reply = try await push(operations, via: client)
+        try #require(reply.status == .ok, "pushing a new case failed: \(reply.raw)")
+        return operations[0].entity
+    }
+
     mutating func newNote(in caseID: EntityID, body: String) throws -> [SyncCore.Operation] {
         let created = write { a, _, r in a.create(EntityType.note, inCase: caseID, using: &r) }
         return [created, try write { a, s, _ in try a.set(Note.Field.body, to: .string(body), on: s.entity(created.entity)!) }]

@@ -95,9 +95,7 @@ import Testing
         try await harness.test { client in
             var anna = try await client.login("anna")
             var dorte = try await client.login("dorte")
-            let caseOps = try anna.newCase(title: "Familien Holm")
-            let caseID = caseOps[0].entity
-            #expect(try await anna.push(caseOps, via: client).status == .ok)
+            let caseID = try await anna.pushNewCase(via: client)
             _ = try await anna.pull(via: client)
             _ = try await dorte.pull(via: client)
             let share = try dorte.write { a, s, _ in try a.add("bo", to: Case.Field.members, on: s.entity(caseID)!) }
@@ -130,6 +128,44 @@ import Testing
         }
     }
 
+    /// The laptop pushes its outbox 500 operations at a time: a new case's
+    /// create can land in one batch and its creator's enrolment in the next.
+    /// That enrolment changes nobody's access (a case whose members were never
+    /// written is its creator's) and is accepted; anyone else's is not.
+    @Test func aCreatorEnrolsInTheirCaseInTheBatchAfterItsCreation() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var anna = try await client.login("anna")
+            let caseOps = try anna.newCase(title: "Familien Holm")
+            let caseID = caseOps[0].entity
+            #expect(try await anna.push(Array(caseOps[0...1]), batch: "first", via: client).status == .ok)
+            let enrolment = try await anna.push(Array(caseOps[2...]), batch: "second", via: client)
+            #expect(enrolment.status == .ok, "\(enrolment.raw)")
+            // Twice in one batch is the same as once (§8).
+            let note = try anna.newNote(in: caseID, body: "Hjemmebesøg.")
+            #expect(try await anna.push([note[0], note[0], note[1]], batch: "twice", via: client).status == .ok)
+
+            var bo = try await client.login("bo")
+            let bosCase = try bo.newCase(title: "Familien Berg")
+            #expect(try await bo.push(Array(bosCase[0...1]), batch: "b1", via: client).status == .ok)
+            // Someone else's case: anna may not enrol in it, even unwritten.
+            let intrusion = try anna.write { a, _, _ in
+                var state = EntityState(id: bosCase[0].entity)
+                state.apply(bosCase[0])
+                return try a.add("anna", to: Case.Field.members, on: state)
+            }
+            let refused = try await anna.push([intrusion], batch: "intrude", via: client)
+            #expect(refused.status == .forbidden && refused.problemCode == "not-a-member", "\(refused.raw)")
+            // Once a supervisor has written the members, the creator's late enrolment is a change: refused.
+            var dorte = try await client.login("dorte")
+            _ = try await dorte.pull(via: client)
+            let share = try dorte.write { a, s, _ in try a.add("bo", to: Case.Field.members, on: s.entity(bosCase[0].entity)!) }
+            #expect(try await dorte.push([share], via: client).status == .ok)
+            let late = try await bo.push(Array(bosCase[2...]), batch: "b2", via: client)
+            #expect(late.status == .forbidden && late.problemCode == "membership-change-not-allowed", "\(late.raw)")
+        }
+    }
+
     /// A finalization of a case that an earlier server stored does not freeze
     /// its membership: the supervisor's later share still takes effect.
     @Test func aStoredFinalizationOfACaseDoesNotFreezeItsMembers() async throws {
@@ -137,19 +173,14 @@ import Testing
         try await harness.test { client in
             var anna = try await client.login("anna")
             var dorte = try await client.login("dorte")
-            let caseOps = try anna.newCase(title: "Familien Holm")
-            let caseID = caseOps[0].entity
-            #expect(try await anna.push(caseOps, via: client).status == .ok)
+            let caseID = try await anna.pushNewCase(via: client)
             let freeze = try anna.write { a, s, _ in try a.finalize(s.entity(caseID)!) }
             try await harness.database.writer.write { db in
                 _ = try OperationLog.apply([freeze], receivedAt: 1, codec: OperationCodec(), in: db)
             }
             _ = try await dorte.pull(via: client)
-            // OperationAuthor refuses to write on a finalized entity; the
-            // supervisor's laptop writes the addition as a plain add.
-            let template = try dorte.write { a, s, _ in try a.set(Case.Field.title, to: "x", on: dorteStateWithoutFinalize(s, caseID)!) }
-            let share = SyncCore.Operation(id: template.id, seq: template.seq, author: template.author, caseID: caseID, entity: caseID,
-                                           change: .add(field: Case.Field.members, element: "bo"))
+            // A finalization of a case has no effect: the supervisor shares it as usual.
+            let share = try dorte.write { a, s, _ in try a.add("bo", to: Case.Field.members, on: s.entity(caseID)!) }
             let reply = try await dorte.push([share], via: client)
             #expect(reply.status == .ok, "\(reply.raw)")
             var bo = try await client.login("bo")
@@ -157,15 +188,4 @@ import Testing
             #expect(bo.state.entity(caseID) != nil, "bo was shared the case, but the stored finalization froze its members")
         }
     }
-}
-
-/// The case as it was before the finalization, to author a change on.
-private func dorteStateWithoutFinalize(_ state: ReplicaState, _ caseID: EntityID) -> EntityState? {
-    guard let entity = state.entity(caseID) else { return nil }
-    var unfrozen = EntityState(id: caseID)
-    for operation in entity.orderedOperations {
-        if case .finalize = operation.change { continue }
-        unfrozen.apply(operation)
-    }
-    return unfrozen
 }

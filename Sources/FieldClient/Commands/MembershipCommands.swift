@@ -127,7 +127,18 @@ extension ConflictsCommand {
                     guard let text = try? String(contentsOfFile: valueFile!, encoding: .utf8) else {
                         throw FieldError.invalidArgument("cannot read \(valueFile!)")
                     }
-                    value = .string(text)
+                    // Text fields take the file as it is; dates, booleans and
+                    // numbers are written as JSON ("2026-12-01", true, 12).
+                    let form = conflict.entityType.flatMap { CaseworkSchema.entities[$0]?.fields[conflict.field]?.form }
+                    if form == nil || form == .text {
+                        value = .string(text)
+                    } else {
+                        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                        guard let parsed = try? OperationCodec.parse(Data(trimmed.utf8), path: "value"), form!.accepts(parsed) else {
+                            throw FieldError.invalidArgument("the value of \(conflict.field) must be a \(form!.rawValue) written as JSON, such as \"2026-12-01\", true or 12")
+                        }
+                        value = parsed
+                    }
                 }
                 let reason = reason
                 try await session.replica.write { author, _ in [try author.resolve(conflict, with: value, reason: reason)] }

@@ -2,18 +2,23 @@
 /// (Protocol.md §10.5), or its creator while `members` was never written.
 ///
 /// Computed from every addition and removal held, whatever else the case
-/// entity holds: a finalization (refused for cases by `WriteRules`, but one
-/// stored by an earlier version may exist) must not freeze membership, or a
-/// supervisor could no longer repair it.
+/// entity holds: a finalization (refused for cases by `WriteRules`, and of no
+/// effect on one, but stored by an earlier version perhaps) must never
+/// freeze membership, or a supervisor could no longer repair it.
 public enum CaseMembership {
     public static func members(of caseState: EntityState) -> Set<String> {
-        let written = caseState.operations.values.contains { operation in
+        guard isWritten(caseState) else { return Set(caseState.creationOperation.map { [$0.author.name] } ?? []) }
+        return Set(caseState.unfrozenElements(of: Case.Field.members).compactMap(\.stringValue))
+    }
+
+    /// Whether any `add` or `remove` of `members` is held: until then the
+    /// case is its creator's, and writing the set must name the creator too.
+    public static func isWritten(_ caseState: EntityState) -> Bool {
+        caseState.operations.values.contains { operation in
             switch operation.change {
             case .add(Case.Field.members, _), .remove(Case.Field.members, _, _): true
             default: false
             }
         }
-        guard written else { return Set(caseState.creationOperation.map { [$0.author.name] } ?? []) }
-        return Set(caseState.unfrozenElements(of: Case.Field.members).compactMap(\.stringValue))
     }
 }

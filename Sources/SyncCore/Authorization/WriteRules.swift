@@ -5,6 +5,9 @@ public protocol HeldEntities {
     /// The case a held entity belongs to, and its type (nil when its `create`
     /// is not held); nil when nothing of the entity is held.
     func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)?
+    /// The merged state of a held entity, for the rare rule that needs more
+    /// than its type (a creator enrolling in their own case, below).
+    func state(of id: EntityID) throws -> EntityState?
 }
 
 /// The write rules: a whitelist (Protocol.md §5 and §10.3). An operation is
@@ -35,12 +38,18 @@ public enum WriteRules {
     /// its case and the role rules for its field.
     ///
     /// A caseworker may change a case's `members` and `primaryCaseworker`
-    /// only in the batch that creates the case, and only to enrol themselves
-    /// (an `add` of their own name, a `set` to their own name): so nothing a
-    /// caseworker writes changes who may read an existing case.
+    /// only to enrol themselves (an `add` of their own name, a `set` to their
+    /// own name), in the batch that creates the case or, if the batch that
+    /// created it was cut before these, later while the field was never
+    /// written and they are the case's creator: a case whose members were
+    /// never written is its creator's already. So nothing a caseworker writes
+    /// changes who may read an existing case.
+    ///
+    /// Throws `WriteRefusal`, or whatever `held` and `writer` throw when they
+    /// cannot answer (a storage fault, not a refusal).
     public static func check(
         _ operations: [Operation], by writer: Writer, holding held: some HeldEntities
-    ) throws(WriteRefusal) {
+    ) throws {
         var walk = BatchWalk(held: held)
         var access: [EntityID: Bool] = [:]
         for (index, operation) in operations.enumerated() {
@@ -51,9 +60,7 @@ public enum WriteRules {
                 if let known = access[operation.caseID] {
                     allowed = known
                 } else {
-                    do { allowed = try writer.mayWrite(operation.caseID) } catch {
-                        throw WriteRefusal(.notAMember, index: index, member: "case", detail: "could not read the case's members: \(error)")
-                    }
+                    allowed = try writer.mayWrite(operation.caseID)
                     access[operation.caseID] = allowed
                 }
                 guard allowed else {
@@ -70,7 +77,9 @@ public enum WriteRules {
                 case .add(_, .string(let user)), .set(_, .string(let user), _): user == writer.user.name
                 default: false
                 }
-                guard createsCase && enrolsSelf && type == EntityType.caseFile else {
+                let mayEnrol = try enrolsSelf && type == EntityType.caseFile
+                    && (createsCase || isCreatorsFirstWrite(of: operation.field!, in: operation.caseID, by: writer.user, held: held))
+                guard mayEnrol else {
                     throw WriteRefusal(.membershipChangeNotAllowed, index: index, member: "field",
                                        detail: "only supervisors and admins change who works on a case")
                 }
@@ -82,10 +91,16 @@ public enum WriteRules {
         }
     }
 
+    /// Whether `user` created the held case and its `field` was never written.
+    static func isCreatorsFirstWrite(of field: String, in caseID: EntityID, by user: UserID, held: some HeldEntities) throws -> Bool {
+        guard let state = try held.state(of: caseID) else { return false }
+        return state.creationOperation?.author == user && state.history(of: field).isEmpty
+    }
+
     /// Checks the form of every operation of a batch against the schema,
     /// without regard to who wrote it: what a laptop checks of a pulled page
     /// (the server, which alone knows the authors' roles, checked those).
-    public static func checkForms(_ operations: [Operation], holding held: some HeldEntities) throws(WriteRefusal) {
+    public static func checkForms(_ operations: [Operation], holding held: some HeldEntities) throws {
         var walk = BatchWalk(held: held)
         for (index, operation) in operations.enumerated() {
             _ = try walk.checkForm(operation, index: index)
@@ -181,18 +196,15 @@ private struct BatchWalk<Held: HeldEntities> {
         self.held = held
     }
 
-    mutating func heldEntry(_ id: EntityID, index: Int) throws(WriteRefusal) -> Entry? {
+    mutating func heldEntry(_ id: EntityID, index: Int) throws -> Entry? {
         if let cached = heldCache[id] { return cached }
-        let found: Entry?
-        do { found = try held.entity(id) } catch {
-            throw WriteRefusal(.unknownEntity, index: index, member: "entity", detail: "could not read entity \(id): \(error)")
-        }
+        let found = try held.entity(id)
         heldCache.updateValue(found, forKey: id)
         return found
     }
 
     /// Whether the case existed before this batch.
-    mutating func caseExists(_ caseID: EntityID, index: Int) throws(WriteRefusal) -> Bool {
+    mutating func caseExists(_ caseID: EntityID, index: Int) throws -> Bool {
         try heldEntry(caseID, index: index) != nil
     }
 
@@ -201,7 +213,7 @@ private struct BatchWalk<Held: HeldEntities> {
     }
 
     /// Checks one operation and records what a `create` brings into being.
-    mutating func checkForm(_ operation: Operation, index: Int) throws(WriteRefusal) -> (type: String?, field: CaseworkSchema.Field?) {
+    mutating func checkForm(_ operation: Operation, index: Int) throws -> (type: String?, field: CaseworkSchema.Field?) {
         let entry: Entry?
         if let inBatch = created[operation.entity] { entry = inBatch } else { entry = try heldEntry(operation.entity, index: index) }
         if let entry, entry.caseID != operation.caseID {

@@ -69,9 +69,15 @@ public struct EntityState: Sendable {
 
     public var isCreated: Bool { !creations.isEmpty }
     public var isDeleted: Bool { !deletions.isEmpty }
-    public var isFinalized: Bool { !finalizations.isEmpty }
+    /// Whether a finalization is held and the entity's type is one that is
+    /// finalized (a note, §5.1). A finalization of anything else has no
+    /// effect: one of a case, stored before the write rules refused it, must
+    /// not freeze the case (its members, its title) for good.
+    public var isFinalized: Bool {
+        !finalizations.isEmpty && entityType.map { CaseworkSchema.entities[$0]?.kinds.contains("finalize") == true } == true
+    }
     /// The earliest finalization, for display.
-    public var finalization: Operation? { finalizations.min().flatMap { operations[$0] } }
+    public var finalization: Operation? { isFinalized ? finalizations.min().flatMap { operations[$0] } : nil }
     public var creationOperation: Operation? { creation }
 
     // MARK: Values

@@ -203,7 +203,7 @@ struct ReviewCasePages {
                 // Members never written means "its creator"; writing the set
                 // must not drop the creator by accident.
                 let members = CaseAccess.members(of: caseState)
-                if caseState.history(of: Case.Field.members).isEmpty {
+                if !CaseMembership.isWritten(caseState) {
                     for member in members.sorted() where !(removePrevious && member == previous) {
                         record(try author.add(.string(member), to: Case.Field.members, on: caseState))
                     }

@@ -127,13 +127,15 @@ extension ServerDatabase {
         _ operations: [SyncCore.Operation], skipping held: Set<OperationID>, device: AuthenticatedDevice,
         codec: OperationCodec, in db: Database
     ) throws {
-        let checked = operations.indices.filter { !held.contains(operations[$0].id) }
+        // Once each: a batch may carry an operation twice (§8: harmless).
+        var seen: Set<OperationID> = []
+        let checked = operations.indices.filter { !held.contains(operations[$0].id) && seen.insert(operations[$0].id).inserted }
         let writer = WriteRules.Writer(user: device.user, role: device.role) { caseID in
             try CaseAccess.mayAccess(caseID, device: device, in: db)
         }
         do {
             try WriteRules.check(checked.map { operations[$0] }, by: writer, holding: LogEntities(db: db, codec: codec))
-        } catch {
+        } catch let error as WriteRefusal {
             let original = WriteRefusal(error.reason, index: checked[error.index], member: error.member, detail: error.detail)
             throw Problem.refusedWrite(original, path: original.path)
         }
@@ -147,5 +149,9 @@ struct LogEntities: HeldEntities {
 
     func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)? {
         try OperationLog.entity(id, codec: codec, in: db)
+    }
+
+    func state(of id: EntityID) throws -> EntityState? {
+        try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec).first
     }
 }
