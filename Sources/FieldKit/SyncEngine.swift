@@ -26,7 +26,9 @@ public struct SyncEngine: Sendable {
         // Push until the outbox is empty.
         while true {
             let operations = try await replica.outbox(limit: pushBatchSize)
-            let reads = try await replica.pendingReads(limit: 5_000)
+            // Reads go with the outbox's last batch: a read of a case created
+            // offline must reach the server after the case, or it is refused.
+            let reads = operations.count < pushBatchSize ? try await replica.pendingReads(limit: 5_000) : []
             guard !operations.isEmpty || !reads.isEmpty else { break }
             let batch = operations.isEmpty
                 ? "reads-\(replica.replica)-\(reads.last!.id)"

@@ -71,7 +71,11 @@ struct ReviewAccessLogPages {
         group.get("access-log.csv") { request, context in
             let session = try context.requireReviewSession()
             let filter = try Self.filter(request)
-            let count = try await database.auditEventCount(caseID: filter.caseID, actor: filter.user)
+            // The export ends at the newest event now: those written while it
+            // streams (its own audit event first) are not in it, and the
+            // count recorded is exactly what it holds.
+            let newest = try await database.newestAuditEventID()
+            let count = try await database.auditEventCount(caseID: filter.caseID, actor: filter.user, through: newest)
             try await database.recordAudit(
                 .auditExported, actor: session.user.name, device: session.replica.description, caseID: filter.caseID,
                 detail: ["via": "review", "format": "csv", "user": filter.user.map(JSONValue.string) ?? .null,
@@ -84,7 +88,7 @@ struct ReviewAccessLogPages {
             let database = self.database
             let body = ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: AccessLogCSV.headerLine))
-                var before: Int64?
+                var before: Int64? = newest + 1
                 while true {
                     let events = try await database.auditEvents(
                         .init(caseID: filter.caseID, actor: filter.user, before: before, limit: Self.exportPageSize))

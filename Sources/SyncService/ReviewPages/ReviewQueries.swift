@@ -71,10 +71,15 @@ extension ServerDatabase {
     }
 
     /// Every audit event matching the query, newest first, for the CSV export.
-    /// How many events an access-log filter selects.
-    func auditEventCount(caseID: String?, actor: String?) async throws -> Int {
+    /// The id of the newest audit event, 0 when there is none.
+    func newestAuditEventID() async throws -> Int64 {
+        try await writer.read { db in try AuditEventRecord.select(max(Column("id")), as: Int64.self).fetchOne(db) ?? 0 }
+    }
+
+    /// How many events an access-log filter selects, up to an event id.
+    func auditEventCount(caseID: String?, actor: String?, through newest: Int64) async throws -> Int {
         try await writer.read { db in
-            var request = AuditEventRecord.all()
+            var request = AuditEventRecord.filter(Column("id") <= newest)
             if let caseID { request = request.filter(Column("caseID") == caseID) }
             if let actor { request = request.filter(Column("actor") == actor) }
             return try request.fetchCount(db)
