@@ -35,7 +35,18 @@ public struct FieldSession: Sendable {
         let vault = try unlocked?.load(now: clock.milliseconds()).flatMap { try Vault.open(key: $0, at: paths.vaultHeader) }
             ?? Vault.open(secret: try secret(), at: paths.vaultHeader)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
-        return FieldSession(paths: paths, settings: settings, replica: replica, token: FieldSettings.loadToken(from: paths))
+        return FieldSession(paths: paths, settings: settings, replica: replica, token: try sealLegacyPlainToken(paths, into: replica))
+    }
+
+    /// The device token, sealed in the vault. A token that an earlier `field`
+    /// left in a plain file is sealed first and the file deleted: it is the
+    /// most recent sign-in, since this version never writes one.
+    static func sealLegacyPlainToken(_ paths: FieldPaths, into replica: LocalReplica) throws -> String? {
+        if let plain = FieldSettings.loadLegacyPlainToken(from: paths) {
+            if !plain.isEmpty { try replica.storeDeviceToken(plain) }
+            try FieldSettings.deleteSecretFile(paths.legacyPlainToken)
+        }
+        return try replica.deviceToken()
     }
 
     var connection: ServerConnection { ServerConnection(baseURL: settings.server, token: token) }
@@ -75,10 +86,12 @@ public struct FieldSession: Sendable {
         let vault = try existingVault ?? Vault.create(secret: secretValue, at: paths.vaultHeader)
         let settings = FieldSettings(server: server, user: user, role: role, device: device)
         try settings.save(to: paths)
-        try FieldSettings.saveToken(token, to: paths)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
         // A new device starts its own sequence and pulls everything afresh.
-        try await replica.startNewDevice()
+        try await replica.startNewDevice(token: token)
+        if FileManager.default.fileExists(atPath: paths.legacyPlainToken.path) {
+            try FieldSettings.deleteSecretFile(paths.legacyPlainToken)
+        }
         return FieldSession(paths: paths, settings: settings, replica: replica, token: token)
     }
 
@@ -125,7 +138,7 @@ public struct FieldSession: Sendable {
     public static func deleteLocalData(_ paths: FieldPaths) throws {
         lock(paths: paths)
         for url in [paths.database, paths.database.appendingPathExtension("wal"), URL(fileURLWithPath: paths.database.path + "-wal"),
-                    URL(fileURLWithPath: paths.database.path + "-shm"), paths.vaultHeader, paths.token, paths.settings]
+                    URL(fileURLWithPath: paths.database.path + "-shm"), paths.vaultHeader, paths.legacyPlainToken, paths.settings]
         where FileManager.default.fileExists(atPath: url.path) {
             try FileManager.default.removeItem(at: url)
         }
@@ -149,9 +162,12 @@ func restrictNewFiles() {
 }
 
 extension LocalReplica {
-    func startNewDevice() async throws {
+    /// The device token is stored with the new sequence in one transaction: a
+    /// laptop never holds a token for one device and the numbering of another.
+    func startNewDevice(token: String) async throws {
+        let sealed = try vault.sealToken(token)
         try await writer.write { db in
-            try db.execute(sql: "UPDATE clientState SET nextSeq = 1, cursor = NULL WHERE id = 1")
+            try db.execute(sql: "UPDATE clientState SET nextSeq = 1, cursor = NULL, sealedToken = ? WHERE id = 1", arguments: [sealed])
         }
     }
 }

@@ -54,6 +54,9 @@ public final class LocalReplica: Sendable {
             }
         }
         OperationLog.registerClusteringMigration(in: &migrator)
+        migrator.registerMigration("field v2: sealed device token") { db in
+            try db.alter(table: "clientState") { table in table.add(column: "sealedToken", .blob) }
+        }
         return migrator
     }
 
@@ -226,6 +229,20 @@ public final class LocalReplica: Sendable {
     func markSynced() async throws {
         let now = Int64(clock.milliseconds())
         try await writer.write { db in try db.execute(sql: "UPDATE clientState SET lastSyncAt = ? WHERE id = 1", arguments: [now]) }
+    }
+
+    // MARK: Device token
+
+    /// The device token, opened with the vault key; nil when none is stored.
+    func deviceToken() throws -> String? {
+        let sealed = try writer.read { db in try Data.fetchOne(db, sql: "SELECT sealedToken FROM clientState WHERE id = 1") }
+        return try sealed.map(vault.openToken)
+    }
+
+    /// Replaces the stored device token, sealed.
+    func storeDeviceToken(_ token: String) throws {
+        let sealed = try vault.sealToken(token)
+        try writer.write { db in try db.execute(sql: "UPDATE clientState SET sealedToken = ? WHERE id = 1", arguments: [sealed]) }
     }
 
     /// Deletes a case for good: its operations, its unsent changes and its read log.
