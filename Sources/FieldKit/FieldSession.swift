@@ -49,19 +49,23 @@ public struct FieldSession: Sendable {
         return try replica.deviceToken()
     }
 
-    var connection: ServerConnection { ServerConnection(baseURL: settings.server, token: token) }
+    var connection: ServerConnection { ServerConnection(baseURL: settings.server, token: token, caFile: settings.caFile) }
 
     /// Signs in: registers this laptop with the server, and on first use creates
-    /// the encrypted local store under the given secret.
+    /// the encrypted local store under the given secret. `caFile` is the
+    /// municipality's CA certificate when the server's certificate is not
+    /// signed by one the system trusts; it is kept for later syncs.
+    ///
+    /// Everything that can be refused without the server (the address, the CA
+    /// file) is refused before the password is sent.
     public static func login(
-        paths: FieldPaths, server: String, user: String, password: String, deviceName: String,
+        paths: FieldPaths, server: String, user: String, password: String, deviceName: String, caFile: String? = nil,
         secret: () throws -> Vault.Secret, clock: any WallClock = SystemWallClock()
     ) async throws -> FieldSession {
         restrictNewFiles()
-        let server = server.hasSuffix("/") ? String(server.dropLast()) : server
-        guard let url = URL(string: server), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw FieldError.invalidArgument("--server must be a URL such as http://sync.example:8080, not '\(server)'")
-        }
+        let server = try ServerAddress(server).url
+        let caFile = caFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        if let caFile { _ = try ServerConnection.tlsConfiguration(trusting: caFile) }
         if let existing = try FieldSettings.load(from: paths), existing.user != user,
            FileManager.default.fileExists(atPath: paths.database.path) {
             throw FieldError.invalidArgument("this laptop holds \(existing.user)'s data; \(existing.user) must run field logout first")
@@ -78,13 +82,13 @@ public struct FieldSession: Sendable {
         let secretValue = try secret()
         let existingVault = FileManager.default.fileExists(atPath: paths.vaultHeader.path)
             ? try Vault.open(secret: secretValue, at: paths.vaultHeader) : nil
-        let reply = try await ServerConnection(baseURL: server, token: nil).call(
+        let reply = try await ServerConnection(baseURL: server, token: nil, caFile: caFile).call(
             .post, "/v1/devices", json: ["user": .string(user), "password": .string(password), "deviceName": .string(deviceName)])
         guard let token = reply.body.member("token")?.stringValue, let device = reply.body.member("device")?.stringValue,
               let role = reply.body.member("role")?.stringValue
         else { throw FieldError.serverRefused(status: reply.status, code: "bad-answer", detail: "the sign-in answer was incomplete") }
         let vault = try existingVault ?? Vault.create(secret: secretValue, at: paths.vaultHeader)
-        let settings = FieldSettings(server: server, user: user, role: role, device: device)
+        let settings = FieldSettings(server: server, user: user, role: role, device: device, caFile: caFile)
         try settings.save(to: paths)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
         // A new device starts its own sequence and pulls everything afresh.
@@ -176,7 +180,8 @@ extension SyncEngine {
     /// An engine for the session (or another server), for tests that tune retries.
     public static func forTesting(_ session: FieldSession, server: String? = nil) -> SyncEngine {
         SyncEngine(replica: session.replica,
-                   connection: ServerConnection(baseURL: server ?? session.settings.server, token: session.token))
+                   connection: ServerConnection(baseURL: server ?? session.settings.server, token: session.token,
+                                                caFile: session.settings.caFile))
     }
 }
 

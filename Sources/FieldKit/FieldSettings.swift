@@ -10,6 +10,17 @@ public struct FieldSettings: Codable, Equatable, Sendable {
     public var user: String
     public var role: String
     public var device: String
+    /// The CA certificate file (PEM) that the server's certificate must chain
+    /// to, when the municipality runs its own CA; nil for the system's roots.
+    public var caFile: String?
+
+    public init(server: String, user: String, role: String, device: String, caFile: String? = nil) {
+        self.server = server
+        self.user = user
+        self.role = role
+        self.device = device
+        self.caFile = caFile
+    }
 
     public var replica: ReplicaID? { ReplicaID(device) }
     public var userID: UserID? { UserID(user) }

@@ -11,10 +11,17 @@ struct LoginCommand: AsyncParsableCommand {
             Needs the network. On first use it also creates the encrypted local store, under \
             your passphrase (FIELD_PASSPHRASE or a prompt) or a key file. The password is read \
             from standard input with --password-stdin, otherwise asked for on the terminal.
+
+            The server must be an https:// address: plain http:// is refused except to this \
+            machine (127.0.0.1, ::1, localhost). If the server's certificate is signed by your \
+            municipality's own CA, give that CA's certificate with --ca-file; it is remembered \
+            for field sync.
             """)
 
-    @Option(help: "The sync server, e.g. http://sync.kommune.example:8080.")
+    @Option(help: "The sync server, e.g. https://sync.kommune.example.")
     var server: String
+    @Option(help: "The CA certificate (PEM) that the server's certificate is signed by, when it is the municipality's own CA (FIELD_CA_FILE).")
+    var caFile: String?
     @Option(help: "Your user name.")
     var user: String
     @Flag(help: "Read the password from standard input.")
@@ -25,6 +32,8 @@ struct LoginCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
+            // A plain http address is refused before the password is asked for.
+            _ = try ServerAddress(server)
             let password: String
             if passwordStdin {
                 guard let line = readLine(strippingNewline: true), !line.isEmpty else {
@@ -39,6 +48,7 @@ struct LoginCommand: AsyncParsableCommand {
             }
             let session = try await FieldSession.login(
                 paths: laptop.paths, server: server, user: user, password: password, deviceName: deviceName,
+                caFile: caFile ?? ProcessInfo.processInfo.environment["FIELD_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 },
                 secret: laptop.secret)
             print("signed in as \(session.settings.user) (\(session.settings.role)) on \(session.settings.server); this laptop is device \(session.settings.device)")
         }
