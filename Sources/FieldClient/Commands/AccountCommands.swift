@@ -50,7 +50,7 @@ struct LoginCommand: AsyncParsableCommand {
                 paths: laptop.paths, server: server, user: user, password: password, deviceName: deviceName,
                 caFile: caFile ?? ProcessInfo.processInfo.environment["FIELD_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 },
                 secret: laptop.secret)
-            print("signed in as \(session.settings.user) (\(session.settings.role)) on \(session.settings.server); this laptop is device \(session.settings.device)")
+            Output.line("signed in as \(session.settings.user) (\(session.settings.role)) on \(session.settings.server); this laptop is device \(session.settings.device)")
         }
     }
 }
@@ -65,7 +65,7 @@ struct LogoutCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             try await laptop.open().logout()
-            print("signed out; the case data on this laptop was deleted")
+            Output.line("signed out; the case data on this laptop was deleted")
         }
     }
 }
@@ -94,12 +94,12 @@ struct StatusCommand: AsyncParsableCommand {
                 ])
                 return
             }
-            print("server:      \(session.settings.server)")
-            print("user:        \(session.settings.user) (\(session.settings.role))")
-            print("device:      \(session.settings.device)")
-            print("last sync:   \(status.lastSyncAt.map { Output.time(UInt64($0)) } ?? "never")")
-            print("waiting:     \(status.waitingOperations) changes to push")
-            print("conflicts:   \(conflicts) open")
+            Output.line("server:      \(session.settings.server)")
+            Output.line("user:        \(session.settings.user) (\(session.settings.role))")
+            Output.line("device:      \(session.settings.device)")
+            Output.line("last sync:   \(status.lastSyncAt.map { Output.time(UInt64($0)) } ?? "never")")
+            Output.line("waiting:     \(status.waitingOperations) changes to push")
+            Output.line("conflicts:   \(conflicts) open")
         }
     }
 }
@@ -133,9 +133,9 @@ struct SyncCommand: AsyncParsableCommand {
                              "removedCases": .array(report.removedCases.map { .string($0.description) })])
                 return
             }
-            print("pushed \(report.pushed), pulled \(report.pulled)")
+            Output.line("pushed \(report.pushed), pulled \(report.pulled)")
             for caseID in report.removedCases {
-                print("you no longer have access to case \(caseID): it was deleted from this laptop")
+                Output.line("you no longer have access to case \(caseID): it was deleted from this laptop")
             }
         }
     }

@@ -28,7 +28,7 @@ struct UnlockCommand: AsyncParsableCommand {
         try await runReportingErrors {
             guard hours > 0, hours <= 24 else { throw FieldError.invalidArgument("--hours must be more than 0 and at most 24") }
             let expiry = try FieldSession.unlock(paths: laptop.paths, secret: laptop.secret, for: UInt64(hours * 3_600_000))
-            print("unlocked until \(Output.time(expiry)); run field lock to lock again")
+            Output.line("unlocked until \(Output.time(expiry)); run field lock to lock again")
         }
     }
 }
@@ -41,7 +41,7 @@ struct LockCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            print(FieldSession.lock(paths: laptop.paths) ? "locked" : "was not unlocked")
+            Output.line(FieldSession.lock(paths: laptop.paths) ? "locked" : "was not unlocked")
         }
     }
 }
