@@ -70,11 +70,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // statfs(2), which Swift's Glibc module leaves out: `field unlock`
+        // checks that its key stays in a memory file system.
+        .target(name: "CFileSystemType"),
         // The field client as a library: encrypted local replica, sync, views.
         .target(
             name: "FieldKit",
             dependencies: [
                 "SyncCore",
+                "CFileSystemType",
                 "SyncPersistence",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),

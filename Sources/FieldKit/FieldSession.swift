@@ -31,7 +31,7 @@ public struct FieldSession: Sendable {
         guard let settings = try FieldSettings.load(from: paths),
               FileManager.default.fileExists(atPath: paths.vaultHeader.path)
         else { throw FieldError.notSetUp(paths.data.path) }
-        let unlocked = UnlockedKey.location(for: paths, environment: environment)
+        let unlocked = try? UnlockedKey.location(for: paths, environment: environment)
         let vault = try unlocked?.load(now: clock.milliseconds()).flatMap { try Vault.open(key: $0, at: paths.vaultHeader) }
             ?? Vault.open(secret: try secret(), at: paths.vaultHeader)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
@@ -117,10 +117,7 @@ public struct FieldSession: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> UInt64 {
         guard FileManager.default.fileExists(atPath: paths.vaultHeader.path) else { throw FieldError.notSetUp(paths.data.path) }
-        guard let unlocked = UnlockedKey.location(for: paths, environment: environment) else {
-            throw FieldError.invalidArgument(
-                "there is no XDG_RUNTIME_DIR (memory-backed storage) to keep the key in, so it is not kept; use --key-file or enter the passphrase each time")
-        }
+        let unlocked = try UnlockedKey.location(for: paths, environment: environment)
         let vault = try Vault.open(secret: try secret(), at: paths.vaultHeader)
         let expiry = clock.milliseconds() + duration
         try unlocked.store(vault.key, until: expiry)
@@ -130,7 +127,7 @@ public struct FieldSession: Sendable {
     /// Forgets a key kept by `unlock`. Returns whether one was held.
     @discardableResult
     public static func lock(paths: FieldPaths, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
-        guard let unlocked = UnlockedKey.location(for: paths, environment: environment),
+        guard let unlocked = try? UnlockedKey.location(for: paths, environment: environment),
               FileManager.default.fileExists(atPath: unlocked.url.path)
         else { return false }
         unlocked.forget()

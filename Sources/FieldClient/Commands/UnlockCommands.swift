@@ -17,7 +17,8 @@ struct UnlockCommand: AsyncParsableCommand {
             The data on the disk stays sealed as before: a laptop that is off, or whose user is \
             logged out, holds no usable key. Run `field lock` before you leave the laptop \
             unattended; `field logout` and a purge ordered by the server forget the key too. \
-            Without $XDG_RUNTIME_DIR nothing is kept and the command fails.
+            Unless $XDG_RUNTIME_DIR is a directory in memory (tmpfs or ramfs) that is yours \
+            with mode 0700, nothing is kept and the command fails, saying why.
             """)
 
     @Option(help: "How long to keep the key, in hours (at most 24).")
