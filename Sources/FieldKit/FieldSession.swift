@@ -57,7 +57,7 @@ public struct FieldSession: Sendable {
     /// signed by one the system trusts; it is kept for later syncs.
     ///
     /// Everything that can be refused without the server (the address, the CA
-    /// file) is refused before the password is sent.
+    /// file, a weak new passphrase) is refused before the password is sent.
     public static func login(
         paths: FieldPaths, server: String, user: String, password: String, deviceName: String, caFile: String? = nil,
         secret: () throws -> Vault.Secret, clock: any WallClock = SystemWallClock()
@@ -70,16 +70,27 @@ public struct FieldSession: Sendable {
            FileManager.default.fileExists(atPath: paths.database.path) {
             throw FieldError.invalidArgument("this laptop holds \(existing.user)'s data; \(existing.user) must run field logout first")
         }
+        // Asked once, however many times it is needed below.
+        var given: Vault.Secret?
+        func secretOnce() throws -> Vault.Secret {
+            if let given { return given }
+            let entered = try secret()
+            given = entered
+            return entered
+        }
+        if !FileManager.default.fileExists(atPath: paths.vaultHeader.path), case .passphrase(let passphrase) = try secretOnce() {
+            try requireStrongPassphrase(passphrase)
+        }
         try paths.createDirectories()
         if FileManager.default.fileExists(atPath: paths.vaultHeader.path), let existing = try FieldSettings.load(from: paths) {
-            let waiting = try await open(paths: paths, secret: secret, clock: clock).replica.status().waitingOperations
+            let waiting = try await open(paths: paths, secret: secretOnce, clock: clock).replica.status().waitingOperations
             guard waiting == 0 else {
                 throw FieldError.invalidArgument("\(waiting) changes of \(existing.user)'s previous sign-in have not reached the server; run field sync first")
             }
         }
         // An existing store is unlocked before anything else, so a wrong
         // passphrase stops here; a new one is created only once the server said yes.
-        let secretValue = try secret()
+        let secretValue = try secretOnce()
         let existingVault = FileManager.default.fileExists(atPath: paths.vaultHeader.path)
             ? try Vault.open(secret: secretValue, at: paths.vaultHeader) : nil
         let reply = try await ServerConnection(baseURL: server, token: nil, caFile: caFile).call(
@@ -97,6 +108,16 @@ public struct FieldSession: Sendable {
             try FieldSettings.deleteSecretFile(paths.legacyPlainToken)
         }
         return FieldSession(paths: paths, settings: settings, replica: replica, token: token)
+    }
+
+    /// A passphrase chosen for a new vault must meet `PasswordPolicy`: scrypt
+    /// slows each guess at a copied laptop, but not enough to save one of the
+    /// passwords every attacker tries first. An existing vault opens with the
+    /// passphrase it has.
+    static func requireStrongPassphrase(_ passphrase: String) throws {
+        if let rejection = PasswordPolicy.check(passphrase) {
+            throw FieldError.invalidArgument("choose another passphrase for the local data: \(rejection)")
+        }
     }
 
     /// Signs out and deletes the local case data. Refused while changes wait to

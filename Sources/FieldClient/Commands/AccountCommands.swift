@@ -9,7 +9,8 @@ struct LoginCommand: AsyncParsableCommand {
         abstract: "Sign in and register this laptop with the sync server.",
         discussion: """
             Needs the network. On first use it also creates the encrypted local store, under \
-            your passphrase (FIELD_PASSPHRASE or a prompt) or a key file. The password is read \
+            your passphrase (FIELD_PASSPHRASE or a prompt) or a key file. A new passphrase must \
+            have at least 12 characters and not be a common password. The password is read \
             from standard input with --password-stdin, otherwise asked for on the terminal.
 
             The server must be an https:// address: plain http:// is refused except to this \
