@@ -25,7 +25,8 @@ public struct FieldSettings: Codable, Equatable, Sendable {
     public var replica: ReplicaID? { ReplicaID(device) }
     public var userID: UserID? { UserID(user) }
 
-    static func load(from paths: FieldPaths) throws -> FieldSettings? {
+    /// The settings, readable without the key: nil when the laptop is not set up.
+    public static func load(from paths: FieldPaths) throws -> FieldSettings? {
         guard FileManager.default.fileExists(atPath: paths.settings.path) else { return nil }
         return try JSONDecoder().decode(FieldSettings.self, from: Data(contentsOf: paths.settings))
     }

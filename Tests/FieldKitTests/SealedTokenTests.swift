@@ -88,6 +88,22 @@ import Testing
         }
     }
 
+    @Test func aLockedLaptopShowsWhoItIsButNothingSealed() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: FieldCommandLineTests.executable))
+        try await TwoLaptopsTests.withServer { _, server in
+            let home = FieldCommandJourneyTests.newHome("anna")
+            try await FieldCommandJourneyTests.login("anna", server: server, home: home)
+            let locked = ["FIELD_PASSPHRASE": "", "XDG_RUNTIME_DIR": ""]
+            let status = try await FieldCommandJourneyTests.field(["status", "--json"], home: home, environment: locked)
+            #expect(status.status == 0, "\(status.error)")
+            let shown = try FieldCommandJourneyTests.json(status.output)
+            #expect(shown.member("locked") == .bool(true) && shown.member("user") == .string("anna"))
+            #expect(shown.member("waitingOperations") == nil)
+            // Other commands still need the key.
+            #expect(try await FieldCommandJourneyTests.field(["case", "list"], home: home, environment: locked).status != 0)
+        }
+    }
+
     @Test func aLockedLaptopDoesNotTouchAPlainTokenFile() async throws {
         try await TwoLaptopsTests.withServer { _, server in
             let anna = try await TwoLaptopsTests.laptop("anna", server: server)

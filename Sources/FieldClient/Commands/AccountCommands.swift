@@ -74,13 +74,20 @@ struct LogoutCommand: AsyncParsableCommand {
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Server, user, device, last sync, changes waiting, open conflicts.")
+        abstract: "Server, user, device, last sync, changes waiting, open conflicts.",
+        discussion: "Without the passphrase or an unlocked key, only the server, user and device are shown: the rest is sealed.")
     @OptionGroup var laptop: LaptopOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await runReportingErrors {
-            let session = try laptop.open()
+            let session: FieldSession
+            do {
+                session = try laptop.open()
+            } catch FieldError.noPassphrase {
+                try showLocked()
+                return
+            }
             let status = try await session.replica.status()
             var conflicts = 0
             for caseState in try await session.replica.cases() {
@@ -102,6 +109,21 @@ struct StatusCommand: AsyncParsableCommand {
             Output.line("waiting:     \(status.waitingOperations) changes to push")
             Output.line("conflicts:   \(conflicts) open")
         }
+    }
+
+    /// What a locked laptop can tell: who it is to the server. The counts of
+    /// changes and conflicts come from the sealed data.
+    func showLocked() throws {
+        guard let settings = try FieldSettings.load(from: laptop.paths) else { throw FieldError.notSetUp(laptop.paths.data.path) }
+        if output.json {
+            Output.json(["server": .string(settings.server), "user": .string(settings.user), "role": .string(settings.role),
+                         "device": .string(settings.device), "locked": .bool(true)])
+            return
+        }
+        Output.line("server:      \(settings.server)")
+        Output.line("user:        \(settings.user) (\(settings.role))")
+        Output.line("device:      \(settings.device)")
+        Output.line("locked:      changes waiting and conflicts are sealed; run field unlock, or set FIELD_PASSPHRASE or --key-file")
     }
 }
 
