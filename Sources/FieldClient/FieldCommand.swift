@@ -19,7 +19,7 @@ struct FieldCommand: AsyncParsableCommand {
             settings under $XDG_CONFIG_HOME/field, or both under --home / FIELD_HOME.
 
             A first session:
-              field login --server http://sync.kommune.example:8080 --user mette
+              field login --server https://sync.kommune.example --user mette
               field case new "Familien Holm" --citizen 0101-A
               field note add CASE --kind home-visit --title "Første besøg" --body-file notes.txt
               field sync

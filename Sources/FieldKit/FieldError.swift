@@ -11,6 +11,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     case notANote(String)
     case invalidArgument(String)
     case serverUnreachable(String)
+    case untrustedServer(String)
     case serverRefused(status: Int, code: String, detail: String)
     case purged(String)
     case finalized(String)
@@ -28,6 +29,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .notANote(let id): "\(id) is not a note; see field note list CASE"
         case .invalidArgument(let detail): detail
         case .serverUnreachable(let detail): "the sync server could not be reached (\(detail)); your changes are kept on this laptop, try field sync again later"
+        case .untrustedServer(let server): "the certificate of \(server) is not trusted, so nothing was sent; if your municipality runs its own CA, give its certificate with --ca-file (or FIELD_CA_FILE) at field login"
         case .serverRefused(let status, let code, let detail): "the sync server refused (\(status) \(code)): \(detail)"
         case .purged(let reason): "\(reason); all case data on this laptop has been deleted"
         case .finalized(let id): "note \(id) is finalized and cannot be changed; a correction is recorded as an addendum"

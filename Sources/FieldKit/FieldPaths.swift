@@ -27,7 +27,10 @@ public struct FieldPaths: Sendable, Equatable {
     public var database: URL { data.appendingPathComponent("replica.sqlite") }
     public var vaultHeader: URL { data.appendingPathComponent("vault.json") }
     public var settings: URL { config.appendingPathComponent("settings.json") }
-    public var token: URL { config.appendingPathComponent("token") }
+    /// Where `field` before the sealed token kept the device token in clear.
+    /// Read only to move it into the vault (see `FieldSession.open`), and
+    /// deleted with the rest of the local data.
+    public var legacyPlainToken: URL { config.appendingPathComponent("token") }
 
     /// Creates both directories, readable by the owner only.
     func createDirectories() throws {

@@ -31,55 +31,93 @@ public struct FieldSession: Sendable {
         guard let settings = try FieldSettings.load(from: paths),
               FileManager.default.fileExists(atPath: paths.vaultHeader.path)
         else { throw FieldError.notSetUp(paths.data.path) }
-        let unlocked = UnlockedKey.location(for: paths, environment: environment)
+        let unlocked = try? UnlockedKey.location(for: paths, environment: environment)
         let vault = try unlocked?.load(now: clock.milliseconds()).flatMap { try Vault.open(key: $0, at: paths.vaultHeader) }
             ?? Vault.open(secret: try secret(), at: paths.vaultHeader)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
-        return FieldSession(paths: paths, settings: settings, replica: replica, token: FieldSettings.loadToken(from: paths))
+        return FieldSession(paths: paths, settings: settings, replica: replica, token: try sealLegacyPlainToken(paths, into: replica))
     }
 
-    var connection: ServerConnection { ServerConnection(baseURL: settings.server, token: token) }
+    /// The device token, sealed in the vault. A token that an earlier `field`
+    /// left in a plain file is sealed first and the file deleted: it is the
+    /// most recent sign-in, since this version never writes one.
+    static func sealLegacyPlainToken(_ paths: FieldPaths, into replica: LocalReplica) throws -> String? {
+        if let plain = FieldSettings.loadLegacyPlainToken(from: paths) {
+            if !plain.isEmpty { try replica.storeDeviceToken(plain) }
+            try FieldSettings.deleteSecretFile(paths.legacyPlainToken)
+        }
+        return try replica.deviceToken()
+    }
+
+    var connection: ServerConnection { ServerConnection(baseURL: settings.server, token: token, caFile: settings.caFile) }
 
     /// Signs in: registers this laptop with the server, and on first use creates
-    /// the encrypted local store under the given secret.
+    /// the encrypted local store under the given secret. `caFile` is the
+    /// municipality's CA certificate when the server's certificate is not
+    /// signed by one the system trusts; it is kept for later syncs.
+    ///
+    /// Everything that can be refused without the server (the address, the CA
+    /// file, a weak new passphrase) is refused before the password is sent.
     public static func login(
-        paths: FieldPaths, server: String, user: String, password: String, deviceName: String,
+        paths: FieldPaths, server: String, user: String, password: String, deviceName: String, caFile: String? = nil,
         secret: () throws -> Vault.Secret, clock: any WallClock = SystemWallClock()
     ) async throws -> FieldSession {
         restrictNewFiles()
-        let server = server.hasSuffix("/") ? String(server.dropLast()) : server
-        guard let url = URL(string: server), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-            throw FieldError.invalidArgument("--server must be a URL such as http://sync.example:8080, not '\(server)'")
-        }
+        let server = try ServerAddress(server).url
+        let caFile = caFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        if let caFile { _ = try ServerConnection.tlsConfiguration(trusting: caFile) }
         if let existing = try FieldSettings.load(from: paths), existing.user != user,
            FileManager.default.fileExists(atPath: paths.database.path) {
             throw FieldError.invalidArgument("this laptop holds \(existing.user)'s data; \(existing.user) must run field logout first")
         }
+        // Asked once, however many times it is needed below.
+        var given: Vault.Secret?
+        func secretOnce() throws -> Vault.Secret {
+            if let given { return given }
+            let entered = try secret()
+            given = entered
+            return entered
+        }
+        if !FileManager.default.fileExists(atPath: paths.vaultHeader.path), case .passphrase(let passphrase) = try secretOnce() {
+            try requireStrongPassphrase(passphrase)
+        }
         try paths.createDirectories()
         if FileManager.default.fileExists(atPath: paths.vaultHeader.path), let existing = try FieldSettings.load(from: paths) {
-            let waiting = try await open(paths: paths, secret: secret, clock: clock).replica.status().waitingOperations
+            let waiting = try await open(paths: paths, secret: secretOnce, clock: clock).replica.status().waitingOperations
             guard waiting == 0 else {
                 throw FieldError.invalidArgument("\(waiting) changes of \(existing.user)'s previous sign-in have not reached the server; run field sync first")
             }
         }
         // An existing store is unlocked before anything else, so a wrong
         // passphrase stops here; a new one is created only once the server said yes.
-        let secretValue = try secret()
+        let secretValue = try secretOnce()
         let existingVault = FileManager.default.fileExists(atPath: paths.vaultHeader.path)
             ? try Vault.open(secret: secretValue, at: paths.vaultHeader) : nil
-        let reply = try await ServerConnection(baseURL: server, token: nil).call(
+        let reply = try await ServerConnection(baseURL: server, token: nil, caFile: caFile).call(
             .post, "/v1/devices", json: ["user": .string(user), "password": .string(password), "deviceName": .string(deviceName)])
         guard let token = reply.body.member("token")?.stringValue, let device = reply.body.member("device")?.stringValue,
               let role = reply.body.member("role")?.stringValue
         else { throw FieldError.serverRefused(status: reply.status, code: "bad-answer", detail: "the sign-in answer was incomplete") }
         let vault = try existingVault ?? Vault.create(secret: secretValue, at: paths.vaultHeader)
-        let settings = FieldSettings(server: server, user: user, role: role, device: device)
+        let settings = FieldSettings(server: server, user: user, role: role, device: device, caFile: caFile)
         try settings.save(to: paths)
-        try FieldSettings.saveToken(token, to: paths)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
         // A new device starts its own sequence and pulls everything afresh.
-        try await replica.startNewDevice()
+        try await replica.startNewDevice(token: token)
+        if FileManager.default.fileExists(atPath: paths.legacyPlainToken.path) {
+            try FieldSettings.deleteSecretFile(paths.legacyPlainToken)
+        }
         return FieldSession(paths: paths, settings: settings, replica: replica, token: token)
+    }
+
+    /// A passphrase chosen for a new vault must meet `PasswordPolicy`: scrypt
+    /// slows each guess at a copied laptop, but not enough to save one of the
+    /// passwords every attacker tries first. An existing vault opens with the
+    /// passphrase it has.
+    static func requireStrongPassphrase(_ passphrase: String) throws {
+        if let rejection = PasswordPolicy.check(passphrase) {
+            throw FieldError.invalidArgument("choose another passphrase for the local data: \(rejection)")
+        }
     }
 
     /// Signs out and deletes the local case data. Refused while changes wait to
@@ -100,10 +138,7 @@ public struct FieldSession: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> UInt64 {
         guard FileManager.default.fileExists(atPath: paths.vaultHeader.path) else { throw FieldError.notSetUp(paths.data.path) }
-        guard let unlocked = UnlockedKey.location(for: paths, environment: environment) else {
-            throw FieldError.invalidArgument(
-                "there is no XDG_RUNTIME_DIR (memory-backed storage) to keep the key in, so it is not kept; use --key-file or enter the passphrase each time")
-        }
+        let unlocked = try UnlockedKey.location(for: paths, environment: environment)
         let vault = try Vault.open(secret: try secret(), at: paths.vaultHeader)
         let expiry = clock.milliseconds() + duration
         try unlocked.store(vault.key, until: expiry)
@@ -113,7 +148,7 @@ public struct FieldSession: Sendable {
     /// Forgets a key kept by `unlock`. Returns whether one was held.
     @discardableResult
     public static func lock(paths: FieldPaths, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
-        guard let unlocked = UnlockedKey.location(for: paths, environment: environment),
+        guard let unlocked = try? UnlockedKey.location(for: paths, environment: environment),
               FileManager.default.fileExists(atPath: unlocked.url.path)
         else { return false }
         unlocked.forget()
@@ -125,7 +160,7 @@ public struct FieldSession: Sendable {
     public static func deleteLocalData(_ paths: FieldPaths) throws {
         lock(paths: paths)
         for url in [paths.database, paths.database.appendingPathExtension("wal"), URL(fileURLWithPath: paths.database.path + "-wal"),
-                    URL(fileURLWithPath: paths.database.path + "-shm"), paths.vaultHeader, paths.token, paths.settings]
+                    URL(fileURLWithPath: paths.database.path + "-shm"), paths.vaultHeader, paths.legacyPlainToken, paths.settings]
         where FileManager.default.fileExists(atPath: url.path) {
             try FileManager.default.removeItem(at: url)
         }
@@ -149,9 +184,12 @@ func restrictNewFiles() {
 }
 
 extension LocalReplica {
-    func startNewDevice() async throws {
+    /// The device token is stored with the new sequence in one transaction: a
+    /// laptop never holds a token for one device and the numbering of another.
+    func startNewDevice(token: String) async throws {
+        let sealed = try vault.sealToken(token)
         try await writer.write { db in
-            try db.execute(sql: "UPDATE clientState SET nextSeq = 1, cursor = NULL WHERE id = 1")
+            try db.execute(sql: "UPDATE clientState SET nextSeq = 1, cursor = NULL, sealedToken = ? WHERE id = 1", arguments: [sealed])
         }
     }
 }
@@ -160,7 +198,8 @@ extension SyncEngine {
     /// An engine for the session (or another server), for tests that tune retries.
     public static func forTesting(_ session: FieldSession, server: String? = nil) -> SyncEngine {
         SyncEngine(replica: session.replica,
-                   connection: ServerConnection(baseURL: server ?? session.settings.server, token: session.token))
+                   connection: ServerConnection(baseURL: server ?? session.settings.server, token: session.token,
+                                                caFile: session.settings.caFile))
     }
 }
 

@@ -2,17 +2,31 @@ import Foundation
 import SyncCore
 
 /// Who this laptop is to the server: kept in the configuration directory,
-/// readable by the owner only. The device token is a file of its own.
+/// readable by the owner only. Nothing here opens anything on the server: the
+/// device token is sealed in the vault (`LocalReplica.deviceToken`), so these
+/// settings can be read while the laptop is locked.
 public struct FieldSettings: Codable, Equatable, Sendable {
     public var server: String
     public var user: String
     public var role: String
     public var device: String
+    /// The CA certificate file (PEM) that the server's certificate must chain
+    /// to, when the municipality runs its own CA; nil for the system's roots.
+    public var caFile: String?
+
+    public init(server: String, user: String, role: String, device: String, caFile: String? = nil) {
+        self.server = server
+        self.user = user
+        self.role = role
+        self.device = device
+        self.caFile = caFile
+    }
 
     public var replica: ReplicaID? { ReplicaID(device) }
     public var userID: UserID? { UserID(user) }
 
-    static func load(from paths: FieldPaths) throws -> FieldSettings? {
+    /// The settings, readable without the key: nil when the laptop is not set up.
+    public static func load(from paths: FieldPaths) throws -> FieldSettings? {
         guard FileManager.default.fileExists(atPath: paths.settings.path) else { return nil }
         return try JSONDecoder().decode(FieldSettings.self, from: Data(contentsOf: paths.settings))
     }
@@ -24,18 +38,41 @@ public struct FieldSettings: Codable, Equatable, Sendable {
         try Self.writePrivate(try encoder.encode(self), to: paths.settings)
     }
 
-    static func loadToken(from paths: FieldPaths) -> String? {
-        (try? String(contentsOf: paths.token, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// The token an earlier `field` left in clear, if any.
+    static func loadLegacyPlainToken(from paths: FieldPaths) -> String? {
+        (try? String(contentsOf: paths.legacyPlainToken, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    static func saveToken(_ token: String, to paths: FieldPaths) throws {
-        try writePrivate(Data(token.utf8), to: paths.token)
+    /// Deletes a file that held a secret, so that the deletion survives a power
+    /// cut: its bytes are overwritten and flushed first (which on a journaling
+    /// file system or an SSD narrows, but cannot close, the window in which
+    /// the old blocks can be read back), then the name goes and the directory
+    /// is flushed.
+    static func deleteSecretFile(_ url: URL) throws {
+        func failure(_ what: String) -> FieldError {
+            FieldError.invalidArgument("cannot delete \(url.path) (\(what)): \(String(cString: strerror(errno)))")
+        }
+        let file = open(url.path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
+        if file >= 0 {
+            var status = stat()
+            if fstat(file, &status) == 0, status.st_size > 0 {
+                let zeros = [UInt8](repeating: 0, count: Int(status.st_size))
+                _ = zeros.withUnsafeBytes { write(file, $0.baseAddress!, $0.count) }
+                _ = fsync(file)
+            }
+            close(file)
+        }
+        guard unlink(url.path) == 0 || errno == ENOENT else { throw failure("unlink") }
+        let directory = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { throw failure("open directory") }
+        defer { close(directory) }
+        guard fsync(directory) == 0 else { throw failure("fsync directory") }
     }
 
     /// Written with mode 0600 from the start, never briefly world-readable,
     /// and on disk before this returns: the file, then its new name in the
     /// directory. The replica's commits wait for the disk; a vault header or
-    /// a token lost to a power cut while they survive would lock the laptop
+    /// the settings lost to a power cut while they survive would lock the laptop
     /// out of its own data.
     static func writePrivate(_ data: Data, to url: URL) throws {
         func failure(_ what: String) -> FieldError {

@@ -55,6 +55,9 @@ public final class LocalReplica: Sendable {
         }
         OperationLog.registerClusteringMigration(in: &migrator)
         OperationLog.registerEntityTypeMigration(in: &migrator)
+        migrator.registerMigration("field v2: sealed device token") { db in
+            try db.alter(table: "clientState") { table in table.add(column: "sealedToken", .blob) }
+        }
         return migrator
     }
 
@@ -248,6 +251,20 @@ public final class LocalReplica: Sendable {
             let operation = operations[error.index]
             throw FieldError.refusedOperation("\(operation.kindName) \(operation.id) of case \(operation.caseID): \(error.detail) (\(error.code))")
         }
+    }
+
+    // MARK: Device token
+
+    /// The device token, opened with the vault key; nil when none is stored.
+    func deviceToken() throws -> String? {
+        let sealed = try writer.read { db in try Data.fetchOne(db, sql: "SELECT sealedToken FROM clientState WHERE id = 1") }
+        return try sealed.map(vault.openToken)
+    }
+
+    /// Replaces the stored device token, sealed.
+    func storeDeviceToken(_ token: String) throws {
+        let sealed = try vault.sealToken(token)
+        try writer.write { db in try db.execute(sql: "UPDATE clientState SET sealedToken = ? WHERE id = 1", arguments: [sealed]) }
     }
 
     /// Deletes a case for good: its operations, its unsent changes and its read log.

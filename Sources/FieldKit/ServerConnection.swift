@@ -1,12 +1,16 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOSSL
 import SyncCore
 
 /// The HTTP side of Protocol.md §10, for one laptop.
 struct ServerConnection: Sendable {
     let baseURL: String
     let token: String?
+    /// The municipality's CA certificate (PEM): when given, the server's
+    /// certificate must chain to it and to nothing else.
+    var caFile: String? = nil
     var client: HTTPClient { Self.client }
 
     /// One client for the process. It does not retry failed connection
@@ -26,8 +30,31 @@ struct ServerConnection: Sendable {
 
     enum Method { case get, post, delete }
 
+    /// Trust in exactly the CA certificates of `caFile`. Not added to the
+    /// system's roots: a server of the municipality's own CA has no reason to
+    /// present a certificate from any other.
+    static func tlsConfiguration(trusting caFile: String) throws -> TLSConfiguration {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(caFile)
+        } catch {
+            throw FieldError.invalidArgument("cannot read the CA certificate file \(caFile): it must hold PEM certificates (\(error))")
+        }
+        guard !certificates.isEmpty else {
+            throw FieldError.invalidArgument("the CA certificate file \(caFile) holds no certificate")
+        }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.trustRoots = .certificates(certificates)
+        return configuration
+    }
+
+    /// Every request goes through the address check, so settings written by an
+    /// earlier `field` with a plain http address to another machine are
+    /// refused too, before a token is sent.
     func call(_ method: Method, _ path: String, json: JSONValue? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Reply {
-        var request = HTTPClientRequest(url: baseURL + path)
+        let address = try ServerAddress(baseURL)
+        var request = HTTPClientRequest(url: address.url + path)
+        if address.isEncrypted, let caFile { request.tlsConfiguration = try Self.tlsConfiguration(trusting: caFile) }
         switch method {
         case .get: request.method = .GET
         case .post: request.method = .POST
@@ -44,6 +71,7 @@ struct ServerConnection: Sendable {
             response = try await client.execute(request, timeout: timeout)
             bytes = try await response.body.collect(upTo: 256 * 1024 * 1024)
         } catch {
+            if Self.isCertificateFailure(error) { throw FieldError.untrustedServer(address.url) }
             throw FieldError.serverUnreachable(Self.summary(of: error))
         }
         let body = (try? OperationCodec.parse(Data(bytes.readableBytesView), path: "")) ?? .null
@@ -55,6 +83,12 @@ struct ServerConnection: Sendable {
             throw FieldError.serverRefused(status: status, code: code, detail: detail)
         }
         return Reply(status: status, body: body)
+    }
+
+    /// A server whose certificate does not verify will not verify on a retry:
+    /// it is told at once, not retried like a network failure.
+    static func isCertificateFailure(_ error: any Error) -> Bool {
+        error is NIOSSLExtraError || String(describing: error).contains("CERTIFICATE_VERIFY_FAILED")
     }
 
     static func summary(of error: any Error) -> String {

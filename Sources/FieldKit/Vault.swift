@@ -24,6 +24,21 @@ public struct Vault: OperationBodyCodec {
         try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: stored), using: key)
     }
 
+    /// The device token is sealed like the case data: it opens every case of
+    /// the user on the server, so a copy of the laptop's files must not give
+    /// it without the passphrase. The context binds the sealed box to its
+    /// purpose: no other sealed value can be passed off as the token.
+    static let tokenContext = Data("casework field device token v1".utf8)
+
+    func sealToken(_ token: String) throws -> Data {
+        try ChaChaPoly.seal(Data(token.utf8), using: key, authenticating: Self.tokenContext).combined
+    }
+
+    func openToken(_ sealed: Data) throws -> String {
+        String(decoding: try ChaChaPoly.open(ChaChaPoly.SealedBox(combined: sealed), using: key, authenticating: Self.tokenContext),
+               as: UTF8.self)
+    }
+
     /// What is stored beside the data to re-derive and check the key.
     struct Header: Codable, Equatable {
         var version = 1

@@ -93,8 +93,10 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: FieldCommandLineTests.executable))
         try await TwoLaptopsTests.withServer { _, server in
             let home = Self.newHome("anna")
-            let runtime = Self.newHome("runtime")
+            // A runtime directory as the system makes it: in memory, the user's, mode 0700.
+            let runtime = "/dev/shm/journey-runtime-\(UUID().uuidString)"
             try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            defer { try? FileManager.default.removeItem(atPath: runtime) }
             try await Self.login("anna", server: server, home: home)
             let withRuntime = ["XDG_RUNTIME_DIR": runtime]
             // No passphrase in the environment and no terminal: refused.

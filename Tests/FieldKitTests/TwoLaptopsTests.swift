@@ -114,7 +114,7 @@ import Testing
             try await database.revokeDevice(anna.settings.device)
             await #expect(throws: FieldError.self) { try await anna.sync() }
             #expect(!FileManager.default.fileExists(atPath: anna.paths.database.path))
-            #expect(!FileManager.default.fileExists(atPath: anna.paths.token.path))
+            #expect(!FileManager.default.fileExists(atPath: anna.paths.legacyPlainToken.path))
         }
     }
 
@@ -137,8 +137,6 @@ import Testing
                 try FieldSession.open(paths: anna.paths, secret: { .passphrase("not the passphrase") })
             }
             #expect(try Data(contentsOf: anna.paths.database) == before)
-            let attributes = try FileManager.default.attributesOfItem(atPath: anna.paths.token.path)
-            #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o077 } == 0, "the token is readable by others")
         }
     }
 

@@ -9,12 +9,20 @@ struct LoginCommand: AsyncParsableCommand {
         abstract: "Sign in and register this laptop with the sync server.",
         discussion: """
             Needs the network. On first use it also creates the encrypted local store, under \
-            your passphrase (FIELD_PASSPHRASE or a prompt) or a key file. The password is read \
+            your passphrase (FIELD_PASSPHRASE or a prompt) or a key file. A new passphrase must \
+            have at least 12 characters and not be a common password. The password is read \
             from standard input with --password-stdin, otherwise asked for on the terminal.
+
+            The server must be an https:// address: plain http:// is refused except to this \
+            machine (127.0.0.1, ::1, localhost). If the server's certificate is signed by your \
+            municipality's own CA, give that CA's certificate with --ca-file; it is remembered \
+            for field sync.
             """)
 
-    @Option(help: "The sync server, e.g. http://sync.kommune.example:8080.")
+    @Option(help: "The sync server, e.g. https://sync.kommune.example.")
     var server: String
+    @Option(help: "The CA certificate (PEM) that the server's certificate is signed by, when it is the municipality's own CA (FIELD_CA_FILE).")
+    var caFile: String?
     @Option(help: "Your user name.")
     var user: String
     @Flag(help: "Read the password from standard input.")
@@ -25,6 +33,8 @@ struct LoginCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
+            // A plain http address is refused before the password is asked for.
+            _ = try ServerAddress(server)
             let password: String
             if passwordStdin {
                 guard let line = readLine(strippingNewline: true), !line.isEmpty else {
@@ -39,8 +49,9 @@ struct LoginCommand: AsyncParsableCommand {
             }
             let session = try await FieldSession.login(
                 paths: laptop.paths, server: server, user: user, password: password, deviceName: deviceName,
+                caFile: caFile ?? ProcessInfo.processInfo.environment["FIELD_CA_FILE"].flatMap { $0.isEmpty ? nil : $0 },
                 secret: laptop.secret)
-            print("signed in as \(session.settings.user) (\(session.settings.role)) on \(session.settings.server); this laptop is device \(session.settings.device)")
+            Output.line("signed in as \(session.settings.user) (\(session.settings.role)) on \(session.settings.server); this laptop is device \(session.settings.device)")
         }
     }
 }
@@ -55,7 +66,7 @@ struct LogoutCommand: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             try await laptop.open().logout()
-            print("signed out; the case data on this laptop was deleted")
+            Output.line("signed out; the case data on this laptop was deleted")
         }
     }
 }
@@ -63,13 +74,20 @@ struct LogoutCommand: AsyncParsableCommand {
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Server, user, device, last sync, changes waiting, open conflicts.")
+        abstract: "Server, user, device, last sync, changes waiting, open conflicts.",
+        discussion: "Without the passphrase or an unlocked key, only the server, user and device are shown: the rest is sealed.")
     @OptionGroup var laptop: LaptopOptions
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await runReportingErrors {
-            let session = try laptop.open()
+            let session: FieldSession
+            do {
+                session = try laptop.open()
+            } catch FieldError.noPassphrase {
+                try showLocked()
+                return
+            }
             let status = try await session.replica.status()
             var conflicts = 0
             for caseState in try await session.replica.cases() {
@@ -84,13 +102,28 @@ struct StatusCommand: AsyncParsableCommand {
                 ])
                 return
             }
-            print("server:      \(session.settings.server)")
-            print("user:        \(session.settings.user) (\(session.settings.role))")
-            print("device:      \(session.settings.device)")
-            print("last sync:   \(status.lastSyncAt.map { Output.time(UInt64($0)) } ?? "never")")
-            print("waiting:     \(status.waitingOperations) changes to push")
-            print("conflicts:   \(conflicts) open")
+            Output.line("server:      \(session.settings.server)")
+            Output.line("user:        \(session.settings.user) (\(session.settings.role))")
+            Output.line("device:      \(session.settings.device)")
+            Output.line("last sync:   \(status.lastSyncAt.map { Output.time(UInt64($0)) } ?? "never")")
+            Output.line("waiting:     \(status.waitingOperations) changes to push")
+            Output.line("conflicts:   \(conflicts) open")
         }
+    }
+
+    /// What a locked laptop can tell: who it is to the server. The counts of
+    /// changes and conflicts come from the sealed data.
+    func showLocked() throws {
+        guard let settings = try FieldSettings.load(from: laptop.paths) else { throw FieldError.notSetUp(laptop.paths.data.path) }
+        if output.json {
+            Output.json(["server": .string(settings.server), "user": .string(settings.user), "role": .string(settings.role),
+                         "device": .string(settings.device), "locked": .bool(true)])
+            return
+        }
+        Output.line("server:      \(settings.server)")
+        Output.line("user:        \(settings.user) (\(settings.role))")
+        Output.line("device:      \(settings.device)")
+        Output.line("locked:      changes waiting and conflicts are sealed; run field unlock, or set FIELD_PASSPHRASE or --key-file")
     }
 }
 
@@ -123,9 +156,9 @@ struct SyncCommand: AsyncParsableCommand {
                              "removedCases": .array(report.removedCases.map { .string($0.description) })])
                 return
             }
-            print("pushed \(report.pushed), pulled \(report.pulled)")
+            Output.line("pushed \(report.pushed), pulled \(report.pulled)")
             for caseID in report.removedCases {
-                print("you no longer have access to case \(caseID): it was deleted from this laptop")
+                Output.line("you no longer have access to case \(caseID): it was deleted from this laptop")
             }
         }
     }

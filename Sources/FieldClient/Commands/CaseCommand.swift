@@ -29,7 +29,7 @@ struct CaseCommand: AsyncParsableCommand {
                 fields += [(Case.Field.status, .string(Case.Status.open.rawValue)), (Case.Field.primaryCaseworker, me)]
                 let id = try await session.replica.createEntity(
                     EntityType.caseFile, inCase: nil, fields: fields, elements: [(Case.Field.members, me)])
-                if output.json { Output.json(["case": .string(id.description)]) } else { print(id) }
+                if output.json { Output.json(["case": .string(id.description)]) } else { Output.line(id.description) }
             }
         }
     }
@@ -57,12 +57,12 @@ struct CaseCommand: AsyncParsableCommand {
                     try await session.replica.recordRead(caseID: caseState.id, what: "case-list")
                 }
                 if output.json { Output.json(.array(rows)); return }
-                if rows.isEmpty { print("no cases on this laptop; create one with field case new TITLE, or run field sync") }
+                if rows.isEmpty { Output.line("no cases on this laptop; create one with field case new TITLE, or run field sync") }
                 for row in rows {
                     let due = row.member("due")?.stringValue.map { " due \($0)" } ?? ""
                     let overdue = row.member("overdue") == .bool(true) ? " OVERDUE" : ""
                     let conflicts = row.member("openConflicts")?.integerValue ?? 0
-                    print("\(Output.text(row.member("case")!))  \(Output.text(row.member("title")!))  [\(Output.text(row.member("status")!))]"
+                    Output.line("\(Output.text(row.member("case")!))  \(Output.text(row.member("title")!))  [\(Output.text(row.member("status")!))]"
                           + "  next: \(row.member("nextStep")?.stringValue ?? "(none)")\(due)\(overdue)"
                           + (conflicts > 0 ? "  \(conflicts) open conflicts" : ""))
                 }
@@ -101,24 +101,27 @@ struct CaseCommand: AsyncParsableCommand {
                     ])
                     return
                 }
-                print("\(view.record?.title ?? "(untitled)")  [\(view.record?.status.rawValue ?? "open")]  \(caseID)")
+                Output.line("\(view.record?.title ?? "(untitled)")  [\(view.record?.status.rawValue ?? "open")]  \(caseID)")
                 if let step = view.currentNextStep {
                     let overdue = step.isOverdue(today: today) ? "  OVERDUE" : ""
-                    print("Next step: \(step.text ?? "(no text)") — due \(step.due?.description ?? "(no date)")"
+                    Output.line("Next step: \(step.text ?? "(no text)") — due \(step.due?.description ?? "(no date)")"
                           + (step.responsible.map { ", \($0)" } ?? "") + overdue)
                 } else {
-                    print("Next step: none set — the family does not know what happens next")
+                    Output.line("Next step: none set — the family does not know what happens next")
                 }
-                print("\nParticipants:")
-                if view.participants.isEmpty { print("  (none)") }
-                for participant in view.participants { print("  \(participant.name ?? "(no name)") — \(participant.role)") }
-                print("\nNotes:")
-                if view.notes.isEmpty { print("  (none)") }
+                Output.line("")
+                Output.line("Participants:")
+                if view.participants.isEmpty { Output.line("  (none)") }
+                for participant in view.participants { Output.line("  \(participant.name ?? "(no name)") — \(participant.role)") }
+                Output.line("")
+                Output.line("Notes:")
+                if view.notes.isEmpty { Output.line("  (none)") }
                 for note in view.notes {
-                    print("  \(note.id)  \(note.date?.description ?? "----------")  \(note.kind)  \(note.title ?? "(untitled)")  [\(note.status.rawValue)]")
+                    Output.line("  \(note.id)  \(note.date?.description ?? "----------")  \(note.kind)  \(note.title ?? "(untitled)")  [\(note.status.rawValue)]")
                 }
-                print("\nOpen conflicts: \(view.openConflicts.isEmpty ? "none" : "")")
-                for conflict in view.openConflicts { print("  \(conflict.id)  \(conflict.field): \(conflict.values.count) values") }
+                Output.line("")
+                Output.line("Open conflicts: \(view.openConflicts.isEmpty ? "none" : "")")
+                for conflict in view.openConflicts { Output.line("  \(conflict.id)  \(conflict.field): \(conflict.values.count) values") }
             }
         }
     }

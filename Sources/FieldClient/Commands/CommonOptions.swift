@@ -30,9 +30,27 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
+/// Everything `field` prints goes through here. Most of it holds text that
+/// came from the server or from colleagues' laptops (titles, names, note
+/// bodies, error details), so control characters are escaped on the way out
+/// (see `TerminalText`): no one can forge a line or drive the terminal by
+/// what they write in a case.
 enum Output {
+    /// One line, every control character in it escaped.
+    static func line(_ text: String) {
+        print(TerminalText.escaped(text))
+    }
+
+    /// Several lines of someone's text, such as a note body: its line breaks
+    /// stay, other control characters are escaped.
+    static func block(_ text: String) {
+        print(TerminalText.escapedBlock(text))
+    }
+
+    /// JSON for scripts, which may well be printed on a terminal too: the
+    /// encoder escapes C0 controls, the rest are escaped here, as JSON.
     static func json(_ value: JSONValue) {
-        print(String(decoding: OperationCodec.canonicalBytes(value), as: UTF8.self))
+        print(TerminalText.escapedJSON(String(decoding: OperationCodec.canonicalBytes(value), as: UTF8.self)))
     }
 
     static func time(_ milliseconds: UInt64) -> String {
@@ -55,20 +73,25 @@ func runReportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as FieldError {
-        FileHandle.standardError.write(Data("field: \(error)\n".utf8))
-        throw ExitCode(1)
+        throw reportError("\(error)")
     } catch let error as OperationAuthor.AuthoringError {
-        FileHandle.standardError.write(Data("field: \(error)\n".utf8))
-        throw ExitCode(1)
+        throw reportError("\(error)")
     } catch let error as ExitCode {
         throw error
     } catch {
         // Anything else (a file the system could not read, a damaged database):
         // still one line, never a stack trace.
         let text = (error as NSError).localizedDescription.split(separator: "\n").first.map(String.init) ?? "\(error)"
-        FileHandle.standardError.write(Data("field: \(text)\n".utf8))
-        throw ExitCode(1)
+        throw reportError(text)
     }
+}
+
+/// Writes one line on standard error and returns exit status 1 to throw. The
+/// message may quote the server's words, so it is escaped like everything
+/// else printed.
+func reportError(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("field: \(TerminalText.escaped(message))\n".utf8))
+    return ExitCode(1)
 }
 
 extension OpenEnumeration {

@@ -35,11 +35,11 @@ struct ListOpen: AsyncParsableCommand {
                 conflicts += found
             }
             if output.json { Output.json(.array(conflicts.map { $0.jsonValue() })); return }
-            if conflicts.isEmpty { print("no open conflicts") }
+            if conflicts.isEmpty { Output.line("no open conflicts") }
             for conflict in conflicts {
-                print("\(conflict.id)  \(conflict.kind.rawValue)  \(conflict.entityType ?? "?") \(conflict.entity) field \(conflict.field)")
+                Output.line("\(conflict.id)  \(conflict.kind.rawValue)  \(conflict.entityType ?? "?") \(conflict.entity) field \(conflict.field)")
                 for (index, value) in conflict.values.enumerated() {
-                    print("  [\(index + 1)] \(value.author) on \(value.device), \(Output.time(value.milliseconds)) (\(value.change.rawValue)): \(Output.text(value.value))")
+                    Output.line("  [\(index + 1)] \(value.author) on \(value.device), \(Output.time(value.milliseconds)) (\(value.change.rawValue)): \(Output.text(value.value))")
                 }
             }
         }

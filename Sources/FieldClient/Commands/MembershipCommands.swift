@@ -40,8 +40,8 @@ extension CaseCommand {
                     }
                     return operations
                 }
-                print("case \(caseID) assigned to \(to); it reaches them at the next sync")
-                if operations.count == 3 { print("the previous caseworker is no longer a member; their laptop deletes the case at its next sync") }
+                Output.line("case \(caseID) assigned to \(to); it reaches them at the next sync")
+                if operations.count == 3 { Output.line("the previous caseworker is no longer a member; their laptop deletes the case at its next sync") }
             }
         }
     }
@@ -62,7 +62,7 @@ extension CaseCommand {
                 try await session.replica.write { author, lookup in
                     [try author.add(user, to: Case.Field.members, on: try lookup(caseID)!)]
                 }
-                print("\(with) is now a member of case \(caseID)")
+                Output.line("\(with) is now a member of case \(caseID)")
             }
         }
     }
@@ -85,7 +85,7 @@ extension CaseCommand {
                 try await session.replica.write { author, lookup in
                     [try author.remove(user, from: Case.Field.members, on: try lookup(caseID)!)]
                 }
-                print("\(with) is no longer a member of case \(caseID)")
+                Output.line("\(with) is no longer a member of case \(caseID)")
             }
         }
     }
@@ -142,7 +142,7 @@ extension ConflictsCommand {
                 }
                 let reason = reason
                 try await session.replica.write { author, _ in [try author.resolve(conflict, with: value, reason: reason)] }
-                print("resolved \(id); the resolution reaches every laptop at its next sync")
+                Output.line("resolved \(id); the resolution reaches every laptop at its next sync")
             }
         }
     }

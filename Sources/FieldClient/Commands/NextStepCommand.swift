@@ -38,7 +38,7 @@ struct NextStepCommand: AsyncParsableCommand {
                 } else {
                     _ = try await session.replica.createEntity(EntityType.nextStep, inCase: view.caseState.id, fields: fields)
                 }
-                print("next step: \(text) — due \(dueDate)")
+                Output.line("next step: \(text) — due \(dueDate)")
             }
         }
     }
@@ -55,7 +55,7 @@ struct NextStepCommand: AsyncParsableCommand {
                 let view = try await session.caseView(caseID)
                 guard let current = view.currentNextStep else { throw FieldError.invalidArgument("the case has no open next step") }
                 try await session.replica.setFields(current.id, [(NextStep.Field.status, .string(NextStep.Status.done.rawValue))])
-                print("done: \(current.text ?? "(no text)"); set the next one with field next-step set")
+                Output.line("done: \(current.text ?? "(no text)"); set the next one with field next-step set")
             }
         }
     }
@@ -94,10 +94,10 @@ struct AgendaCommand: AsyncParsableCommand {
                 }))
                 return
             }
-            if items.isEmpty { print("no open next steps") }
+            if items.isEmpty { Output.line("no open next steps") }
             for item in items {
                 let mark = item.step.isOverdue(today: today) ? "OVERDUE " : ""
-                print("\(mark)\(item.step.due?.description ?? "(no date)")  \(item.title)  \(item.step.text ?? "")"
+                Output.line("\(mark)\(item.step.due?.description ?? "(no date)")  \(item.title)  \(item.step.text ?? "")"
                       + (item.step.responsible.map { "  (\($0))" } ?? "") + "  \(item.step.caseID)")
             }
         }

@@ -118,7 +118,7 @@ struct NoteCommand: AsyncParsableCommand {
                 fields += content.fields
                 let present = try await content.presentElements(inCase: caseID, replica: session.replica)
                 let note = try await session.replica.createEntity(EntityType.note, inCase: caseID, fields: fields, elements: present)
-                if output.json { Output.json(["note": .string(note.description)]) } else { print(note) }
+                if output.json { Output.json(["note": .string(note.description)]) } else { Output.line(note.description) }
             }
         }
     }
@@ -155,7 +155,7 @@ struct NoteCommand: AsyncParsableCommand {
                 let fields = changes.compactMap { field, value in value.map { (field, JSONValue.string($0)) } } + content.fields
                 let present = try await content.presentElements(inCase: note.caseID, replica: session.replica)
                 try await session.replica.setFields(noteID, fields, elements: present)
-                print("changed note \(noteID)")
+                Output.line("changed note \(noteID)")
             }
         }
     }
@@ -190,9 +190,9 @@ struct NoteCommand: AsyncParsableCommand {
                     ])
                     return
                 }
-                print("\(note.title ?? "(untitled)")  [\(note.status.rawValue)]  \(note.kind)  \(note.date?.description ?? "")")
-                print("note \(noteID) in case \(note.caseID)")
-                if let place = note.place { print("place:   \(place)") }
+                Output.line("\(note.title ?? "(untitled)")  [\(note.status.rawValue)]  \(note.kind)  \(note.date?.description ?? "")")
+                Output.line("note \(noteID) in case \(note.caseID)")
+                if let place = note.place { Output.line("place:   \(place)") }
                 if !note.present.isEmpty || note.childPresent != nil {
                     var names: [String] = []
                     for id in note.present {
@@ -200,21 +200,26 @@ struct NoteCommand: AsyncParsableCommand {
                         names.append(participant.map { "\($0.name ?? "(unnamed)") (\($0.role))" } ?? id.description)
                     }
                     let child = note.childPresent.map { $0 ? "the child was present" : "the child was not present" }
-                    print("present: \((names + [child].compactMap { $0 }).joined(separator: "; "))")
+                    Output.line("present: \((names + [child].compactMap { $0 }).joined(separator: "; "))")
                 }
-                print("")
-                print(note.body ?? "(no body)")
+                Output.line("")
+                Output.block(note.body ?? "(no body)")
                 for (heading, text) in [("The family's view", note.familyView), ("The child's view", note.childView), ("Agreements", note.agreements)] {
-                    if let text { print("\n\(heading):\n\(text)") }
+                    guard let text else { continue }
+                    Output.line("")
+                    Output.line("\(heading):")
+                    Output.block(text)
                 }
                 for addendum in note.addenda {
-                    print("\nAddendum to \(addendum.field) by \(addendum.value.author), \(Output.time(addendum.value.milliseconds)):")
-                    print(Output.text(addendum.value.value))
+                    Output.line("")
+                    Output.line("Addendum to \(addendum.field) by \(addendum.value.author), \(Output.time(addendum.value.milliseconds)):")
+                    Output.block(Output.text(addendum.value.value))
                 }
                 for conflict in conflicts {
-                    print("\nOpen conflict \(conflict.id) on \(conflict.field):")
+                    Output.line("")
+                    Output.line("Open conflict \(conflict.id) on \(conflict.field):")
                     for (index, value) in conflict.values.enumerated() {
-                        print("  [\(index + 1)] \(value.author) on \(value.device), \(Output.time(value.milliseconds)): \(Output.text(value.value))")
+                        Output.line("  [\(index + 1)] \(value.author) on \(value.device), \(Output.time(value.milliseconds)): \(Output.text(value.value))")
                     }
                 }
             }
@@ -238,7 +243,7 @@ struct NoteCommand: AsyncParsableCommand {
                     guard !state.isFinalized else { throw FieldError.finalized(noteID.description) }
                     return [try author.finalize(state)]
                 }
-                print("finalized note \(noteID)")
+                Output.line("finalized note \(noteID)")
             }
         }
     }
@@ -263,9 +268,9 @@ struct NoteCommand: AsyncParsableCommand {
                     Output.json(.array(view.notes.map { ["note": .string($0.id.description), "kind": .string($0.kind.rawValue), "title": $0.title.map(JSONValue.string) ?? .null, "date": $0.date.map { .string($0.description) } ?? .null, "status": .string($0.status.rawValue)] }))
                     return
                 }
-                if view.notes.isEmpty { print("no notes in this case yet") }
+                if view.notes.isEmpty { Output.line("no notes in this case yet") }
                 for note in view.notes {
-                    print("\(note.id)  \(note.date?.description ?? "----------")  \(note.kind)  \(note.title ?? "(untitled)")  [\(note.status.rawValue)]")
+                    Output.line("\(note.id)  \(note.date?.description ?? "----------")  \(note.kind)  \(note.title ?? "(untitled)")  [\(note.status.rawValue)]")
                 }
             }
         }

@@ -44,7 +44,7 @@ struct ParticipantCommand: AsyncParsableCommand {
                 if let consent { fields.append((Participant.Field.consent, .string(consent))) }
                 if let voice { fields.append((Participant.Field.voice, .string(voice))) }
                 let id = try await session.replica.createEntity(EntityType.participant, inCase: caseID, fields: fields)
-                if output.json { Output.json(["participant": .string(id.description)]) } else { print(id) }
+                if output.json { Output.json(["participant": .string(id.description)]) } else { Output.line(id.description) }
             }
         }
     }
@@ -70,12 +70,12 @@ struct ParticipantCommand: AsyncParsableCommand {
                     }))
                     return
                 }
-                if view.participants.isEmpty { print("no participants recorded") }
+                if view.participants.isEmpty { Output.line("no participants recorded") }
                 for participant in view.participants {
                     let age = participant.age.map { ", \($0) years" } ?? ""
-                    print("\(participant.id)  \(participant.name ?? "(no name)") — \(participant.role)\(age), consent \(participant.consent)"
+                    Output.line("\(participant.id)  \(participant.name ?? "(no name)") — \(participant.role)\(age), consent \(participant.consent)"
                           + (participant.contact.map { ", \($0)" } ?? ""))
-                    if let voice = participant.voice { print("    in their own words: \(voice)") }
+                    if let voice = participant.voice { Output.line("    in their own words: \(voice)") }
                 }
             }
         }

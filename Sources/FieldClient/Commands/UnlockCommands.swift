@@ -17,7 +17,8 @@ struct UnlockCommand: AsyncParsableCommand {
             The data on the disk stays sealed as before: a laptop that is off, or whose user is \
             logged out, holds no usable key. Run `field lock` before you leave the laptop \
             unattended; `field logout` and a purge ordered by the server forget the key too. \
-            Without $XDG_RUNTIME_DIR nothing is kept and the command fails.
+            Unless $XDG_RUNTIME_DIR is a directory in memory (tmpfs or ramfs) that is yours \
+            with mode 0700, nothing is kept and the command fails, saying why.
             """)
 
     @Option(help: "How long to keep the key, in hours (at most 24).")
@@ -28,7 +29,7 @@ struct UnlockCommand: AsyncParsableCommand {
         try await runReportingErrors {
             guard hours > 0, hours <= 24 else { throw FieldError.invalidArgument("--hours must be more than 0 and at most 24") }
             let expiry = try FieldSession.unlock(paths: laptop.paths, secret: laptop.secret, for: UInt64(hours * 3_600_000))
-            print("unlocked until \(Output.time(expiry)); run field lock to lock again")
+            Output.line("unlocked until \(Output.time(expiry)); run field lock to lock again")
         }
     }
 }
@@ -41,7 +42,7 @@ struct LockCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            print(FieldSession.lock(paths: laptop.paths) ? "locked" : "was not unlocked")
+            Output.line(FieldSession.lock(paths: laptop.paths) ? "locked" : "was not unlocked")
         }
     }
 }
