@@ -27,6 +27,8 @@ public struct FieldPaths: Sendable, Equatable {
     public var database: URL { data.appendingPathComponent("replica.sqlite") }
     public var vaultHeader: URL { data.appendingPathComponent("vault.json") }
     public var settings: URL { config.appendingPathComponent("settings.json") }
+    /// The municipality's CA certificates given at sign-in, copied here.
+    public var caCertificates: URL { config.appendingPathComponent("ca.pem") }
     /// Where `field` before the sealed token kept the device token in clear.
     /// Read only to move it into the vault (see `FieldSession.open`), and
     /// deleted with the rest of the local data.

@@ -46,6 +46,9 @@ public struct FieldSession: Sendable {
             if !plain.isEmpty { try replica.storeDeviceToken(plain) }
             try FieldSettings.deleteSecretFile(paths.legacyPlainToken)
         }
+        // A write of the plain file that an earlier `field` left half done.
+        let halfWritten = paths.legacyPlainToken.appendingPathExtension("tmp")
+        if FileManager.default.fileExists(atPath: halfWritten.path) { try FieldSettings.deleteSecretFile(halfWritten) }
         return try replica.deviceToken()
     }
 
@@ -79,7 +82,7 @@ public struct FieldSession: Sendable {
             return entered
         }
         if !FileManager.default.fileExists(atPath: paths.vaultHeader.path), case .passphrase(let passphrase) = try secretOnce() {
-            try requireStrongPassphrase(passphrase)
+            try requireStrongPassphrase(passphrase, user: user)
         }
         try paths.createDirectories()
         if FileManager.default.fileExists(atPath: paths.vaultHeader.path), let existing = try FieldSettings.load(from: paths) {
@@ -99,7 +102,14 @@ public struct FieldSession: Sendable {
               let role = reply.body.member("role")?.stringValue
         else { throw FieldError.serverRefused(status: reply.status, code: "bad-answer", detail: "the sign-in answer was incomplete") }
         let vault = try existingVault ?? Vault.create(secret: secretValue, at: paths.vaultHeader)
-        let settings = FieldSettings(server: server, user: user, role: role, device: device, caFile: caFile)
+        // The CA is copied beside the settings, readable by this user only: a
+        // file elsewhere could be swapped by whoever else may write there.
+        var keptCA: String?
+        if let caFile {
+            try FieldSettings.writePrivate(try Data(contentsOf: URL(fileURLWithPath: caFile)), to: paths.caCertificates)
+            keptCA = paths.caCertificates.path
+        }
+        let settings = FieldSettings(server: server, user: user, role: role, device: device, caFile: keptCA)
         try settings.save(to: paths)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
         // A new device starts its own sequence and pulls everything afresh.
@@ -114,8 +124,8 @@ public struct FieldSession: Sendable {
     /// slows each guess at a copied laptop, but not enough to save one of the
     /// passwords every attacker tries first. An existing vault opens with the
     /// passphrase it has.
-    static func requireStrongPassphrase(_ passphrase: String) throws {
-        if let rejection = PasswordPolicy.check(passphrase) {
+    static func requireStrongPassphrase(_ passphrase: String, user: String) throws {
+        if let rejection = PasswordPolicy.check(passphrase, userName: user) {
             throw FieldError.invalidArgument("choose another passphrase for the local data: \(rejection)")
         }
     }
@@ -160,7 +170,8 @@ public struct FieldSession: Sendable {
     public static func deleteLocalData(_ paths: FieldPaths) throws {
         lock(paths: paths)
         for url in [paths.database, paths.database.appendingPathExtension("wal"), URL(fileURLWithPath: paths.database.path + "-wal"),
-                    URL(fileURLWithPath: paths.database.path + "-shm"), paths.vaultHeader, paths.legacyPlainToken, paths.settings]
+                    URL(fileURLWithPath: paths.database.path + "-shm"), paths.vaultHeader, paths.legacyPlainToken,
+                    paths.legacyPlainToken.appendingPathExtension("tmp"), paths.caCertificates, paths.settings]
         where FileManager.default.fileExists(atPath: url.path) {
             try FileManager.default.removeItem(at: url)
         }

@@ -20,6 +20,10 @@ struct ServerConnection: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
         configuration.connectionPool.retryConnectionEstablishment = false
+        // Never follow a redirect: it would send the request body (a password,
+        // a batch of case data) again, to wherever `Location` says, over
+        // plain http too, past the address checks.
+        configuration.redirectConfiguration = .disallow
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }()
 
@@ -76,6 +80,12 @@ struct ServerConnection: Sendable {
         }
         let body = (try? OperationCodec.parse(Data(bytes.readableBytesView), path: "")) ?? .null
         let status = Int(response.status.code)
+        if (300..<400).contains(status) {
+            let location = response.headers.first(name: "Location") ?? "nowhere"
+            throw FieldError.serverRefused(
+                status: status, code: "redirect",
+                detail: "the server sent this laptop to \(location); set the server's own https address with field login")
+        }
         if status >= 400 {
             let code = body.member("type")?.stringValue?.replacingOccurrences(of: "urn:casework-sync:problem:", with: "") ?? "http-\(status)"
             let detail = body.member("detail")?.stringValue ?? "no detail"

@@ -61,11 +61,14 @@ public enum TerminalText {
     }
 
     /// C0 controls, DEL, C1 controls (U+009B is a CSI to some terminals), the
-    /// bidirectional embeddings, overrides and isolates, and the Unicode line
-    /// and paragraph separators.
+    /// bidirectional embeddings, overrides, isolates and marks, the Unicode
+    /// line and paragraph separators, and the invisible characters that make
+    /// two names look alike (soft hyphen, zero-width space and joiners other
+    /// than the one emoji need, word joiner, byte order mark).
     static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029: true
+        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029,
+             0x200E, 0x200F, 0x061C, 0x00AD, 0x200B, 0x2060...0x2064, 0xFEFF: true
         default: false
         }
     }

@@ -42,8 +42,14 @@ import Testing
 
     @Test func withTheMunicipalitysCAFileTheLaptopSignsInAndSyncs() async throws {
         try await Self.withTLSServer { database, server in
-            let anna = try await Self.login(server, caFile: Self.caFile)
-            #expect(anna.settings.caFile == Self.caFile)
+            // The CA given at sign-in is copied into the laptop's own settings:
+            // the file it came from may change or go without effect.
+            let given = FileManager.default.temporaryDirectory.appendingPathComponent("ca-\(UUID().uuidString).pem")
+            try FileManager.default.copyItem(atPath: Self.caFile, toPath: given.path)
+            let anna = try await Self.login(server, caFile: given.path)
+            #expect(anna.settings.caFile == anna.paths.caCertificates.path)
+            try FileManager.default.removeItem(at: given)
+            try FileManager.default.copyItem(atPath: Self.otherCAFile, toPath: given.path)
             let caseID = try await TwoLaptopsTests.newCase(on: anna, members: ["anna"])
             _ = try await TwoLaptopsTests.newNote(on: anna, in: caseID, body: "Sendt krypteret.")
             // A later sync, in a new process as it were, uses the CA kept in the settings.

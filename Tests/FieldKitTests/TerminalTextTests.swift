@@ -38,6 +38,9 @@ import Testing
         }
         // A right-to-left override would show "fdp.exe" reversed as something else.
         #expect(TerminalText.escaped("note\u{202E}fdp.exe") == #"note\u{202E}fdp.exe"#)
+        // Invisible marks that make two names look the same are shown too.
+        #expect(TerminalText.escaped("an\u{200B}na") == #"an\u{200B}na"#)
+        #expect(TerminalText.escaped("an\u{200F}na\u{00AD}") == #"an\u{200F}na\u{AD}"#)
         #expect(TerminalText.escaped("\u{9B}31m") == #"\u{9B}31m"#)
     }
 

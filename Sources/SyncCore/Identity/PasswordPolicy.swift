@@ -11,7 +11,14 @@ public struct PasswordPolicy: Sendable {
     public enum Rejection: Error, Equatable, Sendable, CustomStringConvertible {
         case tooShort(length: Int, minimum: Int)
         case oneRepeatedCharacter
+        /// A short piece said again and again: "abcabcabcabc", "20152015…".
+        case repeatedPiece
         case common
+        /// Digits only: dates, personal numbers (CPR) and phone numbers are
+        /// guessed long before twelve random digits are.
+        case onlyDigits
+        /// The user's own name is the first thing tried.
+        case containsUserName
 
         public var description: String {
             switch self {
@@ -19,30 +26,77 @@ public struct PasswordPolicy: Sendable {
                 "it has \(length) characters, and at least \(minimum) are needed: a few ordinary words in a row make a good one"
             case .oneRepeatedCharacter:
                 "it is one character repeated, which is among the first things tried"
+            case .repeatedPiece:
+                "it is a short piece repeated, which is tried as early as the piece itself"
             case .common:
-                "it is one of the most common passwords (perhaps with digits or signs added), which are tried first"
+                "it is one of the most common passwords (perhaps with digits or signs added, or letters written as digits), which are tried first"
+            case .onlyDigits:
+                "it has digits only, like a date, a personal number or a phone number, which are tried early: use words"
+            case .containsUserName:
+                "it contains the user name, which is tried first"
             }
         }
     }
 
     /// Returns why the password is refused, or nil when it is acceptable.
-    public static func check(_ password: String) -> Rejection? {
+    /// `userName`, when given, may not appear in it.
+    public static func check(_ password: String, userName: String? = nil) -> Rejection? {
         let length = password.count
         if length < minimumLength { return .tooShort(length: length, minimum: minimumLength) }
         if let first = password.first, password.allSatisfy({ $0 == first }) { return .oneRepeatedCharacter }
+        if isRepeatedPiece(password.lowercased()) { return .repeatedPiece }
         if isCommon(password) { return .common }
+        if password.allSatisfy({ $0.isNumber || $0.isWhitespace || $0.isPunctuation || $0.isSymbol }) { return .onlyDigits }
+        if let userName, isMostlyName(password, userName) { return .containsUserName }
         return nil
     }
 
-    /// Common passwords are usually tried in lower and capitalised form and
-    /// with digits or signs appended ("Sommerfugl2024!"), so the comparison
-    /// ignores case and strips digits and signs from both ends.
+    /// Whether the password is the user name with too little else: what is
+    /// left without the name (letters and digits, look-alikes read as
+    /// letters) is shorter than `minimumLength`.
+    static func isMostlyName(_ password: String, _ userName: String) -> Bool {
+        let name = String(userName.lowercased().filter { $0.isLetter || $0.isNumber })
+        guard name.count >= 3 else { return false }
+        let plain = unleet(String(password.lowercased().filter { $0.isLetter || $0.isNumber || "@$".contains($0) }))
+        guard plain.contains(name) else { return false }
+        return plain.replacingOccurrences(of: name, with: "").count < minimumLength
+    }
+
+    /// Whether the text is one piece of one to six characters said again and
+    /// again (possibly cut short at the end).
+    static func isRepeatedPiece(_ text: String) -> Bool {
+        let characters = Array(text)
+        return (1...min(6, characters.count / 2)).contains { period in
+            characters.indices.allSatisfy { characters[$0] == characters[$0 % period] }
+        }
+    }
+
+    /// Common passwords are usually tried in lower and capitalised form, with
+    /// digits or signs appended ("Sommerfugl2024!") and with letters written
+    /// as look-alike digits or signs ("P@ssw0rd"), so the comparison ignores
+    /// case, strips digits and signs from both ends, and reads 0 as o, 1 as i
+    /// or l, 3 as e, 4 and @ as a, 5 and $ as s, 7 as t.
     static func isCommon(_ password: String) -> Bool {
         let lowered = password.lowercased()
         if commonPasswords.contains(lowered) { return true }
         let core = lowered.drop(while: isDecoration).reversed().drop(while: isDecoration).reversed()
         let coreText = String(core)
-        return commonPasswords.contains(coreText) || commonWords.contains(coreText)
+        if commonPasswords.contains(coreText) || commonWords.contains(coreText) { return true }
+        return commonWords.contains(unleet(coreText)) || commonWords.contains(unleet(coreText, one: "l"))
+    }
+
+    static func unleet(_ text: String, one: Character = "i") -> String {
+        String(text.map { character -> Character in
+            switch character {
+            case "0": "o"
+            case "1": one
+            case "3": "e"
+            case "4", "@": "a"
+            case "5", "$": "s"
+            case "7": "t"
+            default: character
+            }
+        })
     }
 
     private static func isDecoration(_ character: Character) -> Bool {
