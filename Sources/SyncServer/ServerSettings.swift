@@ -14,18 +14,11 @@ struct DataDirectoryOptions: ParsableArguments {
 
     var databasePath: String { (path as NSString).appendingPathComponent("server.sqlite") }
 
-    /// Opens (and creates, if needed) the database.
-    func openDatabase(create: Bool, backgroundCheckpoints: Bool = false) throws -> ServerDatabase {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard create else {
-                throw ValidationError("there is no data directory at \(path); start the server once, or pass --data-dir")
-            }
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } else if !isDirectory.boolValue {
-            throw ValidationError("\(path) is not a directory")
-        }
+    /// Opens (and creates, if needed) the database, in a directory only the
+    /// server's user may read (`DataDirectory`).
+    func openDatabase(create: Bool, backgroundCheckpoints: Bool = false,
+                      logger: Logger = Logger(label: "sync-server")) throws -> ServerDatabase {
+        try DataDirectory.prepare(at: path, create: create, logger: logger)
         return try ServerDatabase(path: databasePath, backgroundCheckpoints: backgroundCheckpoints)
     }
 }
