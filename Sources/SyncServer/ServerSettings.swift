@@ -31,6 +31,7 @@ struct ServerSettings {
     var logLevel: Logger.Level
     var transport: TransportSecurity
     var limits: ConnectionLimits
+    var bodyBudgetBytes: Int
 
     struct Flags {
         var host: String?
@@ -43,6 +44,7 @@ struct ServerSettings {
         var requestBodyTimeout: Int?
         var idleTimeout: Int?
         var maxConnections: Int?
+        var bodyBudget: Int?
     }
 
     init(_ flags: Flags, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
@@ -80,6 +82,9 @@ struct ServerSettings {
                                                    default: 60, in: seconds, what: "a number of seconds")),
             maximumConnections: try Self.integer(flags.maxConnections, environment, "SYNC_MAX_CONNECTIONS",
                                                  default: 1024, in: 1...1_000_000, what: "a number of connections"))
+        bodyBudgetBytes = try Self.integer(flags.bodyBudget, environment, "SYNC_BODY_BUDGET",
+                                           default: BodyBudget.defaultCapacity / 1024 / 1024, in: 1...65_536,
+                                           what: "a number of MiB") * 1024 * 1024
     }
 
     private static func integer(

@@ -21,10 +21,10 @@ struct ServerHarness {
     }
 
     func test<Value: Sendable>(
-        transport: TransportSecurity = .plainHTTP,
+        transport: TransportSecurity = .plainHTTP, bodyBudget: BodyBudget = BodyBudget(),
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
-        let app = Application(router: buildRouter(database: database, transport: transport))
+        let app = Application(router: buildRouter(database: database, transport: transport, bodyBudget: bodyBudget))
         return try await app.test(.router) { client in try await body(client) }
     }
 }

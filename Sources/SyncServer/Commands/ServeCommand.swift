@@ -29,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
               --request-body-timeout  SYNC_REQUEST_BODY_TIMEOUT  300 s
               --idle-timeout          SYNC_IDLE_TIMEOUT          60 s
               --max-connections       SYNC_MAX_CONNECTIONS       1024
+              --body-budget           SYNC_BODY_BUDGET           32 MiB
 
             Endpoints: /health, /metrics (Prometheus), /openapi.json, and /v1/... for devices.
             """
@@ -66,11 +67,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Connections served at once; more wait to be accepted (SYNC_MAX_CONNECTIONS).")
     var maxConnections: Int?
 
+    @Option(help: "MiB of request bodies read and decoded at once; more wait, then get 503 (SYNC_BODY_BUDGET).")
+    var bodyBudget: Int?
+
     func run() async throws {
         let settings = try ServerSettings(.init(
             host: host, port: port, logLevel: logLevel, tlsCert: tlsCert, tlsKey: tlsKey, behindTLSProxy: behindTLSProxy,
             requestHeadTimeout: requestHeadTimeout, requestBodyTimeout: requestBodyTimeout, idleTimeout: idleTimeout,
-            maxConnections: maxConnections))
+            maxConnections: maxConnections, bodyBudget: bodyBudget))
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -88,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try buildApplication(
             configuration: ServerConfiguration(
                 host: settings.host, port: settings.port, logLevel: level, transport: settings.transport,
-                limits: settings.limits),
+                limits: settings.limits, bodyBudgetBytes: settings.bodyBudgetBytes),
             database: database, services: [checkpointer], logger: logger)
         switch settings.transport {
         case .tls: logger.notice("serving HTTPS", metadata: ["maxConnections": "\(settings.limits.maximumConnections)", "openFiles": "\(openFiles)"])

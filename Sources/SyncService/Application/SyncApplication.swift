@@ -12,16 +12,20 @@ public struct ServerConfiguration: Sendable {
     public var logLevel: Logger.Level
     public var transport: TransportSecurity
     public var limits: ConnectionLimits
+    /// Bytes of request bodies read and decoded at once (`BodyBudget`).
+    public var bodyBudgetBytes: Int
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
-        transport: TransportSecurity = .plainHTTP, limits: ConnectionLimits = ConnectionLimits()
+        transport: TransportSecurity = .plainHTTP, limits: ConnectionLimits = ConnectionLimits(),
+        bodyBudgetBytes: Int = BodyBudget.defaultCapacity
     ) {
         self.host = host
         self.port = port
         self.logLevel = logLevel
         self.transport = transport
         self.limits = limits
+        self.bodyBudgetBytes = bodyBudgetBytes
     }
 }
 
@@ -34,10 +38,12 @@ let endpoints: [(String, [HTTPRequest.Method])] = [
 ] + ReviewPages.endpoints
 
 /// Assembles the router: public routes, then everything under `/v1` behind the
-/// device authenticator. Errors become problem documents; metrics see every
-/// request with its final status. `transport` decides the review pages'
-/// cookies and the origin their forms must come from.
-public func buildRouter(database: ServerDatabase, transport: TransportSecurity = .plainHTTP) -> Router<SyncRequestContext> {
+/// device authenticator and the body budget. Errors become problem documents;
+/// metrics see every request with its final status. `transport` decides the
+/// review pages' cookies and the origin their forms must come from.
+public func buildRouter(
+    database: ServerDatabase, transport: TransportSecurity = .plainHTTP, bodyBudget: BodyBudget = BodyBudget()
+) -> Router<SyncRequestContext> {
     SyncMetrics.bootstrap()
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: MetricsMiddleware())
@@ -47,6 +53,7 @@ public func buildRouter(database: ServerDatabase, transport: TransportSecurity =
     let devices = DeviceRoutes(database: database)
     devices.addPublicRoutes(to: router)
     let authenticated = router.group("v1").add(middleware: DeviceAuthenticator(database: database))
+        .add(middleware: BodyAdmissionMiddleware(budget: bodyBudget, unknownLengthCharge: RequestLimits.maximumBodyBytes))
     devices.addAuthenticatedRoutes(to: authenticated)
     SyncRoutes(database: database).addRoutes(to: authenticated)
     ReviewRoutes(database: database).addRoutes(to: authenticated)
@@ -77,7 +84,9 @@ public func buildApplication(
         server = http1
     }
     return Application(
-        router: buildRouter(database: database, transport: configuration.transport),
+        router: buildRouter(
+            database: database, transport: configuration.transport,
+            bodyBudget: BodyBudget(capacity: configuration.bodyBudgetBytes)),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server",
