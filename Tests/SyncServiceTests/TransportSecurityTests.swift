@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 @testable import SyncService
 import Testing
@@ -42,6 +44,13 @@ import Testing
                 #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict"))
             }
         }
+    }
+
+    /// Under `no-referrer` Chromium sends `Origin: null` with the page's own
+    /// forms (the browser test found it), and the origin check refuses that.
+    @Test func reviewPagesLetBrowsersNameTheirOriginToTheServerOnly() {
+        let headers = ReviewRenderer.pageHeaders(contentType: "text/html; charset=utf-8")
+        #expect(headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
     }
 
     @Test func aFormPostedFromAnotherSiteIsRefusedBeforeItsTokenIsLookedAt() async throws {
