@@ -94,12 +94,18 @@ struct ServeCommand: AsyncParsableCommand {
                 host: settings.host, port: settings.port, logLevel: level, transport: settings.transport,
                 limits: settings.limits, bodyBudgetBytes: settings.bodyBudgetBytes),
             database: database, services: [checkpointer], logger: logger)
+        let metadata: Logger.Metadata = [
+            "host": "\(settings.host)", "maxConnections": "\(settings.limits.maximumConnections)", "openFiles": "\(openFiles)",
+        ]
         switch settings.transport {
-        case .tls: logger.notice("serving HTTPS", metadata: ["maxConnections": "\(settings.limits.maximumConnections)", "openFiles": "\(openFiles)"])
+        case .tls:
+            logger.notice("serving HTTPS", metadata: metadata)
         case .behindTLSProxy:
-            logger.warning("serving plain HTTP on the word of --behind-tls-proxy: a proxy must terminate TLS in front of this server, and nothing may reach it any other way",
-                           metadata: ["host": "\(settings.host)"])
-        case .plainHTTP: logger.notice("serving plain HTTP on loopback", metadata: ["host": "\(settings.host)"])
+            logger.warning(
+                "serving plain HTTP on the word of --behind-tls-proxy: a proxy in front must terminate TLS, and nothing may reach this port any other way",
+                metadata: metadata)
+        case .plainHTTP:
+            logger.notice("serving plain HTTP on loopback", metadata: metadata)
         }
         try await app.runService()
     }
