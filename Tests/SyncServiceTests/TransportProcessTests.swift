@@ -105,6 +105,29 @@ import Testing
         #expect(try await client.call(.get, "\(base)/health").status == 200)
         #expect(server.terminate() == 0)
     }
+    /// Beyond --max-connections a new connection waits to be accepted rather
+    /// than taking another file descriptor, and is served once a slot frees.
+    @Test func connectionsBeyondTheLimitWaitForAFreeSlot() async throws {
+        let server = try ServerProcess()
+        try server.start(["--max-connections", "4", "--request-head-timeout", "600", "--idle-timeout", "600"])
+        let base = "http://127.0.0.1:\(server.port)"
+        let holders = try (0..<4).map { _ in try RawConnection(port: server.port) }
+        for holder in holders { try holder.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n") }
+
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        var waiting = HTTPClientRequest(url: "\(base)/health")
+        waiting.method = .GET
+        // Not answered while four connections hold every slot (with no limit
+        // it would be answered in milliseconds).
+        await #expect(throws: (any Error).self) { _ = try await client.execute(waiting, timeout: .seconds(3)) }
+        holders[0].shutdown()
+        let answered = try await client.execute(waiting, timeout: .seconds(60))
+        #expect(answered.status == .ok)
+        try await client.shutdown()
+        #expect(server.terminate() == 0)
+    }
 }
 
 /// A self-signed certificate for 127.0.0.1 and localhost, made with openssl
@@ -184,6 +207,11 @@ final class RawConnection {
             if count > 0 { continue }  // an answer (a 408 or the like) before the close
             return errno != EAGAIN && errno != EWOULDBLOCK
         }
+    }
+
+    /// Closes both directions now, as a client that gives up does.
+    func shutdown() {
+        _ = Glibc.shutdown(descriptor, Int32(SHUT_RDWR))
     }
 
     deinit { close(descriptor) }
