@@ -46,6 +46,22 @@ import Testing
         }
     }
 
+    /// Anyone may post the sign-in form, so it is read up to 16 KiB, not the
+    /// 2 MiB of a signed-in form.
+    @Test func theSignInFormIsReadUpTo16KiB() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var browser = ReviewBrowser()
+            let form = try await browser.get("/review/sign-in", via: client)
+            let token = try #require(form.csrf)
+            let large = try await browser.post(
+                "/review/sign-in", form: [("csrf", token), ("user", "dorte"), ("password", String(repeating: "x", count: 20 * 1024))],
+                via: client)
+            #expect(large.status == .contentTooLarge)
+            #expect(browser.cookies[ReviewAuthenticator.cookieName] == nil)
+        }
+    }
+
     /// Under `no-referrer` Chromium sends `Origin: null` with the page's own
     /// forms (the browser test found it), and the origin check refuses that.
     @Test func reviewPagesLetBrowsersNameTheirOriginToTheServerOnly() {
