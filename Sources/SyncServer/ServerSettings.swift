@@ -14,47 +14,103 @@ struct DataDirectoryOptions: ParsableArguments {
 
     var databasePath: String { (path as NSString).appendingPathComponent("server.sqlite") }
 
-    /// Opens (and creates, if needed) the database.
-    func openDatabase(create: Bool, backgroundCheckpoints: Bool = false) throws -> ServerDatabase {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard create else {
-                throw ValidationError("there is no data directory at \(path); start the server once, or pass --data-dir")
-            }
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-        } else if !isDirectory.boolValue {
-            throw ValidationError("\(path) is not a directory")
-        }
+    /// Opens (and creates, if needed) the database, in a directory only the
+    /// server's user may read (`DataDirectory`).
+    func openDatabase(create: Bool, backgroundCheckpoints: Bool = false,
+                      logger: Logger = Logger(label: "sync-server")) throws -> ServerDatabase {
+        try DataDirectory.prepare(at: path, create: create, logger: logger)
         return try ServerDatabase(path: databasePath, backgroundCheckpoints: backgroundCheckpoints)
     }
 }
 
-/// The server's network and logging settings: each from its flag, else its
-/// `SYNC_*` environment variable, else the default.
+/// The server's network, transport and logging settings: each from its flag,
+/// else its `SYNC_*` environment variable, else the default.
 struct ServerSettings {
     var host: String
     var port: Int
     var logLevel: Logger.Level
+    var transport: TransportSecurity
+    var limits: ConnectionLimits
+    var bodyBudgetBytes: Int
 
-    init(
-        host: String?, port: Int?, logLevel: String?,
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws {
-        self.host = host ?? environment["SYNC_HOST"] ?? "127.0.0.1"
-        if let port {
-            self.port = port
-        } else if let text = environment["SYNC_PORT"] {
-            guard let value = Int(text) else { throw ValidationError("SYNC_PORT must be a port number, not '\(text)'") }
-            self.port = value
-        } else {
-            self.port = 8080
-        }
-        guard (0...65535).contains(self.port) else { throw ValidationError("the port must be from 0 to 65535") }
-        let levelName = logLevel ?? environment["SYNC_LOG_LEVEL"] ?? "info"
+    struct Flags {
+        var host: String?
+        var port: Int?
+        var logLevel: String?
+        var tlsCert: String?
+        var tlsKey: String?
+        var behindTLSProxy = false
+        var requestHeadTimeout: Int?
+        var requestBodyTimeout: Int?
+        var idleTimeout: Int?
+        var maxConnections: Int?
+        var bodyBudget: Int?
+    }
+
+    init(_ flags: Flags, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        host = flags.host ?? environment["SYNC_HOST"] ?? "127.0.0.1"
+        port = try Self.integer(flags.port, environment, "SYNC_PORT", default: 8080, in: 0...65535, what: "a port number")
+        let levelName = flags.logLevel ?? environment["SYNC_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelName) else {
             throw ValidationError("unknown log level '\(levelName)'; use trace, debug, info, notice, warning, error or critical")
         }
-        self.logLevel = level
+        logLevel = level
+
+        let certificate = flags.tlsCert ?? environment["SYNC_TLS_CERT"].flatMap { $0.isEmpty ? nil : $0 }
+        let key = flags.tlsKey ?? environment["SYNC_TLS_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let behindProxy = try flags.behindTLSProxy || Self.boolean(environment["SYNC_BEHIND_TLS_PROXY"], "SYNC_BEHIND_TLS_PROXY")
+        switch (certificate, key) {
+        case (let certificate?, let key?):
+            guard !behindProxy else {
+                throw ValidationError("pass either --tls-cert and --tls-key or --behind-tls-proxy, not both")
+            }
+            transport = .tls(certificatePath: certificate, keyPath: key)
+        case (nil, nil):
+            transport = behindProxy ? .behindTLSProxy : .plainHTTP
+        default:
+            throw ValidationError("--tls-cert and --tls-key (SYNC_TLS_CERT, SYNC_TLS_KEY) go together: pass both or neither")
+        }
+        try transport.check(host: host)
+
+        let seconds = 1...86_400
+        limits = ConnectionLimits(
+            requestHeadTimeout: .seconds(try Self.integer(flags.requestHeadTimeout, environment, "SYNC_REQUEST_HEAD_TIMEOUT",
+                                                          default: 30, in: seconds, what: "a number of seconds")),
+            requestBodyTimeout: .seconds(try Self.integer(flags.requestBodyTimeout, environment, "SYNC_REQUEST_BODY_TIMEOUT",
+                                                          default: 300, in: seconds, what: "a number of seconds")),
+            idleTimeout: .seconds(try Self.integer(flags.idleTimeout, environment, "SYNC_IDLE_TIMEOUT",
+                                                   default: 60, in: seconds, what: "a number of seconds")),
+            maximumConnections: try Self.integer(flags.maxConnections, environment, "SYNC_MAX_CONNECTIONS",
+                                                 default: 1024, in: 1...1_000_000, what: "a number of connections"))
+        bodyBudgetBytes = try Self.integer(flags.bodyBudget, environment, "SYNC_BODY_BUDGET",
+                                           default: BodyBudget.defaultCapacity / 1024 / 1024, in: 1...65_536,
+                                           what: "a number of MiB") * 1024 * 1024
+    }
+
+    private static func integer(
+        _ flag: Int?, _ environment: [String: String], _ variable: String, default value: Int, in range: ClosedRange<Int>,
+        what: String
+    ) throws -> Int {
+        let chosen: Int
+        if let flag {
+            chosen = flag
+        } else if let text = environment[variable] {
+            guard let parsed = Int(text) else { throw ValidationError("\(variable) must be \(what), not '\(text)'") }
+            chosen = parsed
+        } else {
+            chosen = value
+        }
+        guard range.contains(chosen) else {
+            throw ValidationError("\(variable.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")) must be from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return chosen
+    }
+
+    private static func boolean(_ text: String?, _ variable: String) throws -> Bool {
+        switch text?.lowercased() {
+        case nil, "", "0", "false", "no": false
+        case "1", "true", "yes": true
+        case let other?: throw ValidationError("\(variable) must be 1 or 0, not '\(other)'")
+        }
     }
 }

@@ -9,6 +9,8 @@ import Testing
 struct ReviewBrowser: Sendable {
     var cookies: [String: String] = [:]
     var lastPage = ""
+    /// Sent as `Origin` on every POST, as browsers do; nil sends none (curl).
+    var origin: String?
 
     struct Page: @unchecked Sendable {
         let status: HTTPResponse.Status
@@ -47,6 +49,7 @@ struct ReviewBrowser: Sendable {
             headers[.cookie] = cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
         }
         if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
+        if method != .get, let origin { headers[.origin] = origin }
         let response = try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         let page = Page(status: response.status, headers: response.headers, html: String(buffer: response.body))
         #expect(page.status.code < 500, "\(method) \(uri) answered \(page.status): \(page.html)")

@@ -20,8 +20,11 @@ struct ServerHarness {
         return ServerHarness(database: database)
     }
 
-    func test<Value: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        let app = Application(router: buildRouter(database: database))
+    func test<Value: Sendable>(
+        transport: TransportSecurity = .plainHTTP, bodyBudget: BodyBudget = BodyBudget(),
+        _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Value
+    ) async throws -> Value {
+        let app = Application(router: buildRouter(database: database, transport: transport, bodyBudget: bodyBudget))
         return try await app.test(.router) { client in try await body(client) }
     }
 }

@@ -12,6 +12,9 @@ final class ServerProcess: @unchecked Sendable {
     let dataDirectory: URL
     private var process: Process?
     private(set) var port = 0
+    /// What the server logged until it listened.
+    private(set) var log = ""
+    var processIdentifier: Int32? { process?.processIdentifier }
 
     init() throws {
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)")
@@ -20,24 +23,33 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func run(_ arguments: [String], input: String? = nil) throws -> Int32 {
+        try runCapturingErrors(arguments, input: input).status
+    }
+
+    /// Runs a command to its end; its exit status and what it wrote to stderr.
+    func runCapturingErrors(_ arguments: [String], input: String? = nil) throws -> (status: Int32, errors: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
         process.arguments = arguments + ["--data-dir", dataDirectory.path]
         let stdin = Pipe()
+        let stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr
         try process.run()
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return process.terminationStatus
+        return (process.terminationStatus, String(decoding: errors, as: UTF8.self))
     }
 
-    /// Starts serving on a free port and waits until it listens.
-    func start() throws {
+    /// Starts serving on a free port and waits until it listens; `arguments`
+    /// are further options of `serve`.
+    func start(_ arguments: [String] = []) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory.path, "--log-level", "info"]
+        process.arguments = ["serve", "--port", "0", "--data-dir", dataDirectory.path, "--log-level", "info"] + arguments
         let stderr = Pipe()
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice
@@ -49,8 +61,9 @@ final class ServerProcess: @unchecked Sendable {
             let chunk = stderr.fileHandleForReading.availableData
             guard !chunk.isEmpty else { break }
             seen += String(decoding: chunk, as: UTF8.self)
-            if let range = seen.range(of: #"listening on 127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+            if let range = seen.range(of: #"listening on (127\.0\.0\.1|0\.0\.0\.0):(\d+)"#, options: .regularExpression) {
                 port = Int(seen[range].split(separator: ":").last!)!
+                log = seen
                 // Keep draining the log so the server never blocks on a full pipe.
                 stderr.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
                 return

@@ -7,18 +7,29 @@ import SyncService
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the sync protocol over HTTP (the default command).",
+        abstract: "Serve the sync protocol over HTTP or HTTPS (the default command).",
         discussion: """
             Creates the data directory if it does not exist (and prints where it is), opens \
             the database in it, and serves the sync protocol of Protocol.md until it \
             receives SIGTERM or SIGINT. On either signal it stops accepting connections, \
             finishes the requests in flight, and exits.
 
+            Plain HTTP is served on a loopback address only. On any other address the \
+            server needs a certificate (--tls-cert, --tls-key: PEM files) and serves HTTPS, \
+            or --behind-tls-proxy when a proxy on the way terminates TLS.
+
             Every option falls back to an environment variable, then to a default:
-              --host       SYNC_HOST        127.0.0.1
-              --port       SYNC_PORT        8080 (0 picks a free port)
-              --data-dir   SYNC_DATA_DIR    ./sync-data
-              --log-level  SYNC_LOG_LEVEL   info
+              --host                  SYNC_HOST                  127.0.0.1
+              --port                  SYNC_PORT                  8080 (0 picks a free port)
+              --data-dir              SYNC_DATA_DIR              ./sync-data
+              --log-level             SYNC_LOG_LEVEL             info
+              --tls-cert, --tls-key   SYNC_TLS_CERT, SYNC_TLS_KEY   none (plain HTTP)
+              --behind-tls-proxy      SYNC_BEHIND_TLS_PROXY=1    off
+              --request-head-timeout  SYNC_REQUEST_HEAD_TIMEOUT  30 s
+              --request-body-timeout  SYNC_REQUEST_BODY_TIMEOUT  300 s
+              --idle-timeout          SYNC_IDLE_TIMEOUT          60 s
+              --max-connections       SYNC_MAX_CONNECTIONS       1024
+              --body-budget           SYNC_BODY_BUDGET           32 MiB
 
             Endpoints: /health, /metrics (Prometheus), /openapi.json, and /v1/... for devices.
             """
@@ -35,8 +46,35 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical (SYNC_LOG_LEVEL).")
     var logLevel: String?
 
+    @Option(help: "PEM certificate chain to serve HTTPS with (SYNC_TLS_CERT).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert, unencrypted (SYNC_TLS_KEY).")
+    var tlsKey: String?
+
+    @Flag(help: "Serve plain HTTP on any address: a proxy in front terminates TLS (SYNC_BEHIND_TLS_PROXY=1).")
+    var behindTLSProxy = false
+
+    @Option(help: "Seconds a connection has to send a whole request head (SYNC_REQUEST_HEAD_TIMEOUT).")
+    var requestHeadTimeout: Int?
+
+    @Option(help: "Seconds a request has to send its whole body after its head (SYNC_REQUEST_BODY_TIMEOUT).")
+    var requestBodyTimeout: Int?
+
+    @Option(help: "Seconds a connection may stay silent while sending a request (SYNC_IDLE_TIMEOUT).")
+    var idleTimeout: Int?
+
+    @Option(help: "Connections served at once; more wait to be accepted (SYNC_MAX_CONNECTIONS).")
+    var maxConnections: Int?
+
+    @Option(help: "MiB of request bodies read and decoded at once; more wait, then get 503 (SYNC_BODY_BUDGET).")
+    var bodyBudget: Int?
+
     func run() async throws {
-        let settings = try ServerSettings(host: host, port: port, logLevel: logLevel)
+        let settings = try ServerSettings(.init(
+            host: host, port: port, logLevel: logLevel, tlsCert: tlsCert, tlsKey: tlsKey, behindTLSProxy: behindTLSProxy,
+            requestHeadTimeout: requestHeadTimeout, requestBodyTimeout: requestBodyTimeout, idleTimeout: idleTimeout,
+            maxConnections: maxConnections, bodyBudget: bodyBudget))
         let level = settings.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -44,15 +82,31 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "sync-server")
-        let database = try data.openDatabase(create: true, backgroundCheckpoints: true)
+        let openFiles = try settings.limits.ensureFileDescriptors()
+        let database = try data.openDatabase(create: true, backgroundCheckpoints: true, logger: logger)
         let checkpointer = try WALCheckpointer(database: database, databasePath: data.databasePath, logger: logger)
         let dataDirectory = URL(fileURLWithPath: data.path).standardizedFileURL.path
         let operations = try await database.operationCount()
         logger.notice("data directory ready", metadata: ["dataDirectory": "\(dataDirectory)", "operations": "\(operations)"])
         try await SyncMetrics.prime(from: database)
-        let app = buildApplication(
-            configuration: ServerConfiguration(host: settings.host, port: settings.port, logLevel: level),
+        let app = try buildApplication(
+            configuration: ServerConfiguration(
+                host: settings.host, port: settings.port, logLevel: level, transport: settings.transport,
+                limits: settings.limits, bodyBudgetBytes: settings.bodyBudgetBytes),
             database: database, services: [checkpointer], logger: logger)
+        let metadata: Logger.Metadata = [
+            "host": "\(settings.host)", "maxConnections": "\(settings.limits.maximumConnections)", "openFiles": "\(openFiles)",
+        ]
+        switch settings.transport {
+        case .tls:
+            logger.notice("serving HTTPS", metadata: metadata)
+        case .behindTLSProxy:
+            logger.warning(
+                "serving plain HTTP on the word of --behind-tls-proxy: a proxy in front must terminate TLS, and nothing may reach this port any other way",
+                metadata: metadata)
+        case .plainHTTP:
+            logger.notice("serving plain HTTP on loopback", metadata: metadata)
+        }
         try await app.runService()
     }
 }

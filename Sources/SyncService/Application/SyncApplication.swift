@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import ServiceLifecycle
 import SyncCore
@@ -8,11 +10,22 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var logLevel: Logger.Level
+    public var transport: TransportSecurity
+    public var limits: ConnectionLimits
+    /// Bytes of request bodies read and decoded at once (`BodyBudget`).
+    public var bodyBudgetBytes: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
+        transport: TransportSecurity = .plainHTTP, limits: ConnectionLimits = ConnectionLimits(),
+        bodyBudgetBytes: Int = BodyBudget.defaultCapacity
+    ) {
         self.host = host
         self.port = port
         self.logLevel = logLevel
+        self.transport = transport
+        self.limits = limits
+        self.bodyBudgetBytes = bodyBudgetBytes
     }
 }
 
@@ -25,9 +38,12 @@ let endpoints: [(String, [HTTPRequest.Method])] = [
 ] + ReviewPages.endpoints
 
 /// Assembles the router: public routes, then everything under `/v1` behind the
-/// device authenticator. Errors become problem documents; metrics see every
-/// request with its final status.
-public func buildRouter(database: ServerDatabase) -> Router<SyncRequestContext> {
+/// device authenticator and the body budget. Errors become problem documents;
+/// metrics see every request with its final status. `transport` decides the
+/// review pages' cookies and the origin their forms must come from.
+public func buildRouter(
+    database: ServerDatabase, transport: TransportSecurity = .plainHTTP, bodyBudget: BodyBudget = BodyBudget()
+) -> Router<SyncRequestContext> {
     SyncMetrics.bootstrap()
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: MetricsMiddleware())
@@ -37,19 +53,44 @@ public func buildRouter(database: ServerDatabase) -> Router<SyncRequestContext> 
     let devices = DeviceRoutes(database: database)
     devices.addPublicRoutes(to: router)
     let authenticated = router.group("v1").add(middleware: DeviceAuthenticator(database: database))
+        .add(middleware: BodyAdmissionMiddleware(budget: bodyBudget, unknownLengthCharge: RequestLimits.maximumBodyBytes))
     devices.addAuthenticatedRoutes(to: authenticated)
     SyncRoutes(database: database).addRoutes(to: authenticated)
     ReviewRoutes(database: database).addRoutes(to: authenticated)
-    ReviewPages(database: database).addRoutes(to: router)
+    ReviewPages(database: database, transport: transport).addRoutes(to: router)
     return router
 }
 
+/// The server with its transport: TLS if configured, the request timeouts and
+/// the connection limit. Refuses plain HTTP on an address other machines can
+/// reach, and certificate files it cannot use.
 public func buildApplication(
     configuration: ServerConfiguration, database: ServerDatabase, services: [any Service] = [], logger: Logger
-) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(database: database),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server"),
+) throws(ServerStartRefusal) -> some ApplicationProtocol {
+    try configuration.transport.check(host: configuration.host)
+    let limits = configuration.limits
+    let http1 = HTTPServerBuilder.http1(configuration: .init(
+        additionalChannelHandlers: [RequestTimeoutHandler(
+            headTimeout: limits.requestHeadTimeout.timeAmount, bodyTimeout: limits.requestBodyTimeout.timeAmount, logger: logger)],
+        idleTimeout: limits.idleTimeout.timeAmount))
+    let server: HTTPServerBuilder
+    if let tls = try configuration.transport.serverTLSConfiguration() {
+        do {
+            server = try .tls(http1, tlsConfiguration: tls)
+        } catch {
+            throw ServerStartRefusal("cannot set up TLS: \(error)")
+        }
+    } else {
+        server = http1
+    }
+    return Application(
+        router: buildRouter(
+            database: database, transport: configuration.transport,
+            bodyBudget: BodyBudget(capacity: configuration.bodyBudgetBytes)),
+        server: server,
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server",
+            availableConnectionsDelegate: .maximum(limits.maximumConnections, logger: logger)),
         services: services,
         logger: logger)
 }

@@ -111,6 +111,15 @@ extension Problem {
         return problem
     }
 
+    /// The server has no room to read the body now; the client sends it again later.
+    public static func serverBusy(retryAfterSeconds: Int) -> Problem {
+        var problem = Problem(.serviceUnavailable, code: "server-busy", title: "The server is busy",
+                              detail: "the server is reading as many request bodies as its memory allows; send again in \(retryAfterSeconds) s",
+                              extensions: ["retryAfter": .integer(Int64(retryAfterSeconds))])
+        problem.headers[.retryAfter] = "\(retryAfterSeconds)"
+        return problem
+    }
+
     public static let internalError = Problem(
         .internalServerError, code: "internal", title: "Internal server error",
         detail: "the server failed to handle the request; it has been logged")

@@ -22,7 +22,9 @@ enum ReviewForm {
     }
 
     /// Decodes a form without a session (the sign-in form checks its own token).
-    static func decodeUnchecked<Form: Decodable>(_ type: Form.Type, from request: Request) async throws -> Form {
+    static func decodeUnchecked<Form: Decodable>(
+        _ type: Form.Type, from request: Request, limit: Int = maximumBytes
+    ) async throws -> Form {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
             throw ReviewPageError(status: .unsupportedMediaType, heading: "Unsupported form",
@@ -30,10 +32,10 @@ enum ReviewForm {
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await request.body.collect(upTo: maximumBytes)
+            buffer = try await request.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw ReviewPageError(status: .contentTooLarge, heading: "The form is too large",
-                                  message: "A form may hold at most \(maximumBytes / 1024 / 1024) MiB.")
+                                  message: "This form may hold at most \(limit / 1024) KiB.")
         }
         do {
             return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: buffer))

@@ -7,14 +7,16 @@ import NIOCore
 /// session; every form carries the session's CSRF token.
 struct ReviewPages {
     let database: ServerDatabase
+    let transport: TransportSecurity
 
     func addRoutes(to router: Router<SyncRequestContext>) {
         let review = router.group("review").add(middleware: ReviewErrorMiddleware())
+            .add(middleware: ReviewOriginCheck(scheme: transport.browserScheme))
         review.get("style.css") { _, _ in
             Response(status: .ok, headers: ReviewRenderer.pageHeaders(contentType: "text/css; charset=utf-8"),
                      body: ResponseBody(byteBuffer: ByteBuffer(string: ReviewRenderer.shared.stylesheet)))
         }
-        ReviewSignInPages(database: database).addRoutes(to: review)
+        ReviewSignInPages(database: database, secureCookies: transport.cookiesAreSecure).addRoutes(to: review)
         let signedIn = review.group().add(middleware: ReviewAuthenticator(database: database))
         signedIn.get { _, _ in ReviewRenderer.redirect(to: "/review/conflicts") }
         ReviewConflictPages(database: database).addRoutes(to: signedIn)

@@ -47,7 +47,10 @@ struct ReviewRenderer: Sendable {
         headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
         headers[.xContentTypeOptions] = "nosniff"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        // No page address (case ids) goes to another site; same-origin rather
+        // than no-referrer, under which browsers send `Origin: null` with the
+        // page's own forms and `ReviewOriginCheck` would refuse them.
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         return headers
     }
 

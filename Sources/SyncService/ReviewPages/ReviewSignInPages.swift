@@ -8,6 +8,8 @@ import Hummingbird
 /// SameSite=Strict cookie and the same value in the form.
 struct ReviewSignInPages {
     let database: ServerDatabase
+    /// Whether browsers reach the server over TLS (`TransportSecurity.cookiesAreSecure`).
+    let secureCookies: Bool
 
     static let signInTokenCookie = "review_signin"
 
@@ -33,7 +35,9 @@ struct ReviewSignInPages {
             signInPage(user: "", error: nil, status: .ok)
         }
         review.post("sign-in") { request, _ in
-            let form = try await ReviewForm.decodeUnchecked(SignInForm.self, from: request)
+            // Anyone may post here, so the form is read only up to what a name
+            // and a password need, not the 2 MiB of a signed-in form.
+            let form = try await ReviewForm.decodeUnchecked(SignInForm.self, from: request, limit: Self.maximumSignInBytes)
             guard let expected = request.cookies[Self.signInTokenCookie]?.value, let sent = form.csrf,
                   ReviewSecret.constantTimeEquals(expected, sent)
             else { throw ReviewPageError.csrfRefused }
@@ -48,8 +52,8 @@ struct ReviewSignInPages {
                 throw ReviewPageError.notAllowed
             case .signedIn(let cookie, _):
                 var response = ReviewRenderer.redirect(to: "/review/conflicts")
-                response.setCookie(Self.sessionCookie(cookie, maxAge: ServerDatabase.reviewSessionLifetimeSeconds))
-                response.setCookie(Self.signInTokenCookie(""))
+                response.setCookie(sessionCookie(cookie, maxAge: ServerDatabase.reviewSessionLifetimeSeconds))
+                response.setCookie(signInTokenCookie(""))
                 return response
             }
         }
@@ -60,7 +64,7 @@ struct ReviewSignInPages {
             _ = try await ReviewForm.decode(SignOutForm.self, from: request, session: session)
             try await database.signOutOfReview(cookie: cookie)
             var response = ReviewRenderer.redirect(to: "/review/sign-in")
-            response.setCookie(Self.sessionCookie("", maxAge: 0))
+            response.setCookie(sessionCookie("", maxAge: 0))
             return response
         }
     }
@@ -69,22 +73,25 @@ struct ReviewSignInPages {
         let token = ReviewSecret.generate()
         var response = ReviewRenderer.shared.page(
             "sign-in", SignInPage(chrome: PageChrome("Sign in", session: nil), csrf: token, user: user, error: error), status: status)
-        response.setCookie(Self.signInTokenCookie(token))
+        response.setCookie(signInTokenCookie(token))
         return response
     }
 
+    static let maximumSignInBytes = 16 * 1024
+
     /// HttpOnly (no script reads it), SameSite=Strict (no other site's page
     /// sends it), Path=/review (the JSON API never sees it), expiring with the
-    /// session. Not Secure: the server speaks plain HTTP on loopback, behind the
-    /// municipality's TLS proxy, and a browser drops a Secure cookie set over
-    /// plain HTTP (except on localhost), which would make sign-in impossible.
-    static func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
+    /// session. Secure whenever browsers reach the server over TLS (its own or
+    /// a proxy's), so the cookie never travels in clear; not on plain HTTP on
+    /// loopback, where a browser would drop a Secure cookie set over http
+    /// (except on localhost) and sign-in would be impossible.
+    func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
         Cookie(name: ReviewAuthenticator.cookieName, value: value, maxAge: maxAge, path: "/review",
-               secure: false, httpOnly: true, sameSite: .strict)
+               secure: secureCookies, httpOnly: true, sameSite: .strict)
     }
 
-    static func signInTokenCookie(_ value: String) -> Cookie {
-        Cookie(name: signInTokenCookie, value: value, maxAge: value.isEmpty ? 0 : 3600, path: "/review/sign-in",
-               secure: false, httpOnly: true, sameSite: .strict)
+    func signInTokenCookie(_ value: String) -> Cookie {
+        Cookie(name: Self.signInTokenCookie, value: value, maxAge: value.isEmpty ? 0 : 3600, path: "/review/sign-in",
+               secure: secureCookies, httpOnly: true, sameSite: .strict)
     }
 }

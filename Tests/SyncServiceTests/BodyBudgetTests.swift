@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import SyncCore
+@testable import SyncService
+import Testing
+
+/// The budget on request bodies read at once: what fits is admitted, what
+/// does not waits its turn, and what waits too long is refused with 503.
+@Suite struct BodyBudgetTests {
+    @Test func bodiesThatFitAreAdmittedAndOneThatDoesNotIsRefusedWhenItMayNotWait() async {
+        let budget = BodyBudget(capacity: 100, maximumWait: .zero)
+        #expect(await budget.reserve(60))
+        #expect(await budget.reserve(40))
+        #expect(await !budget.reserve(1), "full")
+        await budget.release(60)
+        #expect(await budget.reserve(50))
+        #expect(await budget.bytesInUse == 90)
+    }
+
+    @Test func aBodyLargerThanTheWholeBudgetIsReadAlone() async {
+        let budget = BodyBudget(capacity: 100, maximumWait: .zero)
+        #expect(await budget.reserve(1_000))
+        #expect(await !budget.reserve(1))
+        await budget.release(1_000)
+        #expect(await budget.bytesInUse == 0)
+    }
+
+    @Test func aWaitingBodyIsAdmittedWhenAnEarlierOneIsDoneAndBeforeLaterOnes() async throws {
+        let budget = BodyBudget(capacity: 100, maximumWait: .seconds(600))
+        #expect(await budget.reserve(100))
+        let large = Task { await budget.reserve(80) }
+        while await budget.waitingCount < 1 { await Task.yield() }
+        let small = Task { await budget.reserve(10) }
+        while await budget.waitingCount < 2 { await Task.yield() }
+        // The small one would fit beside the large one but not overtake it.
+        await budget.release(100)
+        #expect(await large.value)
+        #expect(await small.value)
+        #expect(await budget.bytesInUse == 90)
+    }
+
+    @Test func aBodyThatWaitsTooLongIsRefused() async {
+        let budget = BodyBudget(capacity: 100, maximumWait: .milliseconds(50))
+        #expect(await budget.reserve(100))
+        #expect(await !budget.reserve(1))
+        #expect(await budget.waitingCount == 0)
+    }
+
+    /// Through the HTTP API: with the budget taken, a push is answered
+    /// `503 server-busy` with `Retry-After`; once it is free, the same push is stored.
+    @Test func aPushIsRefusedWithRetryAfterWhileTheBudgetIsFullAndStoredAfterwards() async throws {
+        let harness = try await ServerHarness.make()
+        let budget = BodyBudget(capacity: 1024 * 1024, maximumWait: .zero)
+        try await harness.test(bodyBudget: budget) { client in
+            var anna = try await client.login("anna")
+            let operations = try anna.newCase(title: "Familien Holm")
+            #expect(await budget.reserve(1024 * 1024), "another push holds the whole budget")
+            // Not through `call`, which takes any 5xx for a server fault.
+            let busy = try await client.execute(
+                uri: "/v1/push", method: .post,
+                headers: [.authorization: "Bearer \(anna.token)", .contentType: "application/json"],
+                body: ByteBuffer(data: OperationCodec.canonicalBytes(Laptop.pushBody(operations, batch: "b1"))))
+            #expect(busy.status == .serviceUnavailable)
+            #expect(busy.headers[.contentType] == "application/problem+json")
+            #expect(String(buffer: busy.body).contains("urn:casework-sync:problem:server-busy"))
+            #expect(busy.headers[.retryAfter] == "5")
+            #expect(try await client.call(.get, "/health").status == .ok, "requests without a body pass")
+            await budget.release(1024 * 1024)
+            let stored = try await anna.push(operations, batch: "b1", via: client)
+            #expect(stored.status == .ok)
+            #expect(await budget.bytesInUse == 0, "the push gave its share back")
+        }
+    }
+}
