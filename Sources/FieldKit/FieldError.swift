@@ -37,3 +37,15 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension FieldError {
+    /// A failure that a later attempt may not meet: the network, or a server
+    /// that said it is busy and to come back.
+    var isWorthRetrying: Bool {
+        switch self {
+        case .serverUnreachable: true
+        case .serverRefused(503, "server-busy", _): true
+        default: false
+        }
+    }
+}

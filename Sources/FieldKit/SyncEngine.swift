@@ -70,14 +70,15 @@ public struct SyncEngine: Sendable {
         return report
     }
 
-    /// Retries network failures with backoff; a refusal by the server is final.
+    /// Retries network failures, and a server too busy to take the body now
+    /// (`503 server-busy`), with backoff; any other refusal by the server is final.
     func retrying<T: Sendable>(_ attempt: @Sendable () async throws -> T) async throws -> T {
         var delays = retryDelays[...]
         while true {
             do {
                 return try await attempt()
-            } catch FieldError.serverUnreachable(let detail) {
-                guard let delay = delays.popFirst() else { throw FieldError.serverUnreachable(detail) }
+            } catch let error as FieldError where error.isWorthRetrying {
+                guard let delay = delays.popFirst() else { throw error }
                 try await Task.sleep(for: delay)
             }
         }
