@@ -49,4 +49,15 @@ import Testing
                              input: "correct horse battery\n")
         #expect(result.status == 0 && result.output.contains("added caseworker anna"), "\(result.output)")
     }
+
+    /// The code lets supervisors and admins read the audit log (the
+    /// authorization matrix checks `GET /v1/audit` for every role); the help
+    /// once said only admins could.
+    @Test func theHelpSaysWhoReadsTheAuditLogAsTheCodeDoes() throws {
+        let help = try run(["user", "--help"]).output.replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression)
+        #expect(help.contains("a supervisor reads and writes every case, changes who works on a case, resolves conflicts and reads the audit log"), "\(help)")
+        #expect(help.contains("an admin may do the same as a supervisor"), "\(help)")
+        #expect(!help.contains("an admin may also read the audit log"))
+    }
 }

@@ -9,9 +9,11 @@ struct UserCommand: AsyncParsableCommand {
         abstract: "Add, list and remove the people who may sign in.",
         discussion: """
             Roles: a caseworker reads and writes the cases they are a member of; a \
-            supervisor reads and writes every case, changes who works on a case and \
-            resolves conflicts; an admin may also read the audit log. Passwords are stored \
-            as bcrypt hashes only.
+            supervisor reads and writes every case, changes who works on a case, resolves \
+            conflicts and reads the audit log (GET /v1/audit and the review pages' access \
+            log); an admin may do the same as a supervisor, nothing more through the API. \
+            Users and devices are managed with this command on the server only. Passwords \
+            are stored as bcrypt hashes only.
             """,
         subcommands: [Add.self, List.self, Remove.self]
     )

@@ -2,8 +2,9 @@ import Foundation
 import GRDB
 
 /// What a user may do. Caseworkers read and write the cases they are members
-/// of; supervisors read and write every case, change membership and resolve
-/// conflicts; admins may also read the audit log and manage accounts.
+/// of; supervisors and admins read and write every case, change membership,
+/// resolve conflicts and read the audit log. Accounts are managed on the
+/// server machine (`sync-server user`), by whoever may run it, not by role.
 public enum UserRole: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
     case caseworker, supervisor, admin
 
