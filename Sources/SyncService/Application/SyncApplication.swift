@@ -8,11 +8,15 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var logLevel: Logger.Level
+    public var signInLimits: SignInLimits
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info, signInLimits: SignInLimits = .standard
+    ) {
         self.host = host
         self.port = port
         self.logLevel = logLevel
+        self.signInLimits = signInLimits
     }
 }
 
@@ -26,21 +30,23 @@ let endpoints: [(String, [HTTPRequest.Method])] = [
 
 /// Assembles the router: public routes, then everything under `/v1` behind the
 /// device authenticator. Errors become problem documents; metrics see every
-/// request with its final status.
-public func buildRouter(database: ServerDatabase) -> Router<SyncRequestContext> {
+/// request with its final status. Both sign-ins share one limiter, on the
+/// database's clock.
+public func buildRouter(database: ServerDatabase, signInLimits: SignInLimits = .standard) -> Router<SyncRequestContext> {
     SyncMetrics.bootstrap()
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ProblemMiddleware())
     ServiceRoutes(database: database).addRoutes(to: router)
-    let devices = DeviceRoutes(database: database)
+    let signIn = SignInGuard(database: database, limiter: SignInLimiter(limits: signInLimits, clock: database.clock))
+    let devices = DeviceRoutes(database: database, signIn: signIn)
     devices.addPublicRoutes(to: router)
     let authenticated = router.group("v1").add(middleware: DeviceAuthenticator(database: database))
     devices.addAuthenticatedRoutes(to: authenticated)
     SyncRoutes(database: database).addRoutes(to: authenticated)
     ReviewRoutes(database: database).addRoutes(to: authenticated)
-    ReviewPages(database: database).addRoutes(to: router)
+    ReviewPages(database: database, signIn: signIn).addRoutes(to: router)
     return router
 }
 
@@ -48,7 +54,7 @@ public func buildApplication(
     configuration: ServerConfiguration, database: ServerDatabase, services: [any Service] = [], logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(database: database),
+        router: buildRouter(database: database, signInLimits: configuration.signInLimits),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server"),
         services: services,
         logger: logger)

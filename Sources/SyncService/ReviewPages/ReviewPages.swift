@@ -7,6 +7,7 @@ import NIOCore
 /// session; every form carries the session's CSRF token.
 struct ReviewPages {
     let database: ServerDatabase
+    let signIn: SignInGuard
 
     func addRoutes(to router: Router<SyncRequestContext>) {
         let review = router.group("review").add(middleware: ReviewErrorMiddleware())
@@ -14,7 +15,7 @@ struct ReviewPages {
             Response(status: .ok, headers: ReviewRenderer.pageHeaders(contentType: "text/css; charset=utf-8"),
                      body: ResponseBody(byteBuffer: ByteBuffer(string: ReviewRenderer.shared.stylesheet)))
         }
-        ReviewSignInPages(database: database).addRoutes(to: review)
+        ReviewSignInPages(database: database, signIn: signIn).addRoutes(to: review)
         let signedIn = review.group().add(middleware: ReviewAuthenticator(database: database))
         signedIn.get { _, _ in ReviewRenderer.redirect(to: "/review/conflicts") }
         ReviewConflictPages(database: database).addRoutes(to: signedIn)

@@ -147,7 +147,8 @@ extension ServerDatabase {
     public static var tokenCheckLifetime: Duration { TokenCache.lifetime }
 
     /// Checks the password and registers a new device for the user. Returns nil
-    /// (and logs a failed login) when the name or password is wrong.
+    /// (and logs a failed login) when the name or password is wrong; throws
+    /// `SignInRefusal.busy` when too many passwords are being checked.
     public func registerDevice(
         user name: String, password: String, deviceName: String
     ) async throws -> (device: AuthenticatedDevice, token: String)? {
@@ -182,7 +183,7 @@ extension ServerDatabase {
         // Verify against a dummy hash for unknown users too, so that the timing
         // does not tell which user names exist.
         let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKxGhuCsm7cLhIbcuEsvBK8JFb5XojIu3kOfK"
-        let passwordMatches = Bcrypt.verify(password, hash: hash)
+        let passwordMatches = try await passwordVerifier.verify(password, hash: hash)
         guard let user, user.removedAt == nil, passwordMatches else { return nil }
         return user
     }
