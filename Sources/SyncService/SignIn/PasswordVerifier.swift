@@ -21,6 +21,10 @@ public final class PasswordVerifier: Sendable {
     public static let shared = PasswordVerifier(
         threads: max(1, min(2, System.coreCount / 2)), maximumWaiting: 64)
 
+    /// For databases in memory, which only tests use: every suite of a test
+    /// process shares it, signing in from many tests at once.
+    public static let forTests = PasswordVerifier(threads: 2, maximumWaiting: 1_000_000)
+
     public let threads: Int
     public let maximumWaiting: Int
     private let pool: NIOThreadPool

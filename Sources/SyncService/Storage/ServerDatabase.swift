@@ -86,8 +86,11 @@ public final class ServerDatabase: Sendable {
     public var openConflictGauge: Int { openConflicts.withLock { $0 } }
 
     /// A database that lives in memory only, for tests.
+    /// Its password checks queue without a practical bound (`forTests`): the
+    /// test suites sign in from hundreds of tests at once in one process,
+    /// which the bound meant for one server would refuse.
     public static func inMemory(
-        clock: any WallClock = SystemWallClock(), passwordVerifier: PasswordVerifier = .shared
+        clock: any WallClock = SystemWallClock(), passwordVerifier: PasswordVerifier = .forTests
     ) throws -> ServerDatabase {
         try ServerDatabase(writer: DatabaseQueue(), clock: clock, passwordVerifier: passwordVerifier)
     }
