@@ -13,7 +13,7 @@ struct ServerLoad: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ServerLoad",
         abstract: "Measure a running sync-server over HTTP on 127.0.0.1.",
-        subcommands: [SyncLoad.self, PullCost.self, InitialSync.self]
+        subcommands: [SyncLoad.self, PullCost.self, InitialSync.self, SignInStorm.self]
     )
 }
 

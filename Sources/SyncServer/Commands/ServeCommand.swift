@@ -30,6 +30,16 @@ struct ServeCommand: AsyncParsableCommand {
               --idle-timeout          SYNC_IDLE_TIMEOUT          60 s
               --max-connections       SYNC_MAX_CONNECTIONS       1024
               --body-budget           SYNC_BODY_BUDGET           32 MiB
+              --sign-in-failures-per-address  SYNC_SIGN_IN_FAILURES_PER_ADDRESS  20
+              --trust-forwarded-for           SYNC_TRUST_FORWARDED_FOR           off
+
+            Sign-in is limited (Protocol.md §10.2): after 5 failed sign-ins under one user \
+            name, each further attempt waits 1 s, doubling to 5 minutes, until one succeeds; \
+            an address with 20 failures in ten minutes waits until the oldest is ten minutes \
+            old. Refusals are 429 with Retry-After and the audit action login-throttled. Behind \
+            a proxy every connection comes from the proxy's address: pass --trust-forwarded-for \
+            if it appends the client's address to X-Forwarded-For, otherwise raise or disable \
+            the per-address limit.
 
             Endpoints: /health, /metrics (Prometheus), /openapi.json, and /v1/... for devices.
             """
@@ -70,7 +80,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "MiB of request bodies read and decoded at once; more wait, then get 503 (SYNC_BODY_BUDGET).")
     var bodyBudget: Int?
 
+    @OptionGroup var signIn: SignInOptions
+
     func run() async throws {
+        let signInLimits = try signIn.limits()
         let settings = try ServerSettings(.init(
             host: host, port: port, logLevel: logLevel, tlsCert: tlsCert, tlsKey: tlsKey, behindTLSProxy: behindTLSProxy,
             requestHeadTimeout: requestHeadTimeout, requestBodyTimeout: requestBodyTimeout, idleTimeout: idleTimeout,
@@ -92,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         let app = try buildApplication(
             configuration: ServerConfiguration(
                 host: settings.host, port: settings.port, logLevel: level, transport: settings.transport,
-                limits: settings.limits, bodyBudgetBytes: settings.bodyBudgetBytes),
+                limits: settings.limits, bodyBudgetBytes: settings.bodyBudgetBytes, signInLimits: signInLimits),
             database: database, services: [checkpointer], logger: logger)
         let metadata: Logger.Metadata = [
             "host": "\(settings.host)", "maxConnections": "\(settings.limits.maximumConnections)", "openFiles": "\(openFiles)",

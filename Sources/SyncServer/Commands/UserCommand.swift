@@ -9,9 +9,11 @@ struct UserCommand: AsyncParsableCommand {
         abstract: "Add, list and remove the people who may sign in.",
         discussion: """
             Roles: a caseworker reads and writes the cases they are a member of; a \
-            supervisor reads and writes every case, changes who works on a case and \
-            resolves conflicts; an admin may also read the audit log. Passwords are stored \
-            as bcrypt hashes only.
+            supervisor reads and writes every case, changes who works on a case, resolves \
+            conflicts and reads the audit log (GET /v1/audit and the review pages' access \
+            log); an admin may do the same as a supervisor, nothing more through the API. \
+            Users and devices are managed with this command on the server only. Passwords \
+            are stored as bcrypt hashes only.
             """,
         subcommands: [Add.self, List.self, Remove.self]
     )
@@ -21,7 +23,15 @@ struct UserCommand: AsyncParsableCommand {
             abstract: "Add a user.",
             discussion: """
                 The password is read from standard input with --password-stdin (its first \
-                line), otherwise asked for on the terminal. At least \(ServerDatabase.minimumPasswordLength) characters.
+                line), otherwise asked for on the terminal. It must have at least \
+                \(PasswordPolicy.minimumLength) characters, not be one character repeated, and not \
+                be a common password (a few ordinary words in a row are a good one). \
+                Passwords of existing users keep working.
+
+                The name is stored in lower case (NFKC, then lower-cased; "Anna" is anna, and \
+                anna signs in as "Anna" too). A name that differs from an existing one only by \
+                '.', '_', '-' or look-alike characters (0 and o; 1, l and i) is refused: \
+                "anna.h" beside "annah" would read as the same person in the audit log.
 
                 Example: printf '%s\\n' "$PASSWORD" | sync-server user add mette --role caseworker --password-stdin
                 """)
@@ -36,21 +46,29 @@ struct UserCommand: AsyncParsableCommand {
         var passwordStdin = false
 
         @Option(help: .hidden)
-        var bcryptCost: UInt8 = 12
+        var bcryptCost = 12
 
         @OptionGroup var data: DataDirectoryOptions
+
+        func validate() throws {
+            // bcrypt stops the whole process on a cost outside its range.
+            guard ServerDatabase.bcryptCosts.contains(bcryptCost) else {
+                throw ValidationError(AccountError.invalidBcryptCost(bcryptCost).description)
+            }
+        }
 
         func run() async throws {
             guard let role = UserRole(rawValue: role) else {
                 throw ValidationError("unknown role '\(role)'; use caseworker, supervisor or admin")
             }
             let password = try Self.readPassword(fromStandardInput: passwordStdin)
+            let added: String
             do {
-                try await data.openDatabase(create: true).addUser(name, role: role, password: password, bcryptCost: bcryptCost)
+                added = try await data.openDatabase(create: true).addUser(name, role: role, password: password, bcryptCost: bcryptCost)
             } catch let error as AccountError {
                 throw ValidationError(error.description)
             }
-            AdminOutput.line("added \(role.rawValue) \(name)")
+            AdminOutput.line("added \(role.rawValue) \(added)")
         }
 
         static func readPassword(fromStandardInput: Bool) throws -> String {

@@ -14,11 +14,12 @@ public struct ServerConfiguration: Sendable {
     public var limits: ConnectionLimits
     /// Bytes of request bodies read and decoded at once (`BodyBudget`).
     public var bodyBudgetBytes: Int
+    public var signInLimits: SignInLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
         transport: TransportSecurity = .plainHTTP, limits: ConnectionLimits = ConnectionLimits(),
-        bodyBudgetBytes: Int = BodyBudget.defaultCapacity
+        bodyBudgetBytes: Int = BodyBudget.defaultCapacity, signInLimits: SignInLimits = .standard
     ) {
         self.host = host
         self.port = port
@@ -26,6 +27,7 @@ public struct ServerConfiguration: Sendable {
         self.transport = transport
         self.limits = limits
         self.bodyBudgetBytes = bodyBudgetBytes
+        self.signInLimits = signInLimits
     }
 }
 
@@ -40,9 +42,11 @@ let endpoints: [(String, [HTTPRequest.Method])] = [
 /// Assembles the router: public routes, then everything under `/v1` behind the
 /// device authenticator and the body budget. Errors become problem documents;
 /// metrics see every request with its final status. `transport` decides the
-/// review pages' cookies and the origin their forms must come from.
+/// review pages' cookies and the origin their forms must come from. Both
+/// sign-ins share one limiter, on the database's clock.
 public func buildRouter(
-    database: ServerDatabase, transport: TransportSecurity = .plainHTTP, bodyBudget: BodyBudget = BodyBudget()
+    database: ServerDatabase, transport: TransportSecurity = .plainHTTP, bodyBudget: BodyBudget = BodyBudget(),
+    signInLimits: SignInLimits = .standard
 ) -> Router<SyncRequestContext> {
     SyncMetrics.bootstrap()
     let router = Router(context: SyncRequestContext.self)
@@ -50,14 +54,15 @@ public func buildRouter(
     router.add(middleware: LogRequestsMiddleware(.debug))
     router.add(middleware: ProblemMiddleware())
     ServiceRoutes(database: database).addRoutes(to: router)
-    let devices = DeviceRoutes(database: database)
+    let signIn = SignInGuard(database: database, limiter: SignInLimiter(limits: signInLimits, clock: database.clock))
+    let devices = DeviceRoutes(database: database, signIn: signIn)
     devices.addPublicRoutes(to: router)
     let authenticated = router.group("v1").add(middleware: DeviceAuthenticator(database: database))
         .add(middleware: BodyAdmissionMiddleware(budget: bodyBudget, unknownLengthCharge: RequestLimits.maximumBodyBytes))
     devices.addAuthenticatedRoutes(to: authenticated)
     SyncRoutes(database: database).addRoutes(to: authenticated)
     ReviewRoutes(database: database).addRoutes(to: authenticated)
-    ReviewPages(database: database, transport: transport).addRoutes(to: router)
+    ReviewPages(database: database, transport: transport, signIn: signIn).addRoutes(to: router)
     return router
 }
 
@@ -86,7 +91,7 @@ public func buildApplication(
     return Application(
         router: buildRouter(
             database: database, transport: configuration.transport,
-            bodyBudget: BodyBudget(capacity: configuration.bodyBudgetBytes)),
+            bodyBudget: BodyBudget(capacity: configuration.bodyBudgetBytes), signInLimits: configuration.signInLimits),
         server: server,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server",

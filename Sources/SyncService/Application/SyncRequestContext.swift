@@ -1,16 +1,21 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Per-request context: Hummingbird's core plus the device the bearer token
 /// belongs to, once `DeviceAuthenticator` has checked it.
-public struct SyncRequestContext: RequestContext {
+public struct SyncRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var device: AuthenticatedDevice?
     /// The signed-in browser on the review pages, once `ReviewAuthenticator` has checked its cookie.
     public var reviewSession: ReviewSession?
+    /// The peer of the connection, which sign-in limits count by (nil in
+    /// Hummingbird's in-process test client).
+    public let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
         device = nil
         reviewSession = nil
     }

@@ -120,6 +120,25 @@ extension Problem {
         return problem
     }
 
+    /// 429 after too many failed sign-ins, 503 when the password checks are
+    /// all taken; both say when to come back.
+    public static func signInRefused(_ refusal: SignInRefusal) -> Problem {
+        var problem = switch refusal {
+        case .throttled(let seconds, let limit):
+            Problem(.tooManyRequests, code: "too-many-attempts", title: "Too many sign-in attempts",
+                    detail: limit == .user
+                        ? "too many failed sign-ins under this user name; try again in \(seconds) seconds"
+                        : "too many failed sign-ins from this address; try again in \(seconds) seconds",
+                    extensions: ["retryAfter": .integer(Int64(seconds))])
+        case .busy:
+            Problem(.serviceUnavailable, code: "sign-in-busy", title: "The server is busy",
+                    detail: "the server is checking too many passwords at once; try again in a moment",
+                    extensions: ["retryAfter": .integer(Int64(refusal.retryAfterSeconds))])
+        }
+        problem.headers[.retryAfter] = String(refusal.retryAfterSeconds)
+        return problem
+    }
+
     public static let internalError = Problem(
         .internalServerError, code: "internal", title: "Internal server error",
         detail: "the server failed to handle the request; it has been logged")

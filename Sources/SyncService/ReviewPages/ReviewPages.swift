@@ -8,6 +8,7 @@ import NIOCore
 struct ReviewPages {
     let database: ServerDatabase
     let transport: TransportSecurity
+    let signIn: SignInGuard
 
     func addRoutes(to router: Router<SyncRequestContext>) {
         let review = router.group("review").add(middleware: ReviewErrorMiddleware())
@@ -16,7 +17,7 @@ struct ReviewPages {
             Response(status: .ok, headers: ReviewRenderer.pageHeaders(contentType: "text/css; charset=utf-8"),
                      body: ResponseBody(byteBuffer: ByteBuffer(string: ReviewRenderer.shared.stylesheet)))
         }
-        ReviewSignInPages(database: database, secureCookies: transport.cookiesAreSecure).addRoutes(to: review)
+        ReviewSignInPages(database: database, secureCookies: transport.cookiesAreSecure, signIn: signIn).addRoutes(to: review)
         let signedIn = review.group().add(middleware: ReviewAuthenticator(database: database))
         signedIn.get { _, _ in ReviewRenderer.redirect(to: "/review/conflicts") }
         ReviewConflictPages(database: database).addRoutes(to: signedIn)

@@ -87,6 +87,7 @@ extension ServerDatabase {
     /// Checks the password like a device sign-in does, and opens a session for
     /// a supervisor or admin, with its own device row. Every outcome is audited.
     public func signInToReview(user name: String, password: String) async throws -> ReviewSignIn {
+        let name = UserName.normalized(name)
         let at = now
         let loggedName = UserID(name) != nil ? name : nil
         guard let user = try await verifiedUser(name, password: password), let userID = UserID(user.name) else {

@@ -10,6 +10,7 @@ struct ReviewSignInPages {
     let database: ServerDatabase
     /// Whether browsers reach the server over TLS (`TransportSecurity.cookiesAreSecure`).
     let secureCookies: Bool
+    let signIn: SignInGuard
 
     static let signInTokenCookie = "review_signin"
 
@@ -34,7 +35,7 @@ struct ReviewSignInPages {
         review.get("sign-in") { _, _ in
             signInPage(user: "", error: nil, status: .ok)
         }
-        review.post("sign-in") { request, _ in
+        review.post("sign-in") { request, context in
             // Anyone may post here, so the form is read only up to what a name
             // and a password need, not the 2 MiB of a signed-in form.
             let form = try await ReviewForm.decodeUnchecked(SignInForm.self, from: request, limit: Self.maximumSignInBytes)
@@ -45,7 +46,15 @@ struct ReviewSignInPages {
             guard !user.isEmpty, user.count <= 64, let password = form.password, !password.isEmpty, password.count <= 1024 else {
                 return signInPage(user: String(user.prefix(64)), error: "Enter your user name and password.", status: .badRequest)
             }
-            switch try await database.signInToReview(user: user, password: password) {
+            let outcome: ServerDatabase.ReviewSignIn
+            do {
+                outcome = try await signIn.attempt(user: user, source: signIn.source(of: request, context: context), via: "review") {
+                    try await database.signInToReview(user: user, password: password)
+                } failed: { if case .invalidCredentials = $0 { true } else { false } }
+            } catch let refusal as SignInRefusal {
+                return refusedPage(refusal, user: user)
+            }
+            switch outcome {
             case .invalidCredentials:
                 return signInPage(user: user, error: "The user name or password is wrong.", status: .unauthorized)
             case .roleNotAllowed:
@@ -67,6 +76,35 @@ struct ReviewSignInPages {
             response.setCookie(sessionCookie("", maxAge: 0))
             return response
         }
+    }
+
+    /// The form again, with why it was refused in both languages: the people
+    /// signing in here read Danish first, the operators who read the logs
+    /// English.
+    private func refusedPage(_ refusal: SignInRefusal, user: String) -> Response {
+        var response = switch refusal {
+        case .throttled(let seconds, _):
+            signInPage(
+                user: user,
+                error: "For mange forkerte forsøg. Prøv igen om \(Self.wait(seconds, danish: true)). "
+                    + "Too many failed attempts. Try again in \(Self.wait(seconds, danish: false)).",
+                status: .tooManyRequests)
+        case .busy:
+            signInPage(
+                user: user,
+                error: "Serveren er optaget lige nu. Prøv igen om et øjeblik. "
+                    + "The server is busy right now. Try again in a moment.",
+                status: .serviceUnavailable)
+        }
+        response.headers[.retryAfter] = String(refusal.retryAfterSeconds)
+        return response
+    }
+
+    static func wait(_ seconds: Int, danish: Bool) -> String {
+        if seconds == 1 { return danish ? "1 sekund" : "1 second" }
+        if seconds < 60 { return danish ? "\(seconds) sekunder" : "\(seconds) seconds" }
+        let minutes = (seconds + 59) / 60
+        return danish ? (minutes == 1 ? "1 minut" : "\(minutes) minutter") : (minutes == 1 ? "1 minute" : "\(minutes) minutes")
     }
 
     private func signInPage(user: String, error: String?, status: HTTPResponse.Status) -> Response {

@@ -6,9 +6,10 @@ import SyncCore
 /// Device login and logout (Protocol.md §10.2).
 struct DeviceRoutes {
     let database: ServerDatabase
+    let signIn: SignInGuard
 
     func addPublicRoutes(to router: Router<SyncRequestContext>) {
-        router.post("v1/devices") { request, _ in try await login(request) }
+        router.post("v1/devices") { request, context in try await login(request, context: context) }
     }
 
     func addAuthenticatedRoutes(to group: RouterGroup<SyncRequestContext>) {
@@ -18,7 +19,7 @@ struct DeviceRoutes {
         }
     }
 
-    func login(_ request: Request) async throws -> Response {
+    func login(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let body = try await request.jsonBody(limit: RequestLimits.maximumLoginBodyBytes)
         guard case .object(let members) = body else {
             throw Problem.badRequest("wrong-type", "the body must be a JSON object with user, password and deviceName")
@@ -36,7 +37,15 @@ struct DeviceRoutes {
         let user = try text("user", maximum: UserID.maximumLength)
         let password = try text("password", maximum: 1024)
         let deviceName = try text("deviceName", maximum: 200)
-        guard let (device, token) = try await database.registerDevice(user: user, password: password, deviceName: deviceName) else {
+        let registered: (device: AuthenticatedDevice, token: String)?
+        do {
+            registered = try await signIn.attempt(user: user, source: signIn.source(of: request, context: context), via: nil) {
+                try await database.registerDevice(user: user, password: password, deviceName: deviceName)
+            } failed: { $0 == nil }
+        } catch let refusal as SignInRefusal {
+            throw Problem.signInRefused(refusal)
+        }
+        guard let (device, token) = registered else {
             throw Problem(.unauthorized, code: "invalid-credentials", title: "Sign-in failed",
                           detail: "the user name or password is wrong, or the user was removed")
         }

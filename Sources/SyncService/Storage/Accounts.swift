@@ -30,18 +30,27 @@ public struct DeviceSummary: Sendable, Hashable {
 public enum AccountError: Error, CustomStringConvertible, Equatable {
     case invalidUserName(String)
     case userExists(String)
+    /// The new name differs from an existing one only by case, punctuation or
+    /// look-alike characters (`UserName.skeleton`).
+    case userTooSimilar(String, existing: String)
     case noSuchUser(String)
     case noSuchDevice(String)
-    case weakPassword
+    /// Why `PasswordPolicy` refused the password.
+    case weakPassword(String)
+    case invalidBcryptCost(Int)
 
     public var description: String {
         switch self {
         case .invalidUserName(let name):
             "'\(name)' is not a valid user name: use 1 to 64 characters a-z, 0-9, '.', '_', '-', starting with a letter or digit"
         case .userExists(let name): "a user named '\(name)' already exists"
+        case .userTooSimilar(let name, let existing):
+            "'\(name)' is too like the existing user '\(existing)': names that differ only by case, '.', '_', '-' or look-alike characters (0 and o; 1, l and i) would read as the same person in the audit log"
         case .noSuchUser(let name): "there is no user named '\(name)'"
         case .noSuchDevice(let id): "there is no device '\(id)'"
-        case .weakPassword: "the password must be at least 10 characters long"
+        case .weakPassword(let reason): "the password is refused: \(reason)"
+        case .invalidBcryptCost(let cost):
+            "the bcrypt cost must be from \(ServerDatabase.bcryptCosts.lowerBound) to \(ServerDatabase.bcryptCosts.upperBound), not \(cost)"
         }
     }
 }
@@ -64,22 +73,37 @@ enum DeviceToken {
 }
 
 extension ServerDatabase {
-    public static let minimumPasswordLength = 10
+    /// The costs bcrypt supports; it stops the process on any other.
+    public static let bcryptCosts: ClosedRange<Int> = 4...31
 
-    public func addUser(_ name: String, role: UserRole, password: String, bcryptCost: UInt8 = 12) async throws {
+    /// Adds a user under the normalised form of `name` (`UserName`), which it
+    /// returns. The password must meet `PasswordPolicy`; passwords of users
+    /// added before the policy keep working.
+    @discardableResult
+    public func addUser(_ name: String, role: UserRole, password: String, bcryptCost: Int = 12) async throws -> String {
+        let name = UserName.normalized(name)
         guard UserID(name) != nil else { throw AccountError.invalidUserName(name) }
-        guard password.count >= Self.minimumPasswordLength else { throw AccountError.weakPassword }
-        let hash = Bcrypt.hash(password, cost: bcryptCost)
+        guard Self.bcryptCosts.contains(bcryptCost) else { throw AccountError.invalidBcryptCost(bcryptCost) }
+        if let rejection = PasswordPolicy.check(password, userName: name) { throw AccountError.weakPassword(rejection.description) }
+        // Not on a server request path: the administration command, and tests.
+        let hash = Bcrypt.hash(password, cost: UInt8(bcryptCost))
         let at = now
         try await groupCommit.write { db in
-            guard try UserRecord.fetchOne(db, key: name) == nil else { throw AccountError.userExists(name) }
+            let skeleton = UserName.skeleton(name)
+            // Removed users count too: their names stay in the audit log.
+            for existing in try String.fetchAll(db, sql: "SELECT name FROM user") {
+                if existing == name { throw AccountError.userExists(name) }
+                if UserName.skeleton(existing) == skeleton { throw AccountError.userTooSimilar(name, existing: existing) }
+            }
             try UserRecord(name: name, role: role, passwordHash: hash, createdAt: at, removedAt: nil).insert(db)
             try AuditLog.record(.userAdded, actor: nil, device: nil, detail: ["user": .string(name), "role": .string(role.rawValue)], at: at, in: db)
         }
+        return name
     }
 
     /// Removes a user's access: every device of theirs must purge at its next contact.
     public func removeUser(_ name: String) async throws {
+        let name = UserName.normalized(name)
         let at = now
         try await groupCommit.write { db in
             guard var user = try UserRecord.fetchOne(db, key: name) else { throw AccountError.noSuchUser(name) }
@@ -123,10 +147,12 @@ extension ServerDatabase {
     public static var tokenCheckLifetime: Duration { TokenCache.lifetime }
 
     /// Checks the password and registers a new device for the user. Returns nil
-    /// (and logs a failed login) when the name or password is wrong.
+    /// (and logs a failed login) when the name or password is wrong; throws
+    /// `SignInRefusal.busy` when too many passwords are being checked.
     public func registerDevice(
         user name: String, password: String, deviceName: String
     ) async throws -> (device: AuthenticatedDevice, token: String)? {
+        let name = UserName.normalized(name)
         let at = now
         guard let user = try await verifiedUser(name, password: password), let userID = UserID(user.name) else {
             try await recordAudit(.loginFailed, actor: UserID(name) != nil ? name : nil, device: nil,
@@ -147,15 +173,17 @@ extension ServerDatabase {
         return (AuthenticatedDevice(replica: replica, user: userID, role: user.role), token)
     }
 
-    /// The user, if the name and password are right and the user was not
-    /// removed. Shared by device sign-in and the review pages' sign-in, so
-    /// that both check passwords the same way.
+    /// The user, if the name (in any spelling `UserName.normalized` maps to
+    /// it) and password are right and the user was not removed. Shared by
+    /// device sign-in and the review pages' sign-in, so that both check
+    /// passwords the same way.
     func verifiedUser(_ name: String, password: String) async throws -> UserRecord? {
+        let name = UserName.normalized(name)
         let user = try await writer.read { db in try UserRecord.fetchOne(db, key: name) }
         // Verify against a dummy hash for unknown users too, so that the timing
         // does not tell which user names exist.
         let hash = user?.passwordHash ?? "$2b$12$C6UzMDM.H6dfI/f/IKxGhuCsm7cLhIbcuEsvBK8JFb5XojIu3kOfK"
-        let passwordMatches = Bcrypt.verify(password, hash: hash)
+        let passwordMatches = try await passwordVerifier.verify(password, hash: hash)
         guard let user, user.removedAt == nil, passwordMatches else { return nil }
         return user
     }

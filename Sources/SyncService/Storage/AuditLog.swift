@@ -7,6 +7,9 @@ import SyncCore
 public enum AuditAction: String, Sendable, CaseIterable {
     case login = "login"
     case loginFailed = "login-failed"
+    /// A sign-in refused unchecked, after too many failures under its user
+    /// name or from its address (at most one a minute per name and address).
+    case loginThrottled = "login-throttled"
     case logout = "logout"
     case push = "push"
     case pull = "pull"

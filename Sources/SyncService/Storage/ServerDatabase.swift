@@ -19,6 +19,8 @@ public final class ServerDatabase: Sendable {
     let groupCommit: GroupCommit
     /// Device tokens checked in the last second.
     let tokenCache = TokenCache()
+    /// Where sign-ins check passwords: off the cooperative pool, bounded.
+    let passwordVerifier: PasswordVerifier
 
     /// Opens the database at `path`. With `backgroundCheckpoints` the commits
     /// do not checkpoint the write-ahead log themselves: a `WALCheckpointer`
@@ -67,10 +69,13 @@ public final class ServerDatabase: Sendable {
 
     /// Uses an opened database: in memory (tests), or on disk and opened
     /// with `DurableDatabasePool.open`; any other database on disk is refused.
-    public init(writer: any DatabaseWriter, clock: any WallClock = SystemWallClock()) throws {
+    public init(
+        writer: any DatabaseWriter, clock: any WallClock = SystemWallClock(), passwordVerifier: PasswordVerifier = .shared
+    ) throws {
         try DurableDatabasePool.requireDurable(writer)
         self.writer = writer
         self.clock = clock
+        self.passwordVerifier = passwordVerifier
         self.codec = OperationCodec()
         try Self.migrator.migrate(writer)
         self.groupCommit = GroupCommit(writer: writer)
@@ -81,8 +86,13 @@ public final class ServerDatabase: Sendable {
     public var openConflictGauge: Int { openConflicts.withLock { $0 } }
 
     /// A database that lives in memory only, for tests.
-    public static func inMemory(clock: any WallClock = SystemWallClock()) throws -> ServerDatabase {
-        try ServerDatabase(writer: DatabaseQueue(), clock: clock)
+    /// Its password checks queue without a practical bound (`forTests`): the
+    /// test suites sign in from hundreds of tests at once in one process,
+    /// which the bound meant for one server would refuse.
+    public static func inMemory(
+        clock: any WallClock = SystemWallClock(), passwordVerifier: PasswordVerifier = .forTests
+    ) throws -> ServerDatabase {
+        try ServerDatabase(writer: DatabaseQueue(), clock: clock, passwordVerifier: passwordVerifier)
     }
 
     static var migrator: DatabaseMigrator {

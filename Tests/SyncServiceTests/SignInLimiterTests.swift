@@ -1,0 +1,152 @@
+import SyncCore
+@testable import SyncService
+import SyncTestSupport
+import Testing
+
+/// The limiter alone, on a manual clock: no test here sleeps.
+@Suite struct SignInLimiterTests {
+    let clock = ManualWallClock()
+
+    func limiter(_ change: (inout SignInLimits) -> Void = { _ in }) -> SignInLimiter {
+        var limits = SignInLimits.standard
+        change(&limits)
+        return SignInLimiter(limits: limits, clock: clock)
+    }
+
+    /// Admits and finishes one attempt; returns the refusal's wait if refused.
+    @discardableResult
+    func attempt(_ limiter: SignInLimiter, user: String = "anna", address: String = "10.0.0.1", _ outcome: SignInLimiter.Outcome) -> Int? {
+        switch limiter.admit(user: user, address: address) {
+        case .admitted(let ticket):
+            limiter.finish(ticket, outcome)
+            return nil
+        case .refused(let seconds, _, _):
+            return seconds
+        }
+    }
+
+    @Test func aUserNameIsSlowedAfterFiveFailuresDoublingToTheCapAndASuccessResetsIt() {
+        let limiter = limiter()
+        for _ in 0..<5 { #expect(attempt(limiter, .failed) == nil, "five mistakes cost nothing") }
+        #expect(attempt(limiter, .succeeded) == 1, "the sixth attempt waits 1 s, even with the right password")
+        clock.advance(by: 1_000)
+        #expect(attempt(limiter, .failed) == nil)
+        #expect(attempt(limiter, .failed) == 2, "the wait doubles")
+        var expected: Int64 = 2_000
+        for _ in 0..<12 {
+            clock.advance(by: UInt64(expected))
+            #expect(attempt(limiter, .failed) == nil)
+            expected = min(expected * 2, 300_000)
+            #expect(attempt(limiter, .failed) == Int(expected / 1000))
+        }
+        #expect(expected == 300_000, "the wait stops growing at five minutes")
+        clock.advance(by: 300_000)
+        #expect(attempt(limiter, .succeeded) == nil)
+        for _ in 0..<5 { #expect(attempt(limiter, .failed) == nil, "a success starts the count afresh") }
+    }
+
+    @Test func anotherUserNameIsNotSlowedByTheFirstsFailures() {
+        let limiter = limiter()
+        for _ in 0..<5 { attempt(limiter, .failed) }
+        #expect(attempt(limiter, .failed) != nil)
+        #expect(attempt(limiter, user: "bo", .succeeded) == nil)
+    }
+
+    @Test func failuresAreForgottenAfterAnHourWithoutAnother() {
+        let limiter = limiter()
+        for _ in 0..<5 { attempt(limiter, .failed) }
+        clock.advance(by: 60 * 60_000)
+        for _ in 0..<5 { #expect(attempt(limiter, .failed) == nil) }
+        #expect(attempt(limiter, .failed) == 1)
+    }
+
+    @Test func attemptsInFlightCountSoParallelGuessesAreNotAllChecked() {
+        let limiter = limiter()
+        for _ in 0..<4 { attempt(limiter, .failed) }
+        var admitted: [SignInLimiter.Ticket] = []
+        var refused = 0
+        for _ in 0..<16 {
+            switch limiter.admit(user: "anna", address: "10.0.0.1") {
+            case .admitted(let ticket): admitted.append(ticket)
+            case .refused: refused += 1
+            }
+        }
+        #expect(admitted.count == 1 && refused == 15, "one guess left before the wait: only one of sixteen is checked")
+        for ticket in admitted { limiter.finish(ticket, .failed) }
+    }
+
+    @Test func anAbandonedAttemptCountsNeitherWay() {
+        let limiter = limiter()
+        for _ in 0..<4 { attempt(limiter, .failed) }
+        attempt(limiter, .abandoned)
+        #expect(attempt(limiter, .failed) == nil, "the busy server's refusal was not a failure")
+        #expect(attempt(limiter, .failed) == 1)
+    }
+
+    @Test func oneAddressMayFailTwentyTimesInTenMinutesUnderAnyNames() {
+        let limiter = limiter()
+        for index in 0..<20 {
+            #expect(attempt(limiter, user: "guess\(index)", .failed) == nil)
+            clock.advance(by: 10_000)
+        }
+        // The oldest failure was 200 s ago; it leaves the window in 400 s.
+        let refusal = limiter.admit(user: "guess20", address: "10.0.0.1").refusal
+        #expect(refusal?.0 == 400 && refusal?.1 == .address)
+        #expect(attempt(limiter, user: "guess20", address: "10.0.0.2", .failed) == nil, "another address is not limited")
+        clock.advance(by: 400_000)
+        #expect(attempt(limiter, user: "guess21", .failed) == nil, "the oldest failure left the window")
+        #expect(attempt(limiter, user: "guess22", .failed) == 10)
+    }
+
+    @Test func manyPeopleSigningInAtOnceFromOneAddressAreNotLimited() {
+        let limiter = limiter()
+        var tickets: [SignInLimiter.Ticket] = []
+        for index in 0..<64 {
+            guard case .admitted(let ticket) = limiter.admit(user: "user\(index)", address: "10.0.0.9") else {
+                Issue.record("sign-in \(index) from the office's proxy was refused")
+                return
+            }
+            tickets.append(ticket)
+        }
+        for ticket in tickets { limiter.finish(ticket, .succeeded) }
+        #expect(limiter.trackedCounts == (0, 0), "successes leave nothing behind")
+    }
+
+    @Test func noAddressLimitWhenItIsZero() {
+        let limiter = limiter { $0.failuresPerAddress = 0 }
+        for index in 0..<100 { #expect(attempt(limiter, user: "guess\(index)", .failed) == nil) }
+    }
+
+    @Test func aFloodOfRefusalsIsAuditedOnceAMinutePerNameAndAddress() {
+        let limiter = limiter()
+        for _ in 0..<5 { attempt(limiter, .failed) }
+        #expect(limiter.admit(user: "anna", address: "10.0.0.1").audited == true)
+        for _ in 0..<100 { #expect(limiter.admit(user: "anna", address: "10.0.0.1").audited == false) }
+        clock.advance(by: 60_000)
+        for _ in 0..<5 {
+            clock.advance(by: 300_000)
+            attempt(limiter, .failed)
+        }
+        #expect(limiter.admit(user: "anna", address: "10.0.0.1").audited == true, "a minute later, once more")
+    }
+
+    @Test func guessesUnderEverNewNamesDoNotGrowMemoryWithoutBound() {
+        let limiter = limiter { $0.failuresPerAddress = 0 }
+        for index in 0..<(SignInLimiter.maximumTracked + 500) {
+            attempt(limiter, user: "name\(index)", address: "10.\(index / 65536).\(index / 256 % 256).\(index % 256)", .failed)
+        }
+        let (users, addresses) = limiter.trackedCounts
+        #expect(users <= SignInLimiter.maximumTracked && addresses <= SignInLimiter.maximumTracked)
+        #expect(limiter.delay(afterFailures: 1_000) == 300_000, "no overflow far past the cap")
+    }
+}
+
+extension SignInLimiter.Admission {
+    var refusal: (Int, SignInLimiter.Limit)? {
+        if case .refused(let seconds, let limit, _) = self { (seconds, limit) } else { nil }
+    }
+
+    var audited: Bool? {
+        if case .refused(_, _, let audit) = self { audit } else { nil }
+    }
+}
