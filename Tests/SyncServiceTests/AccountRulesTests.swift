@@ -33,7 +33,7 @@ import Testing
     @Test(arguments: [
         ("annah", "anna.h"), ("annah", "anna_h"), ("annah", "an-nah"), ("annah", "AnnaH"),
         ("bo", "b0"), ("ole", "o1e"), ("lis", "1is"), ("lis", "iis"), ("bo.jensen", "bojensen"), ("bo.jensen", "b0-jensen"),
-        ("anna", "ＡＮＮＡ"),
+        ("anna", "ＡＮＮＡ"), ("mette", "rnette"), ("wenche", "vvenche"), ("dorte", "clorte"),
     ])
     func aNameTooLikeAnExistingOneIsRefusedNamingIt(existing: String, new: String) async throws {
         let database = try ServerDatabase.inMemory()
@@ -86,6 +86,17 @@ import Testing
         } throws: { error in
             guard case .weakPassword(let reason)? = error as? AccountError else { return false }
             return reason == PasswordPolicy.check(password)?.description
+        }
+        #expect(try await database.users().isEmpty)
+    }
+
+    /// bcrypt stops at a NUL byte and after 72 bytes: what it ignores may not
+    /// make a weak password pass.
+    @Test(arguments: [String(repeating: "a", count: 72) + " og resten er hemmelig", "Sommerfugl2024!\u{0}og resten er hemmelig"])
+    func whatBcryptIgnoresDoesNotCount(password: String) async throws {
+        let database = try ServerDatabase.inMemory()
+        await #expect(throws: AccountError.self) {
+            try await database.addUser("anna", role: .caseworker, password: password, bcryptCost: 4)
         }
         #expect(try await database.users().isEmpty)
     }

@@ -52,6 +52,43 @@ import Testing
         #expect(attempt(limiter, user: "bo", .succeeded) == nil)
     }
 
+    /// Someone failing on purpose under a colleague's name, one attempt each
+    /// time the wait ends, slows down their own address only: the colleague
+    /// signs in from hers at once (the name was kept refused for good before).
+    @Test func guessingAColleaguesNameFromElsewhereDoesNotLockHerOut() {
+        let limiter = limiter()
+        var failures = 0
+        while failures < 40 {
+            if let wait = attempt(limiter, address: "10.6.6.6", .failed) {
+                clock.advance(by: UInt64(wait) * 1_000)
+            } else {
+                failures += 1
+            }
+        }
+        #expect(attempt(limiter, address: "10.6.6.6", .failed) != nil, "the guesser is slowed down")
+        #expect(attempt(limiter, address: "10.1.2.3", .succeeded) == nil, "anna, from her own address, is not")
+    }
+
+    /// Many sources guessing one name add up: past `failuresPerUserEverywhere`
+    /// within an hour the name waits from everywhere.
+    @Test func oneNameGuessedFromManyAddressesIsSlowedEverywhere() {
+        let limiter = limiter { $0.failuresPerUserEverywhere = 30 }
+        for index in 0..<30 { #expect(attempt(limiter, address: "10.0.\(index / 5).\(index % 5)", .failed) == nil) }
+        #expect(attempt(limiter, address: "10.9.9.9", .succeeded) != nil)
+        clock.advance(by: 60 * 60_000)
+        #expect(attempt(limiter, address: "10.9.9.9", .succeeded) == nil)
+    }
+
+    /// An IPv6 subscriber holds a whole /64: it is one source, and an
+    /// IPv4-mapped address is its IPv4 address.
+    @Test func anIPv6SourceIsItsSlash64() {
+        #expect(SignInGuard.sourceKey("2001:db8:1:2::1") == SignInGuard.sourceKey("2001:db8:1:2:ffff:ffff:ffff:ffff"))
+        #expect(SignInGuard.sourceKey("2001:db8:1:2::1") != SignInGuard.sourceKey("2001:db8:1:3::1"))
+        #expect(SignInGuard.sourceKey("::ffff:192.0.2.7") == "192.0.2.7")
+        #expect(SignInGuard.sourceKey("192.0.2.7") == "192.0.2.7")
+        #expect(SignInGuard.sourceKey("unknown") == "unknown")
+    }
+
     @Test func failuresAreForgottenAfterAnHourWithoutAnother() {
         let limiter = limiter()
         for _ in 0..<5 { attempt(limiter, .failed) }

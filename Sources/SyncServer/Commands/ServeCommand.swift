@@ -34,9 +34,10 @@ struct ServeCommand: AsyncParsableCommand {
               --trust-forwarded-for           SYNC_TRUST_FORWARDED_FOR           off
 
             Sign-in is limited (Protocol.md §10.2): after 5 failed sign-ins under one user \
-            name, each further attempt waits 1 s, doubling to 5 minutes, until one succeeds; \
-            an address with 20 failures in ten minutes waits until the oldest is ten minutes \
-            old. Refusals are 429 with Retry-After and the audit action login-throttled. Behind \
+            name from one source, each further attempt from there waits 1 s, doubling to 5 \
+            minutes, until one succeeds; a name with 300 failures in an hour from everywhere \
+            waits until the oldest is an hour old; an address (IPv6: its /64) with 20 failures \
+            in ten minutes waits until the oldest is ten minutes old. Refusals are 429 with Retry-After and the audit action login-throttled. Behind \
             a proxy every connection comes from the proxy's address: pass --trust-forwarded-for \
             if it appends the client's address to X-Forwarded-For, otherwise raise or disable \
             the per-address limit.

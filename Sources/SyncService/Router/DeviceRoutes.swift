@@ -29,8 +29,10 @@ struct DeviceRoutes {
         }
         func text(_ name: String, maximum: Int) throws(Problem) -> String {
             guard let value = members[name] else { throw Problem.badRequest("missing-member", "missing member \"\(name)\"", path: name) }
-            guard case .string(let text) = value, !text.isEmpty, text.count <= maximum else {
-                throw Problem.badRequest("wrong-type", "\"\(name)\" must be a non-empty string of at most \(maximum) characters", path: name)
+            // Bytes, not characters: one letter with thousands of combining
+            // marks is one character and would fill the audit log.
+            guard case .string(let text) = value, !text.isEmpty, text.utf8.count <= maximum else {
+                throw Problem.badRequest("wrong-type", "\"\(name)\" must be a non-empty string of at most \(maximum) bytes", path: name)
             }
             return text
         }

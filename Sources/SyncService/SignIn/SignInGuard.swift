@@ -17,7 +17,11 @@ struct SignInGuard: Sendable {
         _ check: () async throws -> Result, failed: (Result) -> Bool
     ) async throws -> Result {
         let name = UserName.normalized(user)
-        switch limiter.admit(user: name, address: source) {
+        // A name no account can have is counted under one key: guesses under
+        // ever new nonsense names must not each get fresh tries or memory.
+        let limitedName = UserID(name) != nil ? name : "\u{0}not-a-user-name"
+        let sourceKey = Self.sourceKey(source)
+        switch limiter.admit(user: limitedName, address: sourceKey) {
         case .refused(let seconds, let limit, let audit):
             if audit {
                 var detail: [String: JSONValue] = [
@@ -32,13 +36,31 @@ struct SignInGuard: Sendable {
             let result: Result
             do {
                 result = try await check()
-            } catch {
+            } catch SignInRefusal.busy {
                 limiter.finish(ticket, .abandoned)
+                throw SignInRefusal.busy
+            } catch {
+                // A fault after the password was checked (the audit write of a
+                // failure, say) must not make a guess free: it counts.
+                limiter.finish(ticket, .failed)
                 throw error
             }
             limiter.finish(ticket, failed(result) ? .failed : .succeeded)
             return result
         }
+    }
+
+    /// The key an address is limited under: an IPv4 address as it is; an IPv6
+    /// address by its /64, which one subscriber holds whole (a limit per
+    /// address would give each of its 2^64 addresses fresh tries); an
+    /// IPv4-mapped IPv6 address as the IPv4 address it is.
+    static func sourceKey(_ address: String) -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        guard address.contains(":"), inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        return stride(from: 0, to: 8, by: 2).map { String(format: "%02x%02x", bytes[$0], bytes[$0 + 1]) }.joined(separator: ":") + "::/64"
     }
 
     /// Where the attempt comes from: the peer of the connection, or, only when

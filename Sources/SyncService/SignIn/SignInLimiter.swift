@@ -1,8 +1,12 @@
 import Synchronization
 import SyncCore
 
-/// Counts failed sign-ins per user name and per source address, and says when
-/// the next attempt may come (Protocol.md §10.2). It keeps its counts in memory:
+/// Counts failed sign-ins per user name and source, per source address, and
+/// per user name from everywhere, and says when the next attempt may come
+/// (Protocol.md §10.2). The slowdown of a name is kept per source: someone
+/// guessing a colleague's name from their own address slows down their own
+/// guesses, not the colleague signing in from hers; only a guess from many
+/// sources at once (`failuresPerUserEverywhere`) slows the name down for all. It keeps its counts in memory:
 /// a restart forgets them, which costs an attacker a restart of the server, not
 /// a new start of guessing for free.
 ///
@@ -21,6 +25,9 @@ public final class SignInLimiter: Sendable {
     public struct Ticket: Sendable {
         let user: String
         let address: String
+        var pair: String { Self.pairKey(user, address) }
+
+        static func pairKey(_ user: String, _ address: String) -> String { user + "\u{1F}" + address }
     }
 
     public enum Admission: Sendable {
@@ -53,8 +60,11 @@ public final class SignInLimiter: Sendable {
     }
 
     private struct State {
+        /// Per user name and source address.
         var users: [String: UserState] = [:]
         var addresses: [String: AddressState] = [:]
+        /// Per user name, from every source: failures within `forgetAfter`.
+        var names: [String: AddressState] = [:]
     }
 
     public let limits: SignInLimits
@@ -74,11 +84,16 @@ public final class SignInLimiter: Sendable {
     /// `user` is the normalised name (`UserName.normalized`).
     public func admit(user: String, address: String) -> Admission {
         let now = Int64(clock.milliseconds())
+        let pair = Ticket.pairKey(user, address)
         return state.withLock { state in
-            var userState = state.users[user] ?? UserState()
+            var userState = state.users[pair] ?? UserState()
             var addressState = state.addresses[address] ?? AddressState()
+            var nameState = state.names[user] ?? AddressState()
             forgetOld(&userState, &addressState, now: now)
+            nameState.failures.removeAll { $0 <= now - limits.forgetAfter }
             let refusal: (Int64, Limit)? = if let wait = userWait(userState, now: now) {
+                (wait, .user)
+            } else if let wait = nameWait(nameState, now: now) {
                 (wait, .user)
             } else if let wait = addressWait(addressState, now: now) {
                 (wait, .address)
@@ -95,12 +110,14 @@ public final class SignInLimiter: Sendable {
                     audit = addressState.lastAuditedRefusal.map { now - $0 >= Self.auditInterval } ?? true
                     if audit { addressState.lastAuditedRefusal = now }
                 }
-                store(userState, user, addressState, address, in: &state, now: now)
+                store(userState, pair, addressState, address, in: &state, now: now)
+                storeName(nameState, user, in: &state, now: now)
                 return .refused(retryAfterSeconds: Int((wait + 999) / 1000), limit: limit, audit: audit)
             }
             userState.pending += 1
             addressState.pending += 1
-            store(userState, user, addressState, address, in: &state, now: now)
+            store(userState, pair, addressState, address, in: &state, now: now)
+            storeName(nameState, user, in: &state, now: now)
             return .admitted(Ticket(user: user, address: address))
         }
     }
@@ -108,8 +125,9 @@ public final class SignInLimiter: Sendable {
     public func finish(_ ticket: Ticket, _ outcome: Outcome) {
         let now = Int64(clock.milliseconds())
         state.withLock { state in
-            var userState = state.users[ticket.user] ?? UserState()
+            var userState = state.users[ticket.pair] ?? UserState()
             var addressState = state.addresses[ticket.address] ?? AddressState()
+            var nameState = state.names[ticket.user] ?? AddressState()
             userState.pending = max(0, userState.pending - 1)
             addressState.pending = max(0, addressState.pending - 1)
             switch outcome {
@@ -119,6 +137,10 @@ public final class SignInLimiter: Sendable {
             case .failed:
                 userState.failures += 1
                 userState.lastFailure = now
+                if limits.failuresPerUserEverywhere > 0 {
+                    nameState.failures.append(now)
+                    if nameState.failures.count > limits.failuresPerUserEverywhere { nameState.failures.removeFirst() }
+                }
                 if limits.failuresPerAddress > 0 {
                     addressState.failures.append(now)
                     if addressState.failures.count > limits.failuresPerAddress { addressState.failures.removeFirst() }
@@ -126,8 +148,32 @@ public final class SignInLimiter: Sendable {
             case .abandoned:
                 break
             }
-            store(userState, ticket.user, addressState, ticket.address, in: &state, now: now)
+            store(userState, ticket.pair, addressState, ticket.address, in: &state, now: now)
+            storeName(nameState, ticket.user, in: &state, now: now)
         }
+    }
+
+    /// The wait before a name may be tried again from anywhere, if any: once
+    /// it failed `failuresPerUserEverywhere` times within `forgetAfter`.
+    private func nameWait(_ name: AddressState, now: Int64) -> Int64? {
+        let limit = limits.failuresPerUserEverywhere
+        guard limit > 0, name.failures.count >= limit else { return nil }
+        return max(1, name.failures[name.failures.count - limit] + limits.forgetAfter - now)
+    }
+
+    private func storeName(_ name: AddressState, _ key: String, in state: inout State, now: Int64) {
+        if name.failures.isEmpty {
+            state.names.removeValue(forKey: key)
+            return
+        }
+        if state.names[key] == nil, state.names.count >= Self.maximumTracked {
+            state.names = state.names.filter { _, name in name.failures.contains { $0 > now - limits.forgetAfter } }
+            if state.names.count >= Self.maximumTracked,
+               let oldest = state.names.min(by: { ($0.value.failures.last ?? 0) < ($1.value.failures.last ?? 0) }) {
+                state.names.removeValue(forKey: oldest.key)
+            }
+        }
+        state.names[key] = name
     }
 
     /// The wait in milliseconds before a user name may try again, if any.

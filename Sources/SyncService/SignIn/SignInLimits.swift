@@ -17,6 +17,13 @@ public struct SignInLimits: Sendable, Equatable {
     /// a proxy that does not say whom it forwards for).
     public var failuresPerAddress = 20
     public var addressWindow: Int64 = 10 * 60_000
+    /// Failed sign-ins under one user name from all sources together within
+    /// `forgetAfter`; then the name waits, from everywhere, until the oldest
+    /// is that old. High enough that one address (which `failuresPerAddress`
+    /// holds to 120 an hour) cannot reach it alone and lock a person out;
+    /// low enough that guessing one password from many addresses stays slow.
+    /// 0: no such limit.
+    public var failuresPerUserEverywhere = 300
     /// A user name's failures are forgotten after this long without another.
     public var forgetAfter: Int64 = 60 * 60_000
     /// Take the source address from the last entry of `X-Forwarded-For`, which

@@ -18,10 +18,11 @@ public enum UserName {
 
     /// The name as it reads: normalised, without the punctuation a user id may
     /// hold, and with the characters that are easily taken for one another
-    /// folded to one (0 and o; 1, l and i). Two names with the same skeleton
+    /// folded to one (0 and o; 1, l and i; rn and m, vv and w, cl and d). Two
+    /// names with the same skeleton
     /// are too alike to belong to two people.
     public static func skeleton(_ text: String) -> String {
-        String(normalized(text).compactMap { character -> Character? in
+        let folded = String(normalized(text).compactMap { character -> Character? in
             switch character {
             case ".", "_", "-": nil
             case "0": "o"
@@ -29,5 +30,8 @@ public enum UserName {
             default: character
             }
         })
+        // Pairs of letters that read as one: "rn" as "m", "vv" as "w", "cl" as "d".
+        return folded.replacingOccurrences(of: "rn", with: "m").replacingOccurrences(of: "vv", with: "w")
+            .replacingOccurrences(of: "cl", with: "d")
     }
 }

@@ -84,7 +84,13 @@ extension ServerDatabase {
         let name = UserName.normalized(name)
         guard UserID(name) != nil else { throw AccountError.invalidUserName(name) }
         guard Self.bcryptCosts.contains(bcryptCost) else { throw AccountError.invalidBcryptCost(bcryptCost) }
-        if let rejection = PasswordPolicy.check(password, userName: name) { throw AccountError.weakPassword(rejection.description) }
+        // bcrypt reads a password up to a NUL byte and no further than 72
+        // bytes: what it ignores must not make a weak password look strong.
+        guard !password.utf8.contains(0) else { throw AccountError.weakPassword("it contains a NUL character, which bcrypt cuts the password at") }
+        let counted = String(decoding: password.utf8.prefix(72), as: UTF8.self)
+        if let rejection = PasswordPolicy.check(counted, userName: name) {
+            throw AccountError.weakPassword(counted == password ? rejection.description : "its first 72 bytes, all that bcrypt reads: \(rejection.description)")
+        }
         // Not on a server request path: the administration command, and tests.
         let hash = Bcrypt.hash(password, cost: UInt8(bcryptCost))
         let at = now
