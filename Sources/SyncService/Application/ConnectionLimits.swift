@@ -12,6 +12,14 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var requestBodyTimeout: Duration
     /// Longest silence while a request is being received (Hummingbird's idle timeout).
     public var idleTimeout: Duration
+    /// Longest a response may wait for the client to read it (the socket
+    /// full, nothing taken); then the connection is closed. A client that
+    /// pipelines requests and never reads the answers would otherwise hold
+    /// its connection for ever: no other timer runs while a request is answered.
+    public var responseStallTimeout: Duration = .seconds(60)
+    /// Requests a connection may send ahead without waiting for their answers
+    /// (HTTP/1.1 pipelining); one more closes it.
+    public var maximumPipelinedRequests = 16
     /// Connections served at once; further ones wait in the listen backlog.
     public var maximumConnections: Int
 

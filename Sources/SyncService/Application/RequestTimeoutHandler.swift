@@ -4,7 +4,9 @@ import NIOHTTPTypes
 
 /// Closes a connection that is too slow to send a request: its head within
 /// `headTimeout` (counted from the opening, or from the end of the previous
-/// exchange), its body within `bodyTimeout` of the head.
+/// exchange), its body within `bodyTimeout` of the head; that does not read
+/// its answers: the socket full for `stallTimeout`; or that sends more than
+/// `maximumPipelined` requests ahead of their answers.
 ///
 /// Hummingbird's idle timeout alone does not do this: it restarts at every
 /// byte of a body, and a client that trickles a body (or keeps a connection
@@ -17,16 +19,22 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private let headTimeout: TimeAmount
     private let bodyTimeout: TimeAmount
+    private let stallTimeout: TimeAmount
+    private let maximumPipelined: Int
     private let logger: Logger
     private var timer: Scheduled<Void>?
+    /// Runs while the channel is not writable: the client is not reading.
+    private var stallTimer: Scheduled<Void>?
     /// A request whose head arrived and whose end has not.
     private var readingRequest = false
     /// Requests whose head arrived and whose response has not been written to its end.
     private var unanswered = 0
 
-    init(headTimeout: TimeAmount, bodyTimeout: TimeAmount, logger: Logger) {
+    init(headTimeout: TimeAmount, bodyTimeout: TimeAmount, stallTimeout: TimeAmount, maximumPipelined: Int, logger: Logger) {
         self.headTimeout = headTimeout
         self.bodyTimeout = bodyTimeout
+        self.stallTimeout = stallTimeout
+        self.maximumPipelined = maximumPipelined
         self.logger = logger
     }
 
@@ -36,6 +44,8 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func handlerRemoved(context: ChannelHandlerContext) {
         disarm()
+        stallTimer?.cancel()
+        stallTimer = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -45,7 +55,19 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func channelInactive(context: ChannelHandlerContext) {
         disarm()
+        stallTimer?.cancel()
+        stallTimer = nil
         context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            stallTimer?.cancel()
+            stallTimer = nil
+        } else if stallTimer == nil {
+            stallTimer = schedule(context, after: stallTimeout, reason: "response not read")
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -53,6 +75,13 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .head:
             readingRequest = true
             unanswered += 1
+            guard unanswered <= maximumPipelined else {
+                logger.debug("closing a connection that sends requests ahead of their answers", metadata: [
+                    "unanswered": "\(unanswered)", "remote": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")",
+                ])
+                context.close(promise: nil)
+                return
+            }
             arm(context, after: bodyTimeout, reason: "request body timeout")
         case .body:
             break
@@ -81,10 +110,16 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func arm(_ context: ChannelHandlerContext, after timeout: TimeAmount, reason: String) {
         disarm()
+        timer = schedule(context, after: timeout, reason: reason)
+    }
+
+    /// Closes the connection after `timeout`, unless cancelled.
+    private func schedule(_ context: ChannelHandlerContext, after timeout: TimeAmount, reason: String) -> Scheduled<Void> {
         let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: timeout) {
+        return context.eventLoop.scheduleTask(in: timeout) {
             let (handler, context) = loopBound.value
             handler.timer = nil
+            handler.stallTimer = nil
             handler.logger.debug("closing a slow connection", metadata: [
                 "reason": "\(reason)", "remote": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")",
             ])

@@ -76,7 +76,8 @@ public func buildApplication(
     let limits = configuration.limits
     let http1 = HTTPServerBuilder.http1(configuration: .init(
         additionalChannelHandlers: [RequestTimeoutHandler(
-            headTimeout: limits.requestHeadTimeout.timeAmount, bodyTimeout: limits.requestBodyTimeout.timeAmount, logger: logger)],
+            headTimeout: limits.requestHeadTimeout.timeAmount, bodyTimeout: limits.requestBodyTimeout.timeAmount,
+            stallTimeout: limits.responseStallTimeout.timeAmount, maximumPipelined: limits.maximumPipelinedRequests, logger: logger)],
         idleTimeout: limits.idleTimeout.timeAmount))
     let server: HTTPServerBuilder
     if let tls = try configuration.transport.serverTLSConfiguration() {
