@@ -73,3 +73,29 @@ import Testing
         }
     }
 }
+
+/// One device, one body at a time: a lost laptop's token cannot take the
+/// whole budget by opening bodies it never finishes.
+@Suite struct OneBodyPerDeviceTests {
+    @Test func aSecondBodyOfTheSameDeviceIsRefusedWhileItsFirstIsRead() async throws {
+        let harness = try await ServerHarness.make()
+        let app = Application(router: buildRouter(database: harness.database),
+                              configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            var anna = try await client.login("anna")
+            var bo = try await client.login("bo")
+            // Anna's first push: the head and a little of a large body, then nothing.
+            let stalled = try RawConnection(port: client.port!)
+            try stalled.send("POST /v1/push HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(anna.token)\r\n"
+                + "Content-Type: application/json\r\nContent-Length: 16000000\r\n\r\n{\"batch\":")
+            try await Task.sleep(for: .milliseconds(300))
+            let second = try await client.execute(
+                uri: "/v1/push", method: .post,
+                headers: [.authorization: "Bearer \(anna.token)", .contentType: "application/json"],
+                body: ByteBuffer(data: OperationCodec.canonicalBytes(Laptop.pushBody(try anna.newCase(title: "x"), batch: "b2"))))
+            #expect(second.status == .serviceUnavailable, "a second body of the same device was read beside the first")
+            #expect(try await bo.push(try bo.newCase(title: "Familien Berg"), via: client).status == .ok, "another device is not held up")
+            stalled.shutdown()
+        }
+    }
+}
