@@ -69,4 +69,28 @@ import Testing
         }
         #expect(!FileManager.default.fileExists(atPath: directory))
     }
+
+    /// A symbolic link in the data directory would send the database or its
+    /// journal elsewhere, where anyone may read it: the start is refused.
+    @Test func aSymbolicLinkInTheDirectoryStopsTheStart() throws {
+        let directory = Self.scratch()
+        try DataDirectory.prepare(at: directory, create: true, logger: Logger(label: "test"))
+        let elsewhere = Self.scratch()
+        try FileManager.default.createSymbolicLink(atPath: directory + "/server.sqlite-wal", withDestinationPath: elsewhere)
+        #expect(throws: ServerStartRefusal.self) {
+            try DataDirectory.prepare(at: directory, create: false, logger: Logger(label: "test"))
+        }
+    }
+
+    /// A directory of another user's is refused even when only its owner may
+    /// read it: the server would write case notes where someone else decides.
+    @Test(.enabled(if: geteuid() == 0, "needs to give a directory away"))
+    func aDirectoryOfAnotherUsersIsRefused() throws {
+        let directory = Self.scratch()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        #expect(chown(directory, 65534, 65534) == 0)
+        #expect(throws: ServerStartRefusal.self) {
+            try DataDirectory.prepare(at: directory, create: false, logger: Logger(label: "test"))
+        }
+    }
 }

@@ -18,7 +18,7 @@ public enum DataDirectory {
     public static func prepare(at path: String, create: Bool, logger: Logger) throws(ServerStartRefusal) -> [String] {
         umask(0o077)
         var status = stat()
-        guard stat(path, &status) == 0 else {
+        if stat(path, &status) != 0 {
             guard errno == ENOENT else {
                 throw ServerStartRefusal("cannot examine the data directory \(path): \(String(cString: strerror(errno)))")
             }
@@ -31,9 +31,17 @@ public enum DataDirectory {
             } catch {
                 throw ServerStartRefusal("cannot create the data directory \(path): \(error.localizedDescription)")
             }
-            return []
+            // Checked like any other: another user may have made it in the
+            // moment between looking and creating.
+            guard stat(path, &status) == 0 else {
+                throw ServerStartRefusal("cannot examine the data directory \(path): \(String(cString: strerror(errno)))")
+            }
         }
         guard status.st_mode & S_IFMT == S_IFDIR else { throw ServerStartRefusal("\(path) is not a directory") }
+        guard status.st_uid == geteuid() else {
+            throw ServerStartRefusal("the data directory \(path) belongs to uid \(status.st_uid), not to this server's user "
+                + "(uid \(geteuid())): chown it to the server's user")
+        }
         var tightened: [String] = []
         try tighten(path, status: status, mode: 0o700, logger: logger, into: &tightened)
         let names: [String]
@@ -44,8 +52,13 @@ public enum DataDirectory {
         }
         for name in names.sorted() {
             let file = (path as NSString).appendingPathComponent(name)
-            // lstat: a symbolic link is not followed to a file elsewhere.
-            guard lstat(file, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { continue }
+            // lstat: a symbolic link is not followed to a file elsewhere, and
+            // is refused: the database or its journal would be written there.
+            guard lstat(file, &status) == 0 else { continue }
+            if status.st_mode & S_IFMT == S_IFLNK {
+                throw ServerStartRefusal("\(file) is a symbolic link: the server's files must be in the data directory itself")
+            }
+            guard status.st_mode & S_IFMT == S_IFREG else { continue }
             try tighten(file, status: status, mode: 0o600, logger: logger, into: &tightened)
         }
         return tightened
