@@ -1,4 +1,5 @@
 import Foundation
+import SyncCore
 
 /// The address of a sync server, as the laptop agrees to use it.
 ///
@@ -39,19 +40,5 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
 
     /// Whether `host` (as a URL holds it, IPv6 without brackets) names this
     /// machine without any doubt.
-    static func isLoopback(host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if bare.lowercased() == "localhost" { return true }
-        var ipv4 = in_addr()
-        // inet_pton takes only four plain decimal parts: no octal, hex or
-        // shortened forms.
-        if inet_pton(AF_INET, bare, &ipv4) == 1 {
-            return UInt32(bigEndian: ipv4.s_addr) >> 24 == 127
-        }
-        var ipv6 = in6_addr()
-        if inet_pton(AF_INET6, bare, &ipv6) == 1 {
-            return withUnsafeBytes(of: &ipv6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1 }
-        }
-        return false
-    }
+    static func isLoopback(host: String) -> Bool { LoopbackHost.contains(host) }
 }

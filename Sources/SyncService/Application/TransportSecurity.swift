@@ -1,4 +1,5 @@
 import Foundation
+import SyncCore
 import NIOSSL
 
 /// How the server's connections are protected: the case data it serves is
@@ -30,19 +31,7 @@ public enum TransportSecurity: Sendable, Equatable {
                 + "(SYNC_TLS_CERT, SYNC_TLS_KEY), or --behind-tls-proxy (SYNC_BEHIND_TLS_PROXY=1) if a proxy terminates TLS")
     }
 
-    public static func isLoopback(_ host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if bare.lowercased() == "localhost" { return true }
-        var v4 = in_addr()
-        if inet_pton(AF_INET, bare, &v4) == 1 {
-            return UInt32(bigEndian: v4.s_addr) >> 24 == 127
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, bare, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { bytes in bytes.dropLast().allSatisfy { $0 == 0 } && bytes.last == 1 }
-        }
-        return false
-    }
+    public static func isLoopback(_ host: String) -> Bool { LoopbackHost.contains(host) }
 
     /// The server side of TLS: TLS 1.2 at least, the chain and key read once at start.
     func serverTLSConfiguration() throws(ServerStartRefusal) -> TLSConfiguration? {
