@@ -225,7 +225,7 @@ public final class LocalReplica: Sendable {
             // already (this laptop's own operations, a page pulled again)
             // was checked when it was first stored.
             let held = try OperationLog.heldIDs(among: operations.map(\.id), in: db)
-            try Self.checkForms(operations.filter { !held.contains($0.id) }, codec: codec, vault: vault, in: db)
+            try Self.checkForms(operations.filter { !held.contains($0.id) }, values: false, codec: codec, vault: vault, in: db)
             _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
             var latest = HLCTimestamp(rawValue: UInt64(try Int64.fetchOne(db, sql: "SELECT clock FROM clientState WHERE id = 1") ?? 0))
             var clock = HybridLogicalClock(latest: latest)
@@ -244,9 +244,11 @@ public final class LocalReplica: Sendable {
 
     /// The write rules' form checks (`WriteRules.checkForms`) against what this
     /// laptop holds. Roles are the server's to check: it alone knows them.
-    static func checkForms(_ operations: [SyncCore.Operation], codec: OperationCodec, vault: Vault, in db: Database) throws {
+    static func checkForms(
+        _ operations: [SyncCore.Operation], values: Bool = true, codec: OperationCodec, vault: Vault, in db: Database
+    ) throws {
         do {
-            try WriteRules.checkForms(operations, holding: ReplicaEntities(db: db, codec: codec, vault: vault))
+            try WriteRules.checkForms(operations, holding: ReplicaEntities(db: db, codec: codec, vault: vault), values: values)
         } catch let error as WriteRefusal {
             let operation = operations[error.index]
             throw FieldError.refusedOperation("\(operation.kindName) \(operation.id) of case \(operation.caseID): \(error.detail) (\(error.code))")

@@ -35,6 +35,28 @@ import Testing
         }
     }
 
+    /// A value an earlier version let in (text where a boolean belongs: the
+    /// old `conflicts resolve --value-file` wrote one) does not stop a new
+    /// laptop's first sync: the value's form is the server's to check at push.
+    @Test func aPulledValueOfAnotherFormFromAnEarlierVersionIsStored() async throws {
+        try await TwoLaptopsTests.withServer { database, server in
+            let anna = try await TwoLaptopsTests.laptop("anna", server: server)
+            let caseID = try await TwoLaptopsTests.newCase(on: anna, members: ["anna"])
+            let note = try await TwoLaptopsTests.newNote(on: anna, in: caseID, body: "Hjemmebesøg.")
+            _ = try await anna.sync()
+            let noteState = try #require(try await anna.replica.entity(note))
+            var author = OperationAuthor(replica: anna.replica.replica, user: UserID("anna")!, wallClock: SystemWallClock(), nextSeq: 1_000)
+            author.observe(noteState.orderedOperations)
+            let textOnABoolean = try author.set(Note.Field.childPresent, to: "ja", on: noteState)
+            try await database.writer.write { db in
+                _ = try OperationLog.apply([textOnABoolean], receivedAt: 1, codec: OperationCodec(), in: db)
+            }
+            let dorte = try await TwoLaptopsTests.laptop("dorte", server: server)
+            _ = try await dorte.sync()
+            #expect(try await dorte.replica.entity(note)?.value(of: Note.Field.childPresent) == "ja")
+        }
+    }
+
     @Test func theLaptopNeverQueuesWhatTheServerWouldRefuse() async throws {
         try await TwoLaptopsTests.withServer { _, server in
             let anna = try await TwoLaptopsTests.laptop("anna", server: server)

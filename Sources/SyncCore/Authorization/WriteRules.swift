@@ -98,12 +98,17 @@ public enum WriteRules {
     }
 
     /// Checks the form of every operation of a batch against the schema,
-    /// without regard to who wrote it: what a laptop checks of a pulled page
-    /// (the server, which alone knows the authors' roles, checked those).
-    public static func checkForms(_ operations: [Operation], holding held: some HeldEntities) throws {
+    /// without regard to who wrote it: what a laptop checks of what it writes
+    /// and of a pulled page (the server, which alone knows the authors'
+    /// roles, checked those). `values: false` leaves the values' forms out:
+    /// a pulled page may hold a value an earlier version let in (a
+    /// resolution's text on a boolean field), which must not stop every new
+    /// laptop's first sync; the types, kinds and fields that decide what an
+    /// operation does are checked all the same.
+    public static func checkForms(_ operations: [Operation], holding held: some HeldEntities, values: Bool = true) throws {
         var walk = BatchWalk(held: held)
         for (index, operation) in operations.enumerated() {
-            _ = try walk.checkForm(operation, index: index)
+            _ = try walk.checkForm(operation, index: index, values: values)
         }
     }
 
@@ -111,7 +116,7 @@ public enum WriteRules {
     /// `create`, held or earlier in the batch). Returns the field's rule for
     /// field-level kinds.
     static func checkForm(
-        _ operation: Operation, entityType: String?, index: Int
+        _ operation: Operation, entityType: String?, index: Int, values: Bool = true
     ) throws(WriteRefusal) -> CaseworkSchema.Field? {
         let kind = operation.kindName
         if case .create(let type) = operation.change {
@@ -173,7 +178,7 @@ public enum WriteRules {
             case .add, .remove: "element"
             default: "value"
             }
-            guard fieldRule.form.accepts(value), !(member == "element" && value == .null) else {
+            guard !values || (fieldRule.form.accepts(value) && !(member == "element" && value == .null)) else {
                 throw WriteRefusal(.invalidValue, index: index, member: member,
                                    detail: "\(type).\(field) takes a \(fieldRule.form.rawValue)")
             }
@@ -213,7 +218,7 @@ private struct BatchWalk<Held: HeldEntities> {
     }
 
     /// Checks one operation and records what a `create` brings into being.
-    mutating func checkForm(_ operation: Operation, index: Int) throws -> (type: String?, field: CaseworkSchema.Field?) {
+    mutating func checkForm(_ operation: Operation, index: Int, values: Bool = true) throws -> (type: String?, field: CaseworkSchema.Field?) {
         let entry: Entry?
         if let inBatch = created[operation.entity] { entry = inBatch } else { entry = try heldEntry(operation.entity, index: index) }
         if let entry, entry.caseID != operation.caseID {
@@ -224,7 +229,7 @@ private struct BatchWalk<Held: HeldEntities> {
             throw WriteRefusal(.entityExists, index: index, member: "entity",
                                detail: "entity \(operation.entity) exists already: an entity is created once")
         }
-        let field = try WriteRules.checkForm(operation, entityType: entry?.type, index: index)
+        let field = try WriteRules.checkForm(operation, entityType: entry?.type, index: index, values: values)
         if case .create(let type) = operation.change {
             created[operation.entity] = (operation.caseID, type)
             return (type, field)
