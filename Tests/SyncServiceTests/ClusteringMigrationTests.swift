@@ -58,7 +58,9 @@ import Testing
         }
         #expect(old.order.count > 1, "the history spans several cases")
 
-        try ServerDatabase.migrator.migrate(queue)
+        // Up to the clustering only: the generated history holds operations
+        // the later quarantine would move out (OperationQuarantineTests).
+        try ServerDatabase.migrator.migrate(queue, upTo: "v3 entity types")
 
         try queue.read { db in
             #expect(try OperationLog.count(in: db) == old.order.values.map(\.count).reduce(0, +))

@@ -27,6 +27,9 @@ public enum AuditAction: String, Sendable, CaseIterable {
     /// Uploaded reads that were not written as `device-read` (a case the
     /// device could not hold, an impossible time, over the daily cap), counted by reason.
     case deviceReadsRefused = "device-reads-refused"
+    /// Operations an earlier server stored that the write rules refuse,
+    /// moved out of the log at the upgrade (`OperationQuarantine`).
+    case operationsQuarantined = "operations-quarantined"
     /// A case's timeline opened on the review pages.
     case caseViewed = "case-viewed"
     /// The list of cases (titles, members) shown on the review pages.

@@ -170,6 +170,7 @@ public final class ServerDatabase: Sendable {
         OperationLog.registerClusteringMigration(in: &migrator, renumbered: translateStoredPositions)
         OperationLog.registerEntityTypeMigration(in: &migrator)
         OfflineReadCheck.registerMigrations(in: &migrator)
+        OperationQuarantine.registerMigration(in: &migrator)
         return migrator
     }
 

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import SyncCore
+import SyncPersistence
+
+/// Operations an earlier server stored that the write rules (Protocol.md
+/// §5.1) refuse: a finalization, deletion or second creation of a case, an
+/// entity type no version accepts. A laptop refuses a pulled page that holds
+/// one, so left in the log they would stop every new laptop's first sync.
+/// The upgrade moves them out of the log into `quarantinedOperation`, where
+/// they stay (nothing is erased: an administrator reads them there, and the
+/// audit log says how many each case lost and why), and recomputes what
+/// they had changed: the case's members and the conflict log.
+///
+/// Values are not judged here, as a laptop does not judge them in what it
+/// pulls: text an old resolution wrote on a boolean field stays.
+enum OperationQuarantine {
+    static func registerMigration(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("server v3 quarantine what the write rules refuse") { db in
+            try db.create(table: "quarantinedOperation", options: .withoutRowID) { table in
+                table.primaryKey("id", .text)
+                table.column("caseID", .text).notNull().indexed()
+                table.column("position", .integer).notNull()
+                table.column("code", .text).notNull()
+                table.column("detail", .text).notNull()
+                table.column("receivedAt", .integer).notNull()
+                table.column("body", .blob).notNull()
+            }
+            try quarantineRefused(in: db, at: Int64(Date().timeIntervalSince1970 * 1000))
+        }
+    }
+
+    /// Walks every case's operations in log order, as a laptop pulling them
+    /// would, and moves out each one the rules refuse.
+    static func quarantineRefused(in db: Database, at now: Int64) throws {
+        let codec = OperationCodec()
+        let cases = try String.fetchAll(db, sql: "SELECT caseID FROM logCase ORDER BY cluster")
+        for caseID in cases {
+            var held = HeldInWalk()
+            var refused: [(position: Int64, id: String, refusal: WriteRefusal, receivedAt: Int64, body: Data)] = []
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT position, id, receivedAt, body FROM operation WHERE caseID = ? ORDER BY position", arguments: [caseID])
+            for row in rows {
+                let operation = try OperationLog.decode(row["body"], codec: codec)
+                do {
+                    try WriteRules.checkForms([operation], holding: held, values: false)
+                    held.record(operation)
+                } catch let refusal as WriteRefusal {
+                    refused.append((row["position"], row["id"], refusal, row["receivedAt"], row["body"]))
+                }
+            }
+            guard !refused.isEmpty else { continue }
+            var touched: Set<String> = []
+            for entry in refused {
+                try db.execute(sql: """
+                    INSERT INTO quarantinedOperation (id, caseID, position, code, detail, receivedAt, body) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [entry.id, caseID, entry.position, entry.refusal.code, entry.refusal.detail, entry.receivedAt, entry.body])
+                if let entity = try String.fetchOne(db, sql: "DELETE FROM operation WHERE id = ? RETURNING entity", arguments: [entry.id]) {
+                    touched.insert(entity)
+                }
+            }
+            // An entity with nothing left (a create of a refused type) goes;
+            // the types recorded are those of the creations that stayed.
+            for entity in touched {
+                if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operation WHERE entity = ?", arguments: [entity]) == 0 {
+                    try db.execute(sql: "DELETE FROM entity WHERE id = ?", arguments: [entity])
+                } else {
+                    try db.execute(sql: "UPDATE entity SET entityType = NULL WHERE id = ?", arguments: [entity])
+                }
+            }
+            var merged: [ConflictLog.MergedEntity] = []
+            for entity in touched.sorted() {
+                guard let id = EntityID(entity), try OperationLog.entity(id, codec: codec, in: db) != nil else { continue }
+                let entityState = try ConflictLog.merge(id, codec: codec, in: db)
+                merged.append(entityState)
+                if entity == caseID { _ = try CaseAccess.refreshMembership(of: id, state: entityState.state, in: db) }
+            }
+            _ = try ConflictLog.refresh(merged, in: db)
+            var reasons: [String: JSONValue] = [:]
+            for entry in refused { reasons[entry.refusal.code] = .integer((reasons[entry.refusal.code]?.integerValue ?? 0) + 1) }
+            try AuditLog.record(.operationsQuarantined, actor: nil, device: nil, caseID: caseID,
+                                detail: ["operations": .array(refused.map { .string($0.id) }), "reasons": .object(reasons)],
+                                at: now, in: db)
+        }
+    }
+
+    /// The entities of one case as the walk has kept them.
+    struct HeldInWalk: HeldEntities {
+        var entities: [EntityID: (caseID: EntityID, type: String?)] = [:]
+        var states: [EntityID: EntityState] = [:]
+
+        func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)? { entities[id] }
+        func state(of id: EntityID) throws -> EntityState? { states[id] }
+
+        mutating func record(_ operation: SyncCore.Operation) {
+            states[operation.entity, default: EntityState(id: operation.entity)].apply(operation)
+            if case .create(let type) = operation.change {
+                entities[operation.entity] = (operation.caseID, type)
+            } else if entities[operation.entity] == nil {
+                entities[operation.entity] = (operation.caseID, nil)
+            }
+        }
+    }
+}
