@@ -11,6 +11,10 @@ public struct SyncEngine: Sendable {
     public var pushBatchSize = 500
     public var pullPageSize = 2_000
     public var retryDelays: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4)]
+    /// A busy server (`503 server-busy`) says to come back in seconds, and a
+    /// body of this device's own that the server still reads (a connection
+    /// dropped mid-push) holds it up to its idle timeout, 60 s: waited out.
+    public var busyRetryDelays: [Duration] = [.seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(30)]
 
     public struct Report: Sendable, Equatable {
         public var pushed = 0
@@ -74,11 +78,13 @@ public struct SyncEngine: Sendable {
     /// (`503 server-busy`), with backoff; any other refusal by the server is final.
     func retrying<T: Sendable>(_ attempt: @Sendable () async throws -> T) async throws -> T {
         var delays = retryDelays[...]
+        var busyDelays = busyRetryDelays[...]
         while true {
             do {
                 return try await attempt()
             } catch let error as FieldError where error.isWorthRetrying {
-                guard let delay = delays.popFirst() else { throw error }
+                let isBusy = if case .serverRefused = error { true } else { false }
+                guard let delay = isBusy ? busyDelays.popFirst() : delays.popFirst() else { throw error }
                 try await Task.sleep(for: delay)
             }
         }

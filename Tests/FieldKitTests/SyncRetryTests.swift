@@ -10,7 +10,8 @@ import Testing
         try await TwoLaptopsTests.withServer { _, server in
             let anna = try await TwoLaptopsTests.laptop("anna", server: server)
             var engine = SyncEngine(replica: anna.replica, connection: anna.connection)
-            engine.retryDelays = [.milliseconds(1), .milliseconds(1)]
+            engine.retryDelays = [.milliseconds(1)]
+            engine.busyRetryDelays = [.milliseconds(1), .milliseconds(1)]
             let attempts = Mutex(0)
             let answer = try await engine.retrying { () -> Int in
                 let attempt = attempts.withLock { $0 += 1; return $0 }

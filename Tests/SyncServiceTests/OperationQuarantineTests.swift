@@ -44,13 +44,20 @@ import Testing
 
         try queue.write { db in
             _ = try OperationLog.apply(stored, receivedAt: 1, codec: OperationCodec(), in: db)
+            // And a body this version can no longer read.
+            let (cluster, last): (Int64, Int64) = try Row.fetchOne(
+                db, sql: "SELECT cluster, last FROM logCase WHERE caseID = ?", arguments: [caseID.description]).map { ($0[0], $0[1]) }!
+            try db.execute(sql: """
+                INSERT INTO operation (position, id, replica, seq, caseID, entity, receivedAt, body) VALUES (?, 'unreadable', 'r', 1, ?, ?, 1, x'7b7d')
+                """, arguments: [cluster << 32 | (last + 1), caseID.description, caseID.description])
+            try db.execute(sql: "UPDATE logCase SET last = ? WHERE caseID = ?", arguments: [last + 1, caseID.description])
         }
         try ServerDatabase.migrator.migrate(queue)
 
         try queue.read { db in
             let quarantined = try Row.fetchAll(db, sql: "SELECT id, code FROM quarantinedOperation ORDER BY id")
-            #expect(Set(quarantined.map { $0["id"] as String }) == Set([freeze, takeOver, recording].map(\.id.description)))
-            #expect(Set(quarantined.map { $0["code"] as String }) == ["kind-not-allowed", "entity-exists", "unknown-entity-type"])
+            #expect(Set(quarantined.map { $0["id"] as String }) == Set([freeze, takeOver, recording].map(\.id.description) + ["unreadable"]))
+            #expect(Set(quarantined.map { $0["code"] as String }) == ["kind-not-allowed", "entity-exists", "unknown-entity-type", "undecodable"])
             let left = try Data.fetchAll(db, sql: "SELECT body FROM operation ORDER BY position").map { try OperationCodec().decode($0) }
             #expect(left.count == stored.count - 3)
             // What a new laptop pulls passes its checks.

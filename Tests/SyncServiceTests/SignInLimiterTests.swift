@@ -79,6 +79,18 @@ import Testing
         #expect(attempt(limiter, address: "10.9.9.9", .succeeded) == nil)
     }
 
+    /// Refusals of a name slowed everywhere are audited once a minute, from
+    /// however many sources they come (else each clean source wrote one).
+    @Test func refusalsOfANameSlowedEverywhereAreAuditedOnceAMinute() {
+        let limiter = limiter { $0.failuresPerUserEverywhere = 30 }
+        for index in 0..<30 { attempt(limiter, address: "10.0.\(index / 5).\(index % 5)", .failed) }
+        var audited = 0
+        for index in 0..<20 {
+            if case .refused(_, _, let audit) = limiter.admit(user: "anna", address: "10.7.0.\(index)"), audit { audited += 1 }
+        }
+        #expect(audited == 1)
+    }
+
     /// An IPv6 subscriber holds a whole /64: it is one source, and an
     /// IPv4-mapped address is its IPv4 address.
     @Test func anIPv6SourceIsItsSlash64() {

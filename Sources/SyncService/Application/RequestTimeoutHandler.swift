@@ -65,7 +65,7 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
             stallTimer?.cancel()
             stallTimer = nil
         } else if stallTimer == nil {
-            stallTimer = schedule(context, after: stallTimeout, reason: "response not read")
+            stallTimer = schedule(context, after: stallTimeout, reason: "response not read", isStall: true)
         }
         context.fireChannelWritabilityChanged()
     }
@@ -110,16 +110,16 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func arm(_ context: ChannelHandlerContext, after timeout: TimeAmount, reason: String) {
         disarm()
-        timer = schedule(context, after: timeout, reason: reason)
+        timer = schedule(context, after: timeout, reason: reason, isStall: false)
     }
 
-    /// Closes the connection after `timeout`, unless cancelled.
-    private func schedule(_ context: ChannelHandlerContext, after timeout: TimeAmount, reason: String) -> Scheduled<Void> {
+    /// Closes the connection after `timeout`, unless cancelled. Clears only
+    /// its own slot: the other timer stays where `channelInactive` cancels it.
+    private func schedule(_ context: ChannelHandlerContext, after timeout: TimeAmount, reason: String, isStall: Bool) -> Scheduled<Void> {
         let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
         return context.eventLoop.scheduleTask(in: timeout) {
             let (handler, context) = loopBound.value
-            handler.timer = nil
-            handler.stallTimer = nil
+            if isStall { handler.stallTimer = nil } else { handler.timer = nil }
             handler.logger.debug("closing a slow connection", metadata: [
                 "reason": "\(reason)", "remote": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")",
             ])

@@ -14,8 +14,9 @@ import SyncCore
 /// an address, once it has failed), so that sixteen guesses sent at once under
 /// a name with four failures are not all let through to the password check
 /// before the first of them fails.
-/// Refused attempts are not checked and do not count: the wait an attacker
-/// causes a person is never longer than `maximumDelay`.
+/// Refused attempts are not checked and do not count. Guessing a name from
+/// one source slows that source only; the name slows down everywhere only
+/// after `failuresPerUserEverywhere` failures within an hour from all sources.
 public final class SignInLimiter: Sendable {
     public enum Limit: String, Sendable, Equatable {
         case user, address
@@ -91,9 +92,12 @@ public final class SignInLimiter: Sendable {
             var nameState = state.names[user] ?? AddressState()
             forgetOld(&userState, &addressState, now: now)
             nameState.failures.removeAll { $0 <= now - limits.forgetAfter }
-            let refusal: (Int64, Limit)? = if let wait = userWait(userState, now: now) {
-                (wait, .user)
-            } else if let wait = nameWait(nameState, now: now) {
+            // Which count refuses: the name from this source, the name from
+            // everywhere, or the address. Each keeps the time of its last
+            // audited refusal, so a flood makes one event a minute for each.
+            let pairWait = userWait(userState, now: now)
+            let everywhereWait = pairWait == nil ? nameWait(nameState, now: now) : nil
+            let refusal: (Int64, Limit)? = if let wait = pairWait ?? everywhereWait {
                 (wait, .user)
             } else if let wait = addressWait(addressState, now: now) {
                 (wait, .address)
@@ -103,6 +107,9 @@ public final class SignInLimiter: Sendable {
             if case let (wait, limit)? = refusal {
                 var audit = false
                 switch limit {
+                case .user where everywhereWait != nil:
+                    audit = nameState.lastAuditedRefusal.map { now - $0 >= Self.auditInterval } ?? true
+                    if audit { nameState.lastAuditedRefusal = now }
                 case .user:
                     audit = userState.lastAuditedRefusal.map { now - $0 >= Self.auditInterval } ?? true
                     if audit { userState.lastAuditedRefusal = now }

@@ -22,16 +22,18 @@ public enum UserName {
     /// names with the same skeleton
     /// are too alike to belong to two people.
     public static func skeleton(_ text: String) -> String {
-        let folded = String(normalized(text).compactMap { character -> Character? in
+        // Pairs of letters that read as one ("rn" as "m", "vv" as "w", "cl" as
+        // "d") first, on the letters as written: folded after "i" became "l",
+        // "lucia" would pass for "luda".
+        let letters = String(normalized(text).filter { !".-_".contains($0) })
+            .replacingOccurrences(of: "rn", with: "m").replacingOccurrences(of: "vv", with: "w")
+            .replacingOccurrences(of: "cl", with: "d")
+        return String(letters.map { character -> Character in
             switch character {
-            case ".", "_", "-": nil
             case "0": "o"
             case "1", "i": "l"
             default: character
             }
         })
-        // Pairs of letters that read as one: "rn" as "m", "vv" as "w", "cl" as "d".
-        return folded.replacingOccurrences(of: "rn", with: "m").replacingOccurrences(of: "vv", with: "w")
-            .replacingOccurrences(of: "cl", with: "d")
     }
 }

@@ -39,8 +39,11 @@ public enum DataDirectory {
         }
         guard status.st_mode & S_IFMT == S_IFDIR else { throw ServerStartRefusal("\(path) is not a directory") }
         guard status.st_uid == geteuid() else {
-            throw ServerStartRefusal("the data directory \(path) belongs to uid \(status.st_uid), not to this server's user "
-                + "(uid \(geteuid())): chown it to the server's user")
+            throw ServerStartRefusal(geteuid() == 0
+                ? "the data directory \(path) belongs to uid \(status.st_uid): run sync-server as that user (sudo -u '#\(status.st_uid)' sync-server …), "
+                    + "so that no file in it ends up root's"
+                : "the data directory \(path) belongs to uid \(status.st_uid), not to this server's user "
+                    + "(uid \(geteuid())): run sync-server as its owner, or chown it to this user")
         }
         var tightened: [String] = []
         try tighten(path, status: status, mode: 0o700, logger: logger, into: &tightened)

@@ -37,16 +37,24 @@ enum OperationQuarantine {
         let cases = try String.fetchAll(db, sql: "SELECT caseID FROM logCase ORDER BY cluster")
         for caseID in cases {
             var held = HeldInWalk()
-            var refused: [(position: Int64, id: String, refusal: WriteRefusal, receivedAt: Int64, body: Data)] = []
+            var refused: [(position: Int64, id: String, code: String, detail: String, receivedAt: Int64, body: Data)] = []
             let rows = try Row.fetchAll(
                 db, sql: "SELECT position, id, receivedAt, body FROM operation WHERE caseID = ? ORDER BY position", arguments: [caseID])
             for row in rows {
-                let operation = try OperationLog.decode(row["body"], codec: codec)
+                let operation: SyncCore.Operation
+                do {
+                    operation = try codec.decode(row["body"] as Data)
+                } catch {
+                    // A body this version cannot read (a stamp from 2100 on,
+                    // say) would stop the upgrade, and every pull of its case.
+                    refused.append((row["position"], row["id"], "undecodable", "\(error)", row["receivedAt"], row["body"]))
+                    continue
+                }
                 do {
                     try WriteRules.checkForms([operation], holding: held, values: false)
                     held.record(operation)
                 } catch let refusal as WriteRefusal {
-                    refused.append((row["position"], row["id"], refusal, row["receivedAt"], row["body"]))
+                    refused.append((row["position"], row["id"], refusal.code, refusal.detail, row["receivedAt"], row["body"]))
                 }
             }
             guard !refused.isEmpty else { continue }
@@ -54,7 +62,7 @@ enum OperationQuarantine {
             for entry in refused {
                 try db.execute(sql: """
                     INSERT INTO quarantinedOperation (id, caseID, position, code, detail, receivedAt, body) VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [entry.id, caseID, entry.position, entry.refusal.code, entry.refusal.detail, entry.receivedAt, entry.body])
+                    """, arguments: [entry.id, caseID, entry.position, entry.code, entry.detail, entry.receivedAt, entry.body])
                 if let entity = try String.fetchOne(db, sql: "DELETE FROM operation WHERE id = ? RETURNING entity", arguments: [entry.id]) {
                     touched.insert(entity)
                 }
@@ -64,6 +72,7 @@ enum OperationQuarantine {
             for entity in touched {
                 if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operation WHERE entity = ?", arguments: [entity]) == 0 {
                     try db.execute(sql: "DELETE FROM entity WHERE id = ?", arguments: [entity])
+                    try db.execute(sql: "DELETE FROM conflict WHERE entity = ?", arguments: [entity])
                 } else {
                     try db.execute(sql: "UPDATE entity SET entityType = NULL WHERE id = ?", arguments: [entity])
                 }
@@ -77,7 +86,7 @@ enum OperationQuarantine {
             }
             _ = try ConflictLog.refresh(merged, in: db)
             var reasons: [String: JSONValue] = [:]
-            for entry in refused { reasons[entry.refusal.code] = .integer((reasons[entry.refusal.code]?.integerValue ?? 0) + 1) }
+            for entry in refused { reasons[entry.code] = .integer((reasons[entry.code]?.integerValue ?? 0) + 1) }
             try AuditLog.record(.operationsQuarantined, actor: nil, device: nil, caseID: caseID,
                                 detail: ["operations": .array(refused.map { .string($0.id) }), "reasons": .object(reasons)],
                                 at: now, in: db)
