@@ -248,7 +248,7 @@ public final class LocalReplica: Sendable {
         _ operations: [SyncCore.Operation], values: Bool = true, codec: OperationCodec, vault: Vault, in db: Database
     ) throws {
         do {
-            try WriteRules.checkForms(operations, holding: ReplicaEntities(db: db, codec: codec, vault: vault), values: values)
+            try WriteRules.checkForms(operations, holding: LoggedEntities(db: db, codec: codec, bodies: vault), values: values)
         } catch let error as WriteRefusal {
             let operation = operations[error.index]
             throw FieldError.refusedOperation("\(operation.kindName) \(operation.id) of case \(operation.caseID): \(error.detail) (\(error.code))")
@@ -276,20 +276,5 @@ public final class LocalReplica: Sendable {
         try db.execute(sql: "DELETE FROM entity WHERE caseID = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM outbox WHERE caseID = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM readLog WHERE caseID = ?", arguments: [id])
-    }
-}
-
-/// The entities the laptop's replica holds, for the write rules.
-struct ReplicaEntities: HeldEntities {
-    let db: Database
-    let codec: OperationCodec
-    let vault: Vault
-
-    func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)? {
-        try OperationLog.entity(id, bodies: vault, codec: codec, in: db)
-    }
-
-    func state(of id: EntityID) throws -> EntityState? {
-        try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec, bodies: vault).first
     }
 }

@@ -30,7 +30,7 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
         guard parsed.user == nil, parsed.password == nil else {
             throw FieldError.invalidArgument("--server must not hold a user name or password ('\(text)'); give only https://host[:port]")
         }
-        if scheme == "http" && !Self.isLoopback(host: host) {
+        if scheme == "http" && !LoopbackHost.contains(host) {
             throw FieldError.invalidArgument(
                 "refusing \(text): plain http would send your password and the device token unencrypted; use https:// (http only to 127.0.0.1, ::1 or localhost)")
         }
@@ -38,7 +38,4 @@ public struct ServerAddress: Sendable, Equatable, CustomStringConvertible {
         isEncrypted = scheme == "https"
     }
 
-    /// Whether `host` (as a URL holds it, IPv6 without brackets) names this
-    /// machine without any doubt.
-    static func isLoopback(host: String) -> Bool { LoopbackHost.contains(host) }
 }

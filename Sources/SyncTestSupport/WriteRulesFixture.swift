@@ -1,28 +1,5 @@
 import SyncCore
 
-/// What a replica holds, as a dictionary: the write rules' view of it.
-public struct HeldDictionary: HeldEntities {
-    public var entities: [EntityID: (caseID: EntityID, type: String?)] = [:]
-    public var states = ReplicaState()
-
-    public init() {}
-
-    public func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)? { entities[id] }
-
-    public func state(of id: EntityID) throws -> EntityState? { states.entity(id) }
-
-    public mutating func record(_ operations: [Operation]) {
-        try? states.apply(operations)
-        for operation in operations where entities[operation.entity] == nil || entities[operation.entity]?.type == nil {
-            if case .create(let type) = operation.change {
-                entities[operation.entity] = (operation.caseID, type)
-            } else if entities[operation.entity] == nil {
-                entities[operation.entity] = (operation.caseID, nil)
-            }
-        }
-    }
-}
-
 /// The write rules' test matrix (Protocol.md §5.1): the outcome of every
 /// operation kind on every entity type (an unknown one included) for every
 /// role, member or not, written out cell by cell from the protocol and not
@@ -64,7 +41,7 @@ public enum WriteRulesFixture {
     public struct Fixture {
         public var random = SeededRandom(seed: 7)
         public var state = ReplicaState()
-        public var held = HeldDictionary()
+        public var held = HeldEntityIndex()
         public var caseID: EntityID!
         public var entities: [String: EntityID] = [:]
 

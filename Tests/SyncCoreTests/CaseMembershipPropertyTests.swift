@@ -19,7 +19,7 @@ import Testing
     /// A server as far as these rules go: what it holds, and the write rules.
     struct Server {
         var state = ReplicaState()
-        var held = HeldDictionary()
+        var held = HeldEntityIndex()
         var roles: [String: UserRole] = ["anna": .caseworker, "bo": .caseworker, "carla": .caseworker, "dorte": .supervisor]
 
         var cases: [EntityID] {

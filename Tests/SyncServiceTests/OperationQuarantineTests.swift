@@ -61,10 +61,10 @@ import Testing
             let left = try Data.fetchAll(db, sql: "SELECT body FROM operation ORDER BY position").map { try OperationCodec().decode($0) }
             #expect(left.count == stored.count - 3)
             // What a new laptop pulls passes its checks.
-            var held = OperationQuarantine.HeldInWalk()
+            var held = HeldEntityIndex()
             for operation in left {
                 try WriteRules.checkForms([operation], holding: held, values: false)
-                held.record(operation)
+                held.record([operation])
             }
             let members = try String.fetchAll(db, sql: "SELECT user FROM caseMember WHERE caseID = ? ORDER BY user", arguments: [caseID.description])
             #expect(members == ["anna", "bo"])

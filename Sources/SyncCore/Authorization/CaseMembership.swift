@@ -1,14 +1,14 @@
 /// Who may read and write a case: the `members` set of its case entity
 /// (Protocol.md §10.5), or its creator while `members` was never written.
 ///
-/// Computed from every addition and removal held, whatever else the case
-/// entity holds: a finalization (refused for cases by `WriteRules`, and of no
-/// effect on one, but stored by an earlier version perhaps) must never
-/// freeze membership, or a supervisor could no longer repair it.
+/// Computed from every addition and removal held: a finalization of a case
+/// (refused by `WriteRules`, stored by an earlier version perhaps) has no
+/// effect (`EntityState.isFinalized` holds for notes only), so nothing
+/// freezes membership and a supervisor can always repair it.
 public enum CaseMembership {
     public static func members(of caseState: EntityState) -> Set<String> {
         guard isWritten(caseState) else { return Set(caseState.creationOperation.map { [$0.author.name] } ?? []) }
-        return Set(caseState.unfrozenElements(of: Case.Field.members).compactMap(\.stringValue))
+        return Set(caseState.elements(of: Case.Field.members).compactMap(\.stringValue))
     }
 
     /// Whether any `add` or `remove` of `members` is held: until then the

@@ -119,13 +119,6 @@ public struct EntityState: Sendable {
         return sets[field]?.elements ?? []
     }
 
-    /// The elements of a set-valued field from every addition and removal
-    /// held, finalized or not: what decides access (`CaseMembership`), which
-    /// no finalization may freeze.
-    public func unfrozenElements(of field: String) -> [JSONValue] {
-        sets[field]?.elements ?? []
-    }
-
     /// The additions of an element that are still in effect: what a removal must name.
     public func liveTags(of element: JSONValue, in field: String) -> [OperationID] {
         sets[field]?.liveTags(of: element) ?? []

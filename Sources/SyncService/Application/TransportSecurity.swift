@@ -25,13 +25,12 @@ public enum TransportSecurity: Sendable, Equatable {
     /// A host name is not resolved here: only the literal loopback forms
     /// (`localhost`, `127.0.0.0/8`, `::1`) count as loopback.
     public func check(host: String) throws(ServerStartRefusal) {
-        guard self == .plainHTTP, !Self.isLoopback(host) else { return }
+        guard self == .plainHTTP, !LoopbackHost.contains(host) else { return }
         throw ServerStartRefusal(
             "refusing to serve plain HTTP on \(host), which other machines can reach: pass --tls-cert and --tls-key "
                 + "(SYNC_TLS_CERT, SYNC_TLS_KEY), or --behind-tls-proxy (SYNC_BEHIND_TLS_PROXY=1) if a proxy terminates TLS")
     }
 
-    public static func isLoopback(_ host: String) -> Bool { LoopbackHost.contains(host) }
 
     /// The server side of TLS: TLS 1.2 at least, the chain and key read once at start.
     func serverTLSConfiguration() throws(ServerStartRefusal) -> TLSConfiguration? {

@@ -95,7 +95,7 @@ struct ReviewCasePages {
                     title: ReviewConflictPages.caseTitle(state), link: "/review/cases/\(state.id)",
                     citizenRef: file.citizenReference ?? "", status: file.status.rawValue,
                     primaryCaseworker: file.primaryCaseworker?.name ?? "none",
-                    members: CaseAccess.members(of: state).sorted().joined(separator: ", "),
+                    members: CaseMembership.members(of: state).sorted().joined(separator: ", "),
                     openConflicts: counts[state.id.description] ?? 0)
             }
             try await database.recordAudit(.casesListed, actor: session.user.name, device: session.replica.description,
@@ -151,7 +151,7 @@ struct ReviewCasePages {
             caseID: caseID.description, title: ReviewConflictPages.caseTitle(caseState),
             citizenRef: file.citizenReference ?? "", status: file.status.rawValue,
             primaryCaseworker: file.primaryCaseworker?.name ?? "none",
-            members: CaseAccess.members(of: caseState).sorted().joined(separator: ", "),
+            members: CaseMembership.members(of: caseState).sorted().joined(separator: ", "),
             today: today, currentStep: stepRows.first, nextSteps: stepRows, overdueCount: stepRows.filter(\.isOverdue).count,
             conflicts: conflicts,
             notes: notes.map {
@@ -202,13 +202,13 @@ struct ReviewCasePages {
             do {
                 // Members never written means "its creator"; writing the set
                 // must not drop the creator by accident.
-                let members = CaseAccess.members(of: caseState)
+                let members = CaseMembership.members(of: caseState)
                 if !CaseMembership.isWritten(caseState) {
                     for member in members.sorted() where !(removePrevious && member == previous) {
                         record(try author.add(.string(member), to: Case.Field.members, on: caseState))
                     }
                 }
-                if !CaseAccess.members(of: caseState).contains(newUser.name) {
+                if !CaseMembership.members(of: caseState).contains(newUser.name) {
                     record(try author.add(.string(newUser.name), to: Case.Field.members, on: caseState))
                 }
                 record(try author.set(Case.Field.primaryCaseworker, to: .string(newUser.name), on: caseState))

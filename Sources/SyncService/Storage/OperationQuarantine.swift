@@ -36,7 +36,7 @@ enum OperationQuarantine {
         let codec = OperationCodec()
         let cases = try String.fetchAll(db, sql: "SELECT caseID FROM logCase ORDER BY cluster")
         for caseID in cases {
-            var held = HeldInWalk()
+            var held = HeldEntityIndex()
             var refused: [(position: Int64, id: String, code: String, detail: String, receivedAt: Int64, body: Data)] = []
             let rows = try Row.fetchAll(
                 db, sql: "SELECT position, id, receivedAt, body FROM operation WHERE caseID = ? ORDER BY position", arguments: [caseID])
@@ -52,7 +52,7 @@ enum OperationQuarantine {
                 }
                 do {
                     try WriteRules.checkForms([operation], holding: held, values: false)
-                    held.record(operation)
+                    held.record([operation])
                 } catch let refusal as WriteRefusal {
                     refused.append((row["position"], row["id"], refusal.code, refusal.detail, row["receivedAt"], row["body"]))
                 }
@@ -90,24 +90,6 @@ enum OperationQuarantine {
             try AuditLog.record(.operationsQuarantined, actor: nil, device: nil, caseID: caseID,
                                 detail: ["operations": .array(refused.map { .string($0.id) }), "reasons": .object(reasons)],
                                 at: now, in: db)
-        }
-    }
-
-    /// The entities of one case as the walk has kept them.
-    struct HeldInWalk: HeldEntities {
-        var entities: [EntityID: (caseID: EntityID, type: String?)] = [:]
-        var states: [EntityID: EntityState] = [:]
-
-        func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)? { entities[id] }
-        func state(of id: EntityID) throws -> EntityState? { states[id] }
-
-        mutating func record(_ operation: SyncCore.Operation) {
-            states[operation.entity, default: EntityState(id: operation.entity)].apply(operation)
-            if case .create(let type) = operation.change {
-                entities[operation.entity] = (operation.caseID, type)
-            } else if entities[operation.entity] == nil {
-                entities[operation.entity] = (operation.caseID, nil)
-            }
         }
     }
 }

@@ -19,17 +19,12 @@ enum CaseAccess {
         return try Bool.fetchOne(statement, arguments: [caseID.description, device.user.name]) ?? false
     }
 
-    /// The members a case entity's state says it has.
-    static func members(of caseState: EntityState) -> Set<String> {
-        CaseMembership.members(of: caseState)
-    }
-
     /// Rewrites the membership rows of a case from its merged state. Returns the
     /// users added and removed.
     static func refreshMembership(
         of caseID: EntityID, state: EntityState, in db: Database
     ) throws -> (added: Set<String>, removed: Set<String>) {
-        let members = members(of: state)
+        let members = CaseMembership.members(of: state)
         let before = Set(try String.fetchAll(
             db, sql: "SELECT user FROM caseMember WHERE caseID = ?", arguments: [caseID.description]))
         for user in before.subtracting(members) {

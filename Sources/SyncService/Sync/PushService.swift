@@ -134,24 +134,10 @@ extension ServerDatabase {
             try CaseAccess.mayAccess(caseID, device: device, in: db)
         }
         do {
-            try WriteRules.check(checked.map { operations[$0] }, by: writer, holding: LogEntities(db: db, codec: codec))
+            try WriteRules.check(checked.map { operations[$0] }, by: writer, holding: LoggedEntities(db: db, codec: codec, bodies: PlaintextBodies()))
         } catch let error as WriteRefusal {
             let original = WriteRefusal(error.reason, index: checked[error.index], member: error.member, detail: error.detail)
             throw Problem.refusedWrite(original, path: original.path)
         }
-    }
-}
-
-/// The entities the server's log holds, for the write rules.
-struct LogEntities: HeldEntities {
-    let db: Database
-    let codec: OperationCodec
-
-    func entity(_ id: EntityID) throws -> (caseID: EntityID, type: String?)? {
-        try OperationLog.entity(id, codec: codec, in: db)
-    }
-
-    func state(of id: EntityID) throws -> EntityState? {
-        try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec).first
     }
 }
