@@ -3,7 +3,8 @@ import SyncCore
 /// A random but reproducible collaborative history: several replicas (laptops
 /// and the office) create cases, notes, participants and next steps, edit the
 /// same fields concurrently, add and remove set elements, delete, finalize,
-/// resolve conflicts, write fields and entity types this version does not know,
+/// resolve conflicts, write fields and entity types this version does not know
+/// (the merge must converge on anything; the write rules would refuse those),
 /// and now and then exchange some of what they hold. One replica's clock runs a
 /// day fast.
 public struct SimulatedHistory: Sendable {

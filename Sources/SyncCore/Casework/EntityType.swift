@@ -1,6 +1,7 @@
-/// The entity types and field names of casework (../shared/domain.md). Other
-/// types and fields may appear, written by newer versions; they are stored and
-/// synced like these, and shown only as raw values.
+/// The entity types and field names of casework (docs/domain.md). What may be
+/// written of them is `CaseworkSchema`; any other type or field is refused by
+/// the write rules, and a later version that needs one raises the operation
+/// `version` (Protocol.md §5.1).
 public enum EntityType {
     public static let caseFile = "case"
     public static let note = "note"

@@ -1,6 +1,6 @@
-/// A field value as it travels and is stored: any JSON value. Fields and entity
-/// types this version does not know keep their values in this form, so they are
-/// stored and forwarded untouched.
+/// A field value as it travels and is stored: any JSON value. The merge keeps
+/// values in this form whatever they hold; the write rules (`CaseworkSchema`)
+/// decide which forms a field accepts.
 public enum JSONValue: Hashable, Sendable {
     case null
     case bool(Bool)

@@ -32,8 +32,8 @@ public struct Operation: Hashable, Sendable {
     public var milliseconds: UInt64 { id.timestamp.milliseconds }
 
     public enum Change: Hashable, Sendable {
-        /// Brings an entity into existence with its type (`case`, `note`, ... or a
-        /// type a newer version introduced).
+        /// Brings an entity into existence with its type (`case`, `note`, ...;
+        /// the merge takes any type, the write rules only `CaseworkSchema`'s).
         case create(entityType: String)
         /// Sets a single-valued field. `predecessors` are the values of this field
         /// the author had seen and replaces; values it had not seen stay as
