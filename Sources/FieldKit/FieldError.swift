@@ -16,6 +16,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     case purged(String)
     case finalized(String)
     case refusedOperation(String)
+    case changesWaiting(cases: Int)
 
     public var description: String {
         switch self {
@@ -34,6 +35,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .purged(let reason): "\(reason); all case data on this laptop has been deleted"
         case .finalized(let id): "note \(id) is finalized and cannot be changed; a correction is recorded as an addendum"
         case .refusedOperation(let detail): "an operation breaks the write rules and was not stored: \(detail)"
+        case .changesWaiting(let cases): "the changes to \(cases == 1 ? "1 case" : "\(cases) cases") are kept on this laptop and were not sent yet: see above; everything else was synced"
         }
     }
 }

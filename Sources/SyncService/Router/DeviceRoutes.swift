@@ -13,6 +13,9 @@ struct DeviceRoutes {
     }
 
     func addAuthenticatedRoutes(to group: RouterGroup<SyncRequestContext>) {
+        group.get("devices/current") { _, context in
+            Response.json(try await database.deviceState(try context.requireDevice()))
+        }
         group.delete("devices/current") { _, context in
             try await database.logout(try context.requireDevice())
             return Response(status: .noContent)
