@@ -17,6 +17,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     case finalized(String)
     case refusedOperation(String)
     case changesWaiting(cases: Int)
+    case signInUnknown(String)
 
     public var description: String {
         switch self {
@@ -35,6 +36,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .purged(let reason): "\(reason); all case data on this laptop has been deleted"
         case .finalized(let id): "note \(id) is finalized and cannot be changed; a correction is recorded as an addendum"
         case .refusedOperation(let detail): "an operation breaks the write rules and was not stored: \(detail)"
+        case .signInUnknown(let detail): "the server does not know this laptop's sign-in (\(detail)); if it was restored from a backup, sign in again with field login: your changes stay on this laptop and go at the next sync"
         case .changesWaiting(let cases): "the changes to \(cases == 1 ? "1 case" : "\(cases) cases") are kept on this laptop and were not sent yet: see above; everything else was synced"
         }
     }

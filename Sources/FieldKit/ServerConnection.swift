@@ -42,6 +42,7 @@ struct ServerConnection: Sendable {
             guard let code = problemCode else { return nil }
             let detail = body.member("detail")?.stringValue ?? "no detail"
             if code == "purge-required" { return .purged(detail) }
+            if code == "unauthenticated" { return .signInUnknown(detail) }
             return .serverRefused(status: status, code: code, detail: detail)
         }
 

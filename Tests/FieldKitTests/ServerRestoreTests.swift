@@ -15,7 +15,7 @@ import Testing
     typealias Journey = FieldCommandJourneyTests
 
     static func addUsers(_ server: ServerProcess) throws {
-        for (name, role) in [("anna", "caseworker"), ("bo", "caseworker"), ("dorte", "supervisor")] {
+        for (name, role) in [("anna", "caseworker"), ("bo", "caseworker"), ("carl", "caseworker"), ("dorte", "supervisor")] {
             let added = try server.run(["user", "add", name, "--role", role, "--password-stdin", "--bcrypt-cost", "4"],
                                        input: TwoLaptopsTests.password + "\n")
             try #require(added == 0)
@@ -79,7 +79,7 @@ import Testing
         try Self.addUsers(server)
         try server.start()
         var address = "http://127.0.0.1:\(server.port)"
-        let (anna, bo, dorte) = (Journey.newHome("anna"), Journey.newHome("bo"), Journey.newHome("dorte"))
+        let (anna, bo, dorte, carl) = (Journey.newHome("anna"), Journey.newHome("bo"), Journey.newHome("dorte"), Journey.newHome("carl"))
         for (user, home) in [("anna", anna), ("bo", bo), ("dorte", dorte)] { try await Journey.login(user, server: address, home: home) }
 
         // Before the backup: anna's case, shared with bo by the supervisor.
@@ -111,6 +111,12 @@ import Testing
         _ = try await Journey.succeed(["note", "edit", meeting, "--title", "Netværksmøde på skolen"], home: bo)
         _ = try await Journey.succeed(["sync"], home: bo)
         let dorteCase = try await Journey.succeed(["case", "new", "Familien Dal"], home: dorte).trimmingCharacters(in: .whitespacesAndNewlines)
+        // carl signs in on his laptop only now: the backup knows no device of his.
+        try await Journey.login("carl", server: address, home: carl)
+        let carlCase = try await Journey.succeed(["case", "new", "Familien Eng"], home: carl).trimmingCharacters(in: .whitespacesAndNewlines)
+        _ = try await Journey.succeed(["note", "add", carlCase, "--kind", "phone", "--title", "Første kontakt"], home: carl, input: "Mor ringede.")
+        _ = try await Journey.succeed(["sync"], home: carl)
+        let carlDevice = try #require(try FieldSettings.load(from: FieldPaths.resolve(home: carl))?.device)
         for home in [dorte, anna, bo, dorte] { _ = try await Journey.succeed(["sync"], home: home) }
         let acknowledged = try Self.operationIDs(ofServer: server) // read while it runs: WAL readers are fine
         // Not yet sent when the server goes down: bo edits anna's new note
@@ -122,8 +128,16 @@ import Testing
         try Self.restore(server, from: backup)
         try server.start()
         address = "http://127.0.0.1:\(server.port)"
-        for home in [anna, bo, dorte] { try Self.pointLaptop(home: home, at: address) }
+        for home in [anna, bo, dorte, carl] { try Self.pointLaptop(home: home, at: address) }
         #expect(try Self.operationIDs(ofServer: server).count < acknowledged.count)
+
+        // carl's laptop is unknown to the restored server: he signs in again
+        // and it takes the same device back, sequence and all.
+        let unknown = try await Journey.field(["sync"], home: carl)
+        #expect(unknown.status != 0 && unknown.error.contains("sign in again with field login"), "\(unknown.error)")
+        try await Journey.login("carl", server: address, home: carl)
+        #expect(try FieldSettings.load(from: FieldPaths.resolve(home: carl))?.device == carlDevice)
+        #expect(try await Journey.succeed(["sync"], home: carl).contains("the server had lost"))
 
         // bo first: his edits of anna's note must wait until anna's laptop has
         // sent the note again; his own lost note goes at once.
@@ -135,7 +149,7 @@ import Testing
         #expect(try Self.outboxCount(ofLaptop: bo) == 2)
         let annaSync = try await Journey.succeed(["sync"], home: anna)
         #expect(annaSync.contains("the server had lost"), "\(annaSync)")
-        for home in [dorte, bo, anna, dorte, bo] { _ = try await Journey.succeed(["sync"], home: home) }
+        for home in [dorte, bo, anna, carl, dorte, bo] { _ = try await Journey.succeed(["sync"], home: home) }
 
         // Everything acknowledged before the restore is on the server again,
         // with what was written offline since, and every laptop holds what
@@ -146,7 +160,8 @@ import Testing
         let onAnna = try Self.operationIDs(ofLaptop: anna)
         let onBo = try Self.operationIDs(ofLaptop: bo)
         #expect(onAnna.isSubset(of: onServer) && onBo.isSubset(of: onServer))
-        for home in [anna, bo, dorte] { #expect(try Self.outboxCount(ofLaptop: home) == 0) }
+        #expect(try Self.operationIDs(ofLaptop: carl).isSubset(of: onServer))
+        for home in [anna, bo, dorte, carl] { #expect(try Self.outboxCount(ofLaptop: home) == 0) }
         for home in [anna, bo, dorte] {
             #expect(try await Self.noteTitles(holm, home: home) == expectedTitles.map {
                 $0 == "Netværksmøde på skolen" ? "Netværksmøde på Holm Skole" : $0
@@ -154,7 +169,8 @@ import Testing
         }
         #expect(try await Self.noteTitles(berg, home: dorte) == ["Hjemmebesøg hos Berg", "Opringning fra skolen"])
         let cases = try Journey.json(try await Journey.succeed(["case", "list", "--json"], home: dorte)).arrayValue
-        #expect(Set(cases.compactMap { $0.member("case")?.stringValue }) == [holm, berg, dorteCase])
+        #expect(Set(cases.compactMap { $0.member("case")?.stringValue }) == [holm, berg, dorteCase, carlCase])
+        #expect(try await Self.noteTitles(carlCase, home: dorte) == ["Første kontakt"])
         _ = server.terminate()
     }
 
