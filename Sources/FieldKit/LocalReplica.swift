@@ -208,24 +208,34 @@ public final class LocalReplica: Sendable {
     func requeueLost(heldByServer held: [ClosedRange<UInt64>]) async throws -> Set<OperationID> {
         let replica = self.replica.description
         let held = held.sorted { $0.lowerBound < $1.lowerBound }
-        return try await writer.write { db in
-            let acknowledged = try Row.fetchAll(db, sql: """
+        // Read first: on every sync but the one after a restore nothing is
+        // lost, and the write lock is not needed.
+        let lost = try await writer.read { db in
+            let acknowledged = try Row.fetchCursor(db, sql: """
                 SELECT seq, id, caseID FROM operation
                 WHERE replica = ? AND seq NOT IN (SELECT seq FROM outbox) ORDER BY seq
                 """, arguments: [replica])
             var ranges = held[...]
-            var lost: Set<OperationID> = []
-            for row in acknowledged {
+            var lost: [(seq: Int64, id: String, caseID: String)] = []
+            while let row = try acknowledged.next() {
                 let seq = UInt64(row["seq"] as Int64)
                 while let first = ranges.first, first.upperBound < seq { ranges.removeFirst() }
                 if let first = ranges.first, first.contains(seq) { continue }
-                let id: String = row["id"]
-                try db.execute(sql: "INSERT INTO outbox (seq, id, caseID) VALUES (?, ?, ?)",
-                               arguments: [row["seq"] as Int64, id, row["caseID"] as String])
-                if let operationID = OperationID(id) { lost.insert(operationID) }
+                lost.append((row["seq"], row["id"], row["caseID"]))
             }
             return lost
         }
+        guard !lost.isEmpty else { return [] }
+        try await writer.write { db in
+            for operation in lost {
+                // Still held here (a pull may have purged its case meanwhile).
+                try db.execute(sql: """
+                    INSERT INTO outbox (seq, id, caseID) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM operation WHERE id = ?)
+                    ON CONFLICT DO NOTHING
+                    """, arguments: [operation.seq, operation.id, operation.caseID, operation.id])
+            }
+        }
+        return Set(lost.compactMap { OperationID($0.id) })
     }
 
     struct PendingRead: Sendable {
