@@ -102,7 +102,10 @@ public struct FieldSession: Sendable {
         let signIn: JSONValue = ["user": .string(user), "password": .string(password), "deviceName": .string(deviceName)]
         let connection = ServerConnection(baseURL: server, token: nil, caFile: caFile)
         var reply: ServerConnection.Reply?
-        if let previous, let token = previous.token, case .object(var members) = signIn {
+        // Only to the server that gave the token: another (a training server,
+        // a mistyped address) must never see it.
+        var resumed = false
+        if let previous, let token = previous.token, previous.settings.server == server, case .object(var members) = signIn {
             members["resume"] = .string(token)
             let answer = try await connection.exchange(.post, "/v1/devices", json: .object(members))
             if let refusal = answer.refusal {
@@ -115,6 +118,7 @@ public struct FieldSession: Sendable {
                 }
             } else {
                 reply = answer
+                resumed = true
             }
         } else if let previous, previous.waiting > 0 {
             throw FieldError.invalidArgument("\(previous.waiting) changes of \(previous.settings.user)'s previous sign-in have not reached the server; run field sync first")
@@ -134,7 +138,7 @@ public struct FieldSession: Sendable {
         let settings = FieldSettings(server: server, user: user, role: role, device: device, caFile: keptCA)
         try settings.save(to: paths)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
-        if previous?.settings.device == device {
+        if resumed, previous?.settings.device == device {
             // The same device: its sequence goes on, and its next sync sends
             // again what the server lacks of it.
             try replica.storeDeviceToken(token)

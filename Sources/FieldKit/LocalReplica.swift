@@ -58,6 +58,16 @@ public final class LocalReplica: Sendable {
         migrator.registerMigration("field v2: sealed device token") { db in
             try db.alter(table: "clientState") { table in table.add(column: "sealedToken", .blob) }
         }
+        // What the server acknowledged of this laptop's own operations, with
+        // its receipt's proof: sent again after a restore (Protocol.md §10.9).
+        migrator.registerMigration("field v3: acknowledgements") { db in
+            try db.create(table: "acknowledgement", options: .withoutRowID) { table in
+                table.primaryKey("id", .text)
+                table.column("proof", .text)
+                // Why the server refused it when it was sent again, for good.
+                table.column("givenUp", .text)
+            }
+        }
         return migrator
     }
 
@@ -171,19 +181,37 @@ public final class LocalReplica: Sendable {
         }
     }
 
-    /// The oldest unacknowledged operations, in sequence order, but for those
-    /// of cases and entities that wait (`SyncEngine.refusalsThatWait`).
-    func outbox(limit: Int, excludingCases cases: Set<EntityID> = [], entities: Set<EntityID> = []) async throws -> [SyncCore.Operation] {
-        let stored = try await writer.read { db in
+    /// A batch to push: the oldest unacknowledged operations, in sequence
+    /// order, but for those of cases and entities that wait
+    /// (`SyncEngine.refusalsThatWait`), with the receipt proofs of those
+    /// sent again after a restore.
+    struct OutboxBatch: Sendable {
+        var operations: [SyncCore.Operation] = []
+        var proofs: [OperationID: String] = [:]
+        /// Sent again after a restore: acknowledged once.
+        var acknowledgedBefore: Set<OperationID> = []
+    }
+
+    func outbox(limit: Int, excludingCases cases: Set<EntityID> = [], entities: Set<EntityID> = []) async throws -> OutboxBatch {
+        let rows = try await writer.read { db in
             let skippedCases = cases.map { _ in "?" }.joined(separator: ",")
             let skippedEntities = entities.map { _ in "?" }.joined(separator: ",")
-            return try Data.fetchAll(db, sql: """
-                SELECT operation.body FROM outbox JOIN operation ON operation.id = outbox.id
+            return try Row.fetchAll(db, sql: """
+                SELECT operation.body, acknowledgement.id IS NOT NULL AS before, acknowledgement.proof
+                FROM outbox JOIN operation ON operation.id = outbox.id
+                LEFT JOIN acknowledgement ON acknowledgement.id = outbox.id
                 WHERE outbox.caseID NOT IN (\(skippedCases)) AND operation.entity NOT IN (\(skippedEntities))
                 ORDER BY outbox.seq LIMIT ?
                 """, arguments: StatementArguments(cases.map(\.description) + entities.map(\.description)) + [limit])
         }
-        return try stored.map { try OperationLog.decode(try vault.open($0), codec: codec) }
+        var batch = OutboxBatch()
+        for row in rows {
+            let operation = try OperationLog.decode(try vault.open(row["body"]), codec: codec)
+            batch.operations.append(operation)
+            if row["before"] as Bool { batch.acknowledgedBefore.insert(operation.id) }
+            if let proof: String = row["proof"] { batch.proofs[operation.id] = proof }
+        }
+        return batch
     }
 
     /// The cases with changes in the outbox.
@@ -193,17 +221,23 @@ public final class LocalReplica: Sendable {
         }
     }
 
-    /// Takes one operation out of the outbox without an acknowledgement: only
-    /// for one sent again after a restore that the server now refuses.
-    func dropFromOutbox(_ id: OperationID) async throws {
-        try await writer.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id.description]) }
+    /// Gives up one operation sent again after a restore that the server now
+    /// refuses for good: out of the outbox, and never put back. It stays in
+    /// the laptop's history.
+    func giveUp(_ id: OperationID, reason: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id.description])
+            try db.execute(sql: "UPDATE acknowledgement SET givenUp = ? WHERE id = ?", arguments: [reason, id.description])
+        }
     }
 
     /// Puts back into the outbox this device's own operations that the server
     /// acknowledged once and no longer holds (`held` is what it says it holds,
     /// Protocol.md §10.2): it was restored from a backup taken before. They are
     /// sent again as they are, ids and sequence numbers unchanged, so every
-    /// replica that got them before the restore stores them once. Returns
+    /// replica that got them before the restore stores them once, with the
+    /// proof of the receipt that acknowledged them, and marked as sent
+    /// before (in the database: a sync cut short keeps the mark). Returns
     /// those that went back.
     func requeueLost(heldByServer held: [ClosedRange<UInt64>]) async throws -> Set<OperationID> {
         let replica = self.replica.description
@@ -213,7 +247,8 @@ public final class LocalReplica: Sendable {
         let lost = try await writer.read { db in
             let acknowledged = try Row.fetchCursor(db, sql: """
                 SELECT seq, id, caseID FROM operation
-                WHERE replica = ? AND seq NOT IN (SELECT seq FROM outbox) ORDER BY seq
+                WHERE replica = ? AND seq NOT IN (SELECT seq FROM outbox)
+                AND id NOT IN (SELECT id FROM acknowledgement WHERE givenUp IS NOT NULL) ORDER BY seq
                 """, arguments: [replica])
             var ranges = held[...]
             var lost: [(seq: Int64, id: String, caseID: String)] = []
@@ -233,6 +268,8 @@ public final class LocalReplica: Sendable {
                     INSERT INTO outbox (seq, id, caseID) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM operation WHERE id = ?)
                     ON CONFLICT DO NOTHING
                     """, arguments: [operation.seq, operation.id, operation.caseID, operation.id])
+                // Acknowledged by a server of an earlier version: no proof.
+                try db.execute(sql: "INSERT INTO acknowledgement (id) VALUES (?) ON CONFLICT DO NOTHING", arguments: [operation.id])
             }
         }
         return Set(lost.compactMap { OperationID($0.id) })
@@ -243,9 +280,14 @@ public final class LocalReplica: Sendable {
         let document: JSONValue
     }
 
-    func pendingReads(limit: Int) async throws -> [PendingRead] {
+    /// The oldest reads not yet uploaded, but for those of cases that wait:
+    /// they would be refused (the case or entity unknown) and lost.
+    func pendingReads(limit: Int, excludingCases cases: Set<EntityID> = []) async throws -> [PendingRead] {
         try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, at, caseID, entity, what FROM readLog ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+            let skipped = cases.map { _ in "?" }.joined(separator: ",")
+            return try Row.fetchAll(db, sql: """
+                SELECT id, at, caseID, entity, what FROM readLog WHERE caseID NOT IN (\(skipped)) ORDER BY id LIMIT ?
+                """, arguments: StatementArguments(cases.map(\.description)) + [limit]).map { row in
                 let entity: String? = row["entity"]
                 return PendingRead(id: row["id"], document: [
                     "at": .integer(row["at"]), "case": .string(row["caseID"]),
@@ -255,14 +297,20 @@ public final class LocalReplica: Sendable {
         }
     }
 
-    /// The server acknowledged these operations and reads: only now do they
-    /// leave the outbox.
-    func acknowledge(operations: [OperationID], readsThrough lastRead: Int64?) async throws {
+    /// The server acknowledged these operations (with its receipt's proof of
+    /// each) and reads: only now do they leave the outbox and the read log.
+    func acknowledge(operations: [(id: OperationID, proof: String?)], reads: [Int64]) async throws {
         try await writer.write { db in
-            for id in operations {
+            for (id, proof) in operations {
                 try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id.description])
+                if let proof {
+                    try db.execute(sql: """
+                        INSERT INTO acknowledgement (id, proof) VALUES (?, ?)
+                        ON CONFLICT (id) DO UPDATE SET proof = excluded.proof
+                        """, arguments: [id.description, proof])
+                }
             }
-            if let lastRead { try db.execute(sql: "DELETE FROM readLog WHERE id <= ?", arguments: [lastRead]) }
+            for read in reads { try db.execute(sql: "DELETE FROM readLog WHERE id = ?", arguments: [read]) }
         }
     }
 
@@ -333,5 +381,6 @@ public final class LocalReplica: Sendable {
         try db.execute(sql: "DELETE FROM entity WHERE caseID = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM outbox WHERE caseID = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM readLog WHERE caseID = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM acknowledgement WHERE id NOT IN (SELECT id FROM operation)")
     }
 }

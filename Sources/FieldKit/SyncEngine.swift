@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SyncCore
 
@@ -46,7 +47,6 @@ public struct SyncEngine: Sendable {
 
     public func run(progress: Progress = { _, _, _ in }) async throws -> Report {
         var report = Report()
-        var resent: Set<OperationID> = []
         // What the server holds of this laptop's own operations: anything it
         // acknowledged and lost since goes back into the outbox, first.
         let state = try await retrying { try await connection.exchange(.get, "/v1/devices/current") }
@@ -55,8 +55,7 @@ public struct SyncEngine: Sendable {
             guard state.status == 404 || state.status == 405 else { throw refusal }
         } else {
             let held = try Self.heldRanges(state.body.member("held"))
-            resent = try await replica.requeueLost(heldByServer: held)
-            report.resent = resent.count
+            report.resent = try await replica.requeueLost(heldByServer: held).count
         }
         let waiting = try await replica.status().waitingOperations
         // Why each case waits; the whole case, or only some of its entities
@@ -64,44 +63,52 @@ public struct SyncEngine: Sendable {
         var blocked: [EntityID: String] = [:]
         var blockedCases: Set<EntityID> = []
         var blockedEntities: Set<EntityID> = []
+        // Reads of a case or entity the server does not know would be
+        // refused, and so lost: they wait with it. Those of a case the user
+        // may no longer write go, before the pull can delete them.
+        var readsWaitFor: Set<EntityID> = []
         // Push until the outbox is empty (but for what must wait).
         while true {
-            let operations = try await replica.outbox(limit: pushBatchSize, excludingCases: blockedCases, entities: blockedEntities)
+            let batch = try await replica.outbox(limit: pushBatchSize, excludingCases: blockedCases, entities: blockedEntities)
+            let operations = batch.operations
             // Reads go with the outbox's last batch: a read of a case created
             // offline must reach the server after the case, or it is refused.
-            // While a case waits, they wait too.
-            let reads = operations.count < pushBatchSize && blocked.isEmpty ? try await replica.pendingReads(limit: 5_000) : []
+            let reads = operations.count < pushBatchSize ? try await replica.pendingReads(limit: 5_000, excludingCases: readsWaitFor) : []
             guard !operations.isEmpty || !reads.isEmpty else { break }
-            let batch = operations.isEmpty
-                ? "reads-\(replica.replica)-\(reads.last!.id)"
-                : "\(replica.replica)-\(operations.first!.seq)-\(operations.last!.seq)-\(reads.last?.id ?? 0)"
-            let body: JSONValue = [
-                "batch": .string(batch),
+            var body: JSONValue = [
+                "batch": .string(Self.batchID(replica: replica.replica, operations: operations, reads: reads)),
                 "operations": .array(operations.map(OperationCodec().jsonValue(of:))),
                 "reads": .array(reads.map(\.document)),
             ]
-            let receipt = try await retrying { try await connection.exchange(.post, "/v1/push", json: body).throwingBusy() }
+            if !batch.proofs.isEmpty, case .object(var members) = body {
+                members["proofs"] = .object(Dictionary(uniqueKeysWithValues: batch.proofs.map { ($0.key.description, .string($0.value)) }))
+                body = .object(members)
+            }
+            let sent = body
+            let receipt = try await retrying { try await connection.exchange(.post, "/v1/push", json: sent).throwingBusy() }
             if let refusal = receipt.refusal {
                 guard let code = receipt.problemCode, let index = receipt.refusedOperationIndex, operations.indices.contains(index)
                 else { throw refusal }
                 let refused = operations[index]
                 if Self.refusalsThatWait.contains(code), !blockedCases.contains(refused.caseID), !blockedEntities.contains(refused.entity) {
                     if code == "unknown-entity" { blockedEntities.insert(refused.entity) } else { blockedCases.insert(refused.caseID) }
+                    if code != "not-a-member" { readsWaitFor.insert(refused.caseID) }
                     blocked[refused.caseID] = blocked[refused.caseID] ?? code
-                } else if resent.remove(refused.id) != nil, receipt.status != 409 {
-                    // Taken once, refused now: the server's rules for this
-                    // user changed between its backup and its restore.
-                    try await replica.dropFromOutbox(refused.id)
+                } else if batch.acknowledgedBefore.contains(refused.id), receipt.status != 409 {
+                    // Taken once, refused now: a rule the server applies to
+                    // every writer changed between its backup and its restore.
+                    try await replica.giveUp(refused.id, reason: code)
                     report.notRestored[refused.id] = code
                 } else {
                     throw refusal
                 }
                 continue
             }
-            let acknowledged = (receipt.body.member("operations")?.arrayValue ?? []).compactMap {
-                $0.member("id")?.stringValue.flatMap(OperationID.init)
+            let acknowledged: [(id: OperationID, proof: String?)] = (receipt.body.member("operations")?.arrayValue ?? []).compactMap {
+                guard let id = $0.member("id")?.stringValue.flatMap(OperationID.init) else { return nil }
+                return (id, $0.member("proof")?.stringValue)
             }
-            try await replica.acknowledge(operations: acknowledged, readsThrough: reads.last?.id)
+            try await replica.acknowledge(operations: acknowledged, reads: reads.map(\.id))
             report.pushed += acknowledged.count
             progress("push", report.pushed, waiting)
             if operations.count < pushBatchSize && reads.count < 5_000 { break }
@@ -141,6 +148,22 @@ public struct SyncEngine: Sendable {
         let stillWaiting = try await replica.casesInOutbox()
         report.waitingCases = blocked.filter { stillWaiting.contains($0.key) }
         return report
+    }
+
+    /// A batch's id: derived from what it holds, so that a retry after a lost
+    /// answer sends the same id, and a batch of other contents never does
+    /// (the server answers a known id with its stored receipt). The sequence
+    /// numbers say which part of the outbox it is; a hash of the ids says
+    /// exactly what, as operations that wait are left out.
+    static func batchID(replica: ReplicaID, operations: [SyncCore.Operation], reads: [LocalReplica.PendingRead]) -> String {
+        var hasher = SHA256()
+        for operation in operations { hasher.update(data: Data(operation.id.description.utf8)) }
+        for read in reads { hasher.update(data: Data("r\(read.id)".utf8)) }
+        let digest = hasher.finalize().prefix(6).map { String(format: "%02x", $0) }.joined()
+        guard let first = operations.first, let last = operations.last else {
+            return "reads-\(replica)-\(reads.last?.id ?? 0)-\(digest)"
+        }
+        return "\(replica)-\(first.seq)-\(last.seq)-\(reads.last?.id ?? 0)-\(digest)"
     }
 
     /// The `held` member of the device state: ascending `[first, last]` ranges.

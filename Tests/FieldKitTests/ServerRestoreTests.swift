@@ -1,4 +1,4 @@
-import FieldKit
+@testable import FieldKit
 import Foundation
 import GRDB
 import Hummingbird
@@ -208,16 +208,32 @@ import Testing
         }
     }
 
-    /// A supervisor's change that the restored server lost, sent again after
-    /// the supervisor became a caseworker: refused now for good. It must not
-    /// hold up the outbox, and the caseworker is told.
-    @Test func aLostChangeTheServerNowRefusesLeavesTheOutboxAndIsReported() async throws {
-        let database = try ServerDatabase.inMemory()
+    static func users(_ database: ServerDatabase) async throws {
         for (name, role) in [("anna", UserRole.caseworker), ("bo", .caseworker), ("dorte", .supervisor)] {
             try await database.addUser(name, role: role, password: TwoLaptopsTests.password, bcryptCost: 4)
         }
+    }
+
+    static func restoredCopy(of backup: DatabaseQueue) throws -> ServerDatabase {
+        let queue = try DatabaseQueue()
+        try backup.backup(to: queue)
+        return try ServerDatabase(writer: queue, passwordVerifier: .forTests)
+    }
+
+    static func serverHolds(_ database: ServerDatabase, _ id: OperationID) async throws -> Bool {
+        try await database.writer.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM operation WHERE id = ?)", arguments: [id.description]) ?? false
+        }
+    }
+
+    /// dorte, a supervisor, adds bo to her case after the backup; then the
+    /// restored server knows her as a caseworker. Returns her laptop, the
+    /// backup, and the id of the lost change.
+    static func supervisorsLostShare() async throws -> (laptop: FieldSession, backup: DatabaseQueue, share: OperationID) {
+        let database = try ServerDatabase.inMemory()
+        try await users(database)
         let backup = try DatabaseQueue()
-        let (laptop, caseID, share) = try await Self.serving(database) { server in
+        let (laptop, share) = try await serving(database) { server in
             let dorte = try await TwoLaptopsTests.laptop("dorte", server: server)
             let caseID = try await TwoLaptopsTests.newCase(on: dorte, members: ["dorte"])
             _ = try await dorte.sync()
@@ -226,20 +242,97 @@ import Testing
                 [try author.add(.string("bo"), to: Case.Field.members, on: try lookup(caseID)!)]
             }
             _ = try await dorte.sync()
-            return (dorte, caseID, share[0].id)
+            return (dorte, share[0].id)
         }
-        let restoredQueue = try DatabaseQueue()
-        try backup.backup(to: restoredQueue)
-        let restored = try ServerDatabase(writer: restoredQueue, passwordVerifier: .forTests)
-        try await restoredQueue.write { db in try db.execute(sql: "UPDATE user SET role = 'caseworker' WHERE name = 'dorte'") }
+        return (laptop, backup, share)
+    }
+
+    /// The receipt's proof: what the server accepted once it accepts again,
+    /// though who may write has changed since (here the writer's role).
+    @Test func aLostChangeComesBackWithItsReceiptProofThoughTheRulesForItsWriterChanged() async throws {
+        let (laptop, backup, share) = try await Self.supervisorsLostShare()
+        let restored = try Self.restoredCopy(of: backup)
+        try await restored.writer.write { db in try db.execute(sql: "UPDATE user SET role = 'caseworker' WHERE name = 'dorte'") }
         try await Self.serving(restored) { server in
             let report = try await SyncEngine.forTesting(laptop, server: server).run()
-            #expect(report.resent == 1)
-            #expect(report.notRestored == [share: "membership-change-not-allowed"])
-            #expect(report.waitingCases.isEmpty)
+            #expect(report.resent == 1 && report.notRestored.isEmpty && report.waitingCases.isEmpty)
+            #expect(try await Self.serverHolds(restored, share))
+            // A proof is for that operation only: a new change of the same
+            // kind by the demoted user is refused.
+            let caseID = try #require(try await laptop.replica.cases().first?.id)
+            _ = try await laptop.replica.write { author, lookup in
+                [try author.add(.string("anna"), to: Case.Field.members, on: try lookup(caseID)!)]
+            }
+            await #expect(throws: FieldError.self) { try await SyncEngine.forTesting(laptop, server: server).run() }
+        }
+    }
+
+    /// Acknowledged by a server of an earlier version (no proof), refused now
+    /// for good: out of the outbox, reported once, and never sent again, also
+    /// when the sync that put it back was cut short.
+    @Test func aLostChangeWithoutProofThatIsRefusedNowIsGivenUpOnceAndForAll() async throws {
+        let (laptop, backup, share) = try await Self.supervisorsLostShare()
+        let queue = try DatabaseQueue(path: laptop.paths.database.path)
+        try await queue.write { db in try db.execute(sql: "DELETE FROM acknowledgement") }
+        let restored = try Self.restoredCopy(of: backup)
+        try await restored.writer.write { db in try db.execute(sql: "UPDATE user SET role = 'caseworker' WHERE name = 'dorte'") }
+        try await Self.serving(restored) { server in
+            // A sync cut short after putting the change back (kill -9): the
+            // outbox holds it, and the mark that it was sent before is kept.
+            let cut = SyncEngine.forTesting(laptop, server: server)
+            _ = try await laptop.replica.requeueLost(heldByServer: [])
+            let first = try await cut.run()
+            #expect(first.notRestored == [share: "membership-change-not-allowed"])
+            #expect(first.waitingCases.isEmpty)
             #expect(try await laptop.replica.status().waitingOperations == 0)
+            let second = try await SyncEngine.forTesting(laptop, server: server).run()
+            #expect(second.resent == 0 && second.notRestored.isEmpty, "sent and refused again: \(second)")
             // Kept in the laptop's history, where the change was made.
+            let caseID = try #require(try await laptop.replica.cases().first?.id)
             #expect(try await laptop.replica.entity(caseID)?.orderedOperations.contains { $0.id == share } == true)
+        }
+        try queue.close()
+    }
+
+    /// A routine handover after the backup; the supervisor's laptop syncs
+    /// first after the restore. anna's note, acknowledged before the
+    /// handover, comes back with its proof, and her laptop deletes the case
+    /// she lost: her pull from the start reports it, as her earlier cursors
+    /// in the restored database name it.
+    @Test func aHandoverAfterTheBackupKeepsTheNoteAndTakesTheCaseFromTheLaptop() async throws {
+        let database = try ServerDatabase.inMemory()
+        try await Self.users(database)
+        let backup = try DatabaseQueue()
+        let (anna, dorte, caseID, other, note) = try await Self.serving(database) { server in
+            let anna = try await TwoLaptopsTests.laptop("anna", server: server)
+            let dorte = try await TwoLaptopsTests.laptop("dorte", server: server)
+            let caseID = try await TwoLaptopsTests.newCase(on: anna, members: ["anna"])
+            let other = try await TwoLaptopsTests.newCase(on: anna, members: ["anna"])
+            _ = try await anna.sync()
+            _ = try await dorte.sync()
+            try await database.writer.backup(to: backup)
+            let noteEntity = try await TwoLaptopsTests.newNote(on: anna, in: caseID, body: "Hjemmebesøg")
+            let note = try #require(try await anna.replica.entity(noteEntity)?.orderedOperations.first?.id)
+            _ = try await anna.sync()
+            _ = try await dorte.sync()
+            _ = try await dorte.replica.write { author, lookup in
+                let state = try lookup(caseID)!
+                return [try author.add(.string("bo"), to: Case.Field.members, on: state),
+                        try author.remove(.string("anna"), from: Case.Field.members, on: state)]
+            }
+            _ = try await dorte.sync()
+            return (anna, dorte, caseID, other, note)
+        }
+        let restored = try Self.restoredCopy(of: backup)
+        try await Self.serving(restored) { server in
+            _ = try await SyncEngine.forTesting(dorte, server: server).run()
+            try await anna.replica.recordRead(caseID: other, what: "case-show")
+            let first = try await SyncEngine.forTesting(anna, server: server).run()
+            #expect(try await Self.serverHolds(restored, note), "acknowledged note lost: \(first)")
+            #expect(first.removedCases == [caseID])
+            #expect(try await anna.replica.entity(caseID) == nil, "anna still holds the case she was removed from")
+            #expect(first.waitingCases.isEmpty)
+            #expect(try await anna.replica.status().waitingReads == 0, "reads of an unrelated case held back")
         }
     }
 }

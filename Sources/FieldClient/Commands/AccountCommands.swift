@@ -169,9 +169,12 @@ struct SyncCommand: AsyncParsableCommand {
                     Output.line("change \(id) was lost by the server and is refused now (\(code)); it stays in this laptop's history only")
                 }
                 for (caseID, code) in report.waitingCases.sorted(by: { $0.key < $1.key }) {
-                    Output.line("changes to case \(caseID) wait on this laptop: " + (code == "not-a-member"
-                        ? "the server says you are not a member of the case; ask your team leader to give you access, then sync again"
-                        : "the server does not know the case yet (restored from a backup?); they go once the laptop that created it has synced"))
+                    let why = switch code {
+                    case "not-a-member": "the server says you are not a member of the case; ask your team leader to give you access, then sync again"
+                    case "unknown-entity": "the server does not know a note or other entry of it yet (restored from a backup?); they go once the laptop that created it has synced"
+                    default: "the server does not know the case yet (restored from a backup?); they go once the laptop that created it has synced"
+                    }
+                    Output.line("changes to case \(caseID) wait on this laptop: " + why)
                 }
             }
             if !report.waitingCases.isEmpty {

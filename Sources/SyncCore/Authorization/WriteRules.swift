@@ -45,19 +45,29 @@ public enum WriteRules {
     /// never written is its creator's already. So nothing a caseworker writes
     /// changes who may read an existing case.
     ///
+    /// `acceptedBefore` names operations the server accepted once and proves
+    /// it (its receipt's proof, Protocol.md §10.3), sent again after a restore
+    /// from a backup: who wrote them was judged then, by the rules as they
+    /// stood, and is not judged again (a handover since must not refuse a
+    /// note written before it). Their form and their case still are.
+    ///
     /// Throws `WriteRefusal`, or whatever `held` and `writer` throw when they
     /// cannot answer (a storage fault, not a refusal).
     public static func check(
-        _ operations: [Operation], by writer: Writer, holding held: some HeldEntities
+        _ operations: [Operation], by writer: Writer, holding held: some HeldEntities,
+        acceptedBefore: Set<OperationID> = []
     ) throws {
         var walk = BatchWalk(held: held)
         var access: [EntityID: Bool] = [:]
         for (index, operation) in operations.enumerated() {
             let caseExists = try walk.caseExists(operation.caseID, index: index)
             let createsCase = !caseExists && walk.createsCase(operation.caseID, in: operations)
+            let judgedBefore = acceptedBefore.contains(operation.id)
             if caseExists {
                 let allowed: Bool
-                if let known = access[operation.caseID] {
+                if judgedBefore {
+                    allowed = true
+                } else if let known = access[operation.caseID] {
                     allowed = known
                 } else {
                     allowed = try writer.mayWrite(operation.caseID)
@@ -72,6 +82,7 @@ public enum WriteRules {
                                    detail: "case \(operation.caseID) does not exist and this batch does not create it")
             }
             let (type, field) = try walk.checkForm(operation, index: index)
+            if judgedBefore { continue }
             if field?.writers == .membershipManagers, !writer.role.mayChangeMembership {
                 let enrolsSelf: Bool = switch operation.change {
                 case .add(_, .string(let user)), .set(_, .string(let user), _): user == writer.user.name

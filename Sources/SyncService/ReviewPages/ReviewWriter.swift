@@ -9,6 +9,7 @@ extension PushRequest {
         self.batch = batch
         self.operations = operations
         self.reads = []
+        self.proofs = [:]
     }
 }
 

@@ -225,7 +225,7 @@ extension ServerDatabase {
                 // Already known (an answer to an earlier resume was lost):
                 // only the very same live token passes.
                 guard existing.tokenHash == DeviceToken.hash(token), existing.revokedAt == nil, existing.user == user.name else {
-                    throw Self.cannotResume("this laptop's earlier sign-in was ended on the server")
+                    throw Self.cannotResume()
                 }
             } else {
                 try DeviceRecord(
@@ -244,18 +244,19 @@ extension ServerDatabase {
     /// can: checked before the password, so that a refusal costs no guess.
     public func resumeRefusal(_ resume: String, user name: String) async throws -> Problem? {
         let name = UserName.normalized(name)
-        guard let replica = DeviceToken.replica(of: resume, user: name, key: deviceTokenKey) else {
-            return Self.cannotResume("the token is not one this server gave to \(name)'s devices")
-        }
+        // One answer for every refusal: it must not tell whose a token is,
+        // or whether that device was revoked, to whoever holds an old one.
+        guard let replica = DeviceToken.replica(of: resume, user: name, key: deviceTokenKey) else { return Self.cannotResume() }
         let existing = try await writer.read { db in try DeviceRecord.fetchOne(db, key: replica.description) }
         guard let existing else { return nil }
         if existing.tokenHash == DeviceToken.hash(resume), existing.revokedAt == nil, existing.user == name { return nil }
-        return Self.cannotResume("this laptop's earlier sign-in was ended on the server")
+        return Self.cannotResume()
     }
 
-    static func cannotResume(_ detail: String) -> Problem {
+    static func cannotResume() -> Problem {
         Problem(.conflict, code: "cannot-resume", title: "The earlier sign-in cannot be resumed",
-                detail: detail + "; sign in as a new device", extensions: ["path": "resume"])
+                detail: "this server cannot take back the device of that earlier sign-in; sign in as a new device",
+                extensions: ["path": "resume"])
     }
 
     /// The user, if the name (in any spelling `UserName.normalized` maps to

@@ -121,7 +121,17 @@ extension ServerDatabase {
         }
         let readable = try CaseAccess.readableCases(for: device, in: db)
         let readableSet = Set(readable.map(\.description))
-        let removed = positions.keys.filter { !readableSet.contains($0) }.sorted()
+        // From the start: the device may hold cases its earlier cursors name
+        // (a cursor it lost, or one a server restored from a backup never
+        // issued); those it may no longer read are reported too.
+        var sent = Set(positions.keys)
+        if cursor == nil {
+            for record in try Data.fetchAll(db.cachedStatement(sql: "SELECT positions FROM pullCursor WHERE device = ?"),
+                                            arguments: [device.replica.description]) {
+                sent.formUnion(try decodePositions(record).keys)
+            }
+        }
+        let removed = sent.filter { !readableSet.contains($0) }.sorted()
         for caseID in removed { positions.removeValue(forKey: caseID) }
 
         var read = PageRead(readable: readable, positions: positions, removed: removed)

@@ -7,6 +7,8 @@ struct PushRequest: Sendable {
     let batch: String
     let operations: [SyncCore.Operation]
     let reads: [OfflineRead]
+    /// Receipt proofs of operations sent again after a restore (§10.3).
+    let proofs: [OperationID: String]
 
     /// A read of case data made on the laptop, uploaded for the audit log.
     struct OfflineRead: Sendable {
@@ -23,7 +25,7 @@ struct PushRequest: Sendable {
         guard case .object(let members) = body else {
             throw Problem.badRequest("wrong-type", "the body must be a JSON object with members batch, operations and reads")
         }
-        if let unknown = members.keys.first(where: { !["batch", "operations", "reads"].contains($0) }) {
+        if let unknown = members.keys.first(where: { !["batch", "operations", "reads", "proofs"].contains($0) }) {
             throw Problem.badRequest("unknown-member", "unknown member \"\(unknown)\"", path: unknown)
         }
         guard case .string(let batch)? = members["batch"] else {
@@ -56,8 +58,27 @@ struct PushRequest: Sendable {
                 reads.append(try Self.read(item, path: "reads[\(index)]"))
             }
         }
+        var proofs: [OperationID: String] = [:]
+        if let proofsValue = members["proofs"] {
+            guard case .object(let entries) = proofsValue else {
+                throw Problem.badRequest("wrong-type", "\"proofs\" must be an object of operation id to receipt proof", path: "proofs")
+            }
+            guard entries.count <= Self.maximumOperations else {
+                throw Problem.badRequest("too-large", "at most \(Self.maximumOperations) proofs per push", path: "proofs")
+            }
+            for (key, value) in entries {
+                guard let id = OperationID(key) else {
+                    throw Problem.badRequest("invalid-identifier", "a key of \"proofs\" must be an operation id", path: "proofs")
+                }
+                guard case .string(let proof) = value, (1...64).contains(proof.utf8.count) else {
+                    throw Problem.badRequest("wrong-type", "a receipt proof must be a string of 1 to 64 characters", path: "proofs.\(key)")
+                }
+                proofs[id] = proof
+            }
+        }
         self.batch = batch
         self.reads = reads
+        self.proofs = proofs
     }
 
     static func isValidBatchID(_ text: String) -> Bool {

@@ -10,6 +10,8 @@ extension ServerDatabase {
         try Self.checkAuthorship(request.operations, device: device)
         let at = now
         let codec = self.codec
+        let receiptKey = self.receiptKey
+        let acceptedBefore = ReceiptProof.accepted(request.operations, proofs: request.proofs, codec: codec, key: receiptKey)
         let (receipt, stored, openConflictDelta) = try await groupCommit.write { db -> (JSONValue, Int, Int) in
             var openConflictDelta = 0
             let storedReceipt = try db.cachedStatement(sql: "SELECT receipt FROM pushReceipt WHERE device = ? AND batch = ?")
@@ -20,7 +22,7 @@ extension ServerDatabase {
             // retry under another batch id must not be judged again (the case it
             // created exists now, the membership it set is now a change).
             let held = try OperationLog.heldIDs(among: request.operations.map(\.id), in: db)
-            try Self.checkWrites(request.operations, skipping: held, device: device, codec: codec, in: db)
+            try Self.checkWrites(request.operations, skipping: held, acceptedBefore: acceptedBefore, device: device, codec: codec, in: db)
             let entries: [OperationLog.Entry]
             do {
                 entries = try OperationLog.apply(request.operations, receivedAt: UInt64(at), codec: codec, in: db)
@@ -92,7 +94,10 @@ extension ServerDatabase {
                 "serverTime": .integer(at),
                 "stored": .integer(Int64(fresh.count)),
                 "duplicates": .integer(Int64(entries.count - fresh.count)),
-                "operations": .array(entries.map { ["id": .string($0.id.description), "position": .integer($0.position)] }),
+                "operations": .array(zip(entries, request.operations).map { entry, operation in
+                    ["id": .string(entry.id.description), "position": .integer(entry.position),
+                     "proof": .string(ReceiptProof.make(for: entry.id, canonical: codec.encode(operation), key: receiptKey))]
+                }),
             ]
             try db.cachedStatement(sql: "INSERT INTO pushReceipt (device, batch, receipt, createdAt) VALUES (?, ?, ?, ?)")
                 .execute(arguments: [device.replica.description, request.batch, OperationCodec.canonicalBytes(receipt), at])
@@ -124,8 +129,8 @@ extension ServerDatabase {
     /// operation not held yet, against what the database holds. A refusal
     /// names the operation's place in the request as sent.
     static func checkWrites(
-        _ operations: [SyncCore.Operation], skipping held: Set<OperationID>, device: AuthenticatedDevice,
-        codec: OperationCodec, in db: Database
+        _ operations: [SyncCore.Operation], skipping held: Set<OperationID>, acceptedBefore: Set<OperationID> = [],
+        device: AuthenticatedDevice, codec: OperationCodec, in db: Database
     ) throws {
         // Once each: a batch may carry an operation twice (§8: harmless).
         var seen: Set<OperationID> = []
@@ -134,7 +139,8 @@ extension ServerDatabase {
             try CaseAccess.mayAccess(caseID, device: device, in: db)
         }
         do {
-            try WriteRules.check(checked.map { operations[$0] }, by: writer, holding: LoggedEntities(db: db, codec: codec, bodies: PlaintextBodies()))
+            try WriteRules.check(checked.map { operations[$0] }, by: writer, holding: LoggedEntities(db: db, codec: codec, bodies: PlaintextBodies()),
+                                 acceptedBefore: acceptedBefore)
         } catch let error as WriteRefusal {
             let original = WriteRefusal(error.reason, index: checked[error.index], member: error.member, detail: error.detail)
             throw Problem.refusedWrite(original, path: original.path)
