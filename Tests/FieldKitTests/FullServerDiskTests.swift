@@ -54,7 +54,7 @@ import Testing
     @Test(.enabled(if: SmallFileSystem.canMount, "mounting a small tmpfs needs root"))
     func aSyncToAServerWithAFullDiskStopsAndKeepsTheChanges() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: FieldCommandLineTests.executable))
-        let disk = try SmallFileSystem(megabytes: 16)
+        let disk = try SmallFileSystem(megabytes: 40)
         defer { try? disk.unmount() }
         do {
             let database = try ServerDatabase(path: disk.path + "/server.sqlite")

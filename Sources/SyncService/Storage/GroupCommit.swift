@@ -53,7 +53,7 @@ final class GroupCommit: Sendable {
 
     init(writer: any DatabaseWriter, logger: Logger = Logger(label: "sync-server")) {
         self.writer = writer
-        self.storageFullWatch = StorageFullWatch(logger: logger)
+        self.storageFullWatch = StorageFullWatch(logger: logger, databasePath: writer.path)
     }
 
     /// Runs `work` in a savepoint of the next group transaction and returns its

@@ -61,17 +61,31 @@ extension StorageFull {
 /// Tells the operator once that the disk is full, not once per refused
 /// request (a laptop fleet retrying on a full disk would bury the log), and
 /// once that it has room again; `/metrics` shows both all along.
+///
+/// A write that succeeds does not end the episode by itself: on a full disk
+/// SQLite still reuses the room its write-ahead log already has, so small
+/// writes (a pull's cursor) go on succeeding between refused pushes, and
+/// each of them would end and begin an episode. It ends with a stored write
+/// once the file system under the database has room for the largest request
+/// again (`roomToRecover`); a database without a directory (in memory)
+/// recovers with any stored write.
 final class StorageFullWatch: Sendable {
     private struct Episode {
         var isFull = false
         var refusedRequests = 0
     }
 
+    /// Room for the largest push body once more.
+    static let roomToRecover = UInt64(RequestLimits.maximumBodyBytes)
+
     private let episode = Mutex(Episode())
     private let logger: Logger
+    private let directory: String?
 
-    init(logger: Logger) {
+    init(logger: Logger, databasePath: String) {
         self.logger = logger
+        directory = databasePath.isEmpty || databasePath.hasPrefix(":memory:") || databasePath.hasPrefix("file::memory:")
+            ? nil : (databasePath as NSString).deletingLastPathComponent
     }
 
     /// A group commit answered `requests` requests with `error`.
@@ -90,13 +104,20 @@ final class StorageFullWatch: Sendable {
 
     /// A group commit stored its writes.
     func stored() {
-        let refused: Int? = episode.withLock { episode in
-            guard episode.isFull else { return nil }
+        guard episode.withLock({ $0.isFull }) else { return }
+        var free: UInt64?
+        if let directory {
+            var room = statvfs()
+            if statvfs(directory, &room) == 0 { free = UInt64(room.f_bavail) * UInt64(room.f_frsize) }
+            guard let free, free >= Self.roomToRecover else { return }
+        }
+        let refused = episode.withLock { episode in
             defer { episode = Episode() }
             return episode.refusedRequests
         }
-        guard let refused else { return }
         SyncMetrics.storageFull.record(0)
-        logger.notice("the disk has room again: writes are stored", metadata: ["refusedWhileFull": "\(refused)"])
+        var metadata: Logger.Metadata = ["refusedWhileFull": "\(refused)"]
+        if let free { metadata["bytesFree"] = "\(free)" }
+        logger.notice("the disk has room again: writes are stored", metadata: metadata)
     }
 }
