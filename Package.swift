@@ -52,6 +52,8 @@ let package = Package(
                 "SyncCore",
                 "SyncPersistence",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // sqlite3_system_errno: whether an I/O error was a full disk (StorageFull).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -140,6 +142,7 @@ let package = Package(
                 "FieldKit",
                 "SyncService",
                 "SyncTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

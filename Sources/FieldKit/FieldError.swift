@@ -13,6 +13,9 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     case serverUnreachable(String)
     case untrustedServer(String)
     case serverRefused(status: Int, code: String, detail: String)
+    /// `503 storage-full`: the server's disk is full. Not a refusal of the
+    /// changes, and not over in seconds: the sync stops at once.
+    case serverStorageFull
     case purged(String)
     case finalized(String)
     case refusedOperation(String)
@@ -33,6 +36,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .serverUnreachable(let detail): "the sync server could not be reached (\(detail)); your changes are kept on this laptop, try field sync again later"
         case .untrustedServer(let server): "the certificate of \(server) is not trusted, so nothing was sent; if your municipality runs its own CA, give its certificate with --ca-file (or FIELD_CA_FILE) at field login"
         case .serverRefused(let status, let code, let detail): "the sync server refused (\(status) \(code)): \(detail)"
+        case .serverStorageFull: "the sync server cannot store changes right now: its disk is full. Your changes are kept on this laptop; try field sync again later, or ask your office's IT"
         case .purged(let reason): "\(reason); all case data on this laptop has been deleted"
         case .finalized(let id): "note \(id) is finalized and cannot be changed; a correction is recorded as an addendum"
         case .refusedOperation(let detail): "an operation breaks the write rules and was not stored: \(detail)"

@@ -43,6 +43,7 @@ struct ServerConnection: Sendable {
             let detail = body.member("detail")?.stringValue ?? "no detail"
             if code == "purge-required" { return .purged(detail) }
             if code == "unauthenticated" { return .signInUnknown(detail) }
+            if code == "storage-full" { return .serverStorageFull }
             return .serverRefused(status: status, code: code, detail: detail)
         }
 

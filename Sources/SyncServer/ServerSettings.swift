@@ -19,7 +19,12 @@ struct DataDirectoryOptions: ParsableArguments {
     func openDatabase(create: Bool, backgroundCheckpoints: Bool = false,
                       logger: Logger = Logger(label: "sync-server")) throws -> ServerDatabase {
         try DataDirectory.prepare(at: path, create: create, logger: logger)
-        return try ServerDatabase(path: databasePath, backgroundCheckpoints: backgroundCheckpoints)
+        do {
+            return try ServerDatabase(path: databasePath, backgroundCheckpoints: backgroundCheckpoints, logger: logger)
+        } catch {
+            if let refusal = StorageFull.startRefusal(error, directory: path) { throw refusal }
+            throw error
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The real `sync-server` executable as a separate process, over real HTTP.
 public final class ServerProcess: @unchecked Sendable {
@@ -10,14 +11,20 @@ public final class ServerProcess: @unchecked Sendable {
     public private(set) var port = 0
     /// What the server logged until it listened.
     public private(set) var log = ""
+    /// Everything the server logged since it was last started.
+    private final class LogBuffer: Sendable {
+        let text = Mutex("")
+    }
+    private let logSinceStart = LogBuffer()
+    public var logged: String { logSinceStart.text.withLock { $0 } }
     public var processIdentifier: Int32? { process?.processIdentifier }
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
     }
 
-    public init() throws {
-        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)")
+    public init(dataDirectory: URL = FileManager.default.temporaryDirectory.appendingPathComponent("server-\(UUID().uuidString)")) throws {
+        self.dataDirectory = dataDirectory
         guard FileManager.default.isExecutableFile(atPath: Self.executable) else {
             throw Failure(description: "build the server first (swift build --build-tests): \(Self.executable) is missing")
         }
@@ -65,8 +72,12 @@ public final class ServerProcess: @unchecked Sendable {
             if let range = seen.range(of: #"listening on (127\.0\.0\.1|0\.0\.0\.0):(\d+)"#, options: .regularExpression) {
                 port = Int(seen[range].split(separator: ":").last!)!
                 log = seen
+                logSinceStart.text.withLock { $0 = seen }
                 // Keep draining the log so the server never blocks on a full pipe.
-                stderr.fileHandleForReading.readabilityHandler = { _ = $0.availableData }
+                stderr.fileHandleForReading.readabilityHandler = { [logSinceStart] handle in
+                    let chunk = String(decoding: handle.availableData, as: UTF8.self)
+                    logSinceStart.text.withLock { $0 += chunk }
+                }
                 return
             }
         }

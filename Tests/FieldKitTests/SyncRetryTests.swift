@@ -27,6 +27,15 @@ import Testing
                 }
             }
             #expect(attempts.withLock { $0 } == 1, "a refusal was sent again")
+            // A full disk on the server takes an operator, not seconds: no waiting.
+            attempts.withLock { $0 = 0 }
+            await #expect(throws: FieldError.serverStorageFull) {
+                _ = try await engine.retrying { () -> Int in
+                    attempts.withLock { $0 += 1 }
+                    throw FieldError.serverStorageFull
+                }
+            }
+            #expect(attempts.withLock { $0 } == 1, "a full disk was asked again")
         }
     }
 }

@@ -8,6 +8,7 @@ import Testing
 struct HTTPReply {
     let status: Int
     let body: JSONValue
+    var retryAfter: String?
 }
 
 extension HTTPClient {
@@ -23,7 +24,8 @@ extension HTTPClient {
         }
         let response = try await execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        return HTTPReply(status: Int(response.status.code), body: (try? OperationCodec.parse(Data(buffer: body), path: "")) ?? .null)
+        return HTTPReply(status: Int(response.status.code), body: (try? OperationCodec.parse(Data(buffer: body), path: "")) ?? .null,
+                         retryAfter: response.headers.first(name: "Retry-After"))
     }
 }
 

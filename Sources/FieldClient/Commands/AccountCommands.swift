@@ -134,7 +134,8 @@ struct SyncCommand: AsyncParsableCommand {
         discussion: """
             Needs the network. On a network failure it retries with backoff, then stops with \
             a message; everything stays on the laptop and the next sync resumes without \
-            duplicates. Your changes leave the laptop's outbox only once the server has \
+            duplicates. If the server's disk is full it stops at once and says so: try again \
+            later, or ask your office's IT. Your changes leave the laptop's outbox only once the server has \
             acknowledged them. If the server says that this laptop was revoked, or that you \
             lost access to a case, that data is deleted from the laptop and you are told.
             """)

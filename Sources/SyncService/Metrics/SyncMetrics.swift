@@ -17,6 +17,8 @@ public enum SyncMetrics {
     public static func prime(from database: ServerDatabase) async throws {
         bootstrap()
         openConflicts.record(try await database.openConflictCount())
+        storageFull.record(0)
+        storageFullRefusals.increment(by: 0)
     }
 
     static let operationsPushed = Counter(label: "sync_operations_pushed_total")
@@ -24,4 +26,8 @@ public enum SyncMetrics {
     static let pushSessions = Counter(label: "sync_sessions_total", dimensions: [("kind", "push")])
     static let pullSessions = Counter(label: "sync_sessions_total", dimensions: [("kind", "pull")])
     static let openConflicts = Gauge(label: "sync_open_conflicts")
+    /// Requests answered `503 storage-full`, and 1 while the last write
+    /// failed for lack of space (0 once one is stored again).
+    static let storageFullRefusals = Counter(label: "sync_storage_full_total")
+    static let storageFull = Gauge(label: "sync_storage_full")
 }

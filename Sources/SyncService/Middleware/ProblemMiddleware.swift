@@ -9,6 +9,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
+        } catch is StorageFull {
+            // Logged once per episode where it was detected (StorageFullWatch), not per request.
+            return try Problem.storageFull.response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
             // The router knows no route for this method; if the path exists with
             // other methods, that is a 405, not a 404.

@@ -120,6 +120,18 @@ extension Problem {
         return problem
     }
 
+    /// The disk under the database is full: nothing of the request was
+    /// stored, and the same request succeeds once the operator has made room.
+    /// Not a refusal of the request: the client keeps what it sent.
+    public static var storageFull: Problem {
+        let seconds = StorageFull.retryAfterSeconds
+        var problem = Problem(.serviceUnavailable, code: "storage-full", title: "The server cannot store changes",
+                              detail: "the server cannot store changes right now: its disk is full; nothing was stored, try again later",
+                              extensions: ["retryAfter": .integer(Int64(seconds))])
+        problem.headers[.retryAfter] = "\(seconds)"
+        return problem
+    }
+
     /// 429 after too many failed sign-ins, 503 when the password checks are
     /// all taken; both say when to come back.
     public static func signInRefused(_ refusal: SignInRefusal) -> Problem {

@@ -20,6 +20,10 @@ struct ReviewPageError: Error, Sendable {
         status: .forbidden, heading: "Not allowed",
         message: "The review pages are for supervisors (teamledere) and administrators. Caseworkers work in the field client on their laptop.")
 
+    static let storageFull = ReviewPageError(
+        status: .serviceUnavailable, heading: "The server cannot store changes right now",
+        message: "The server's disk is full, so nothing was saved. Try again later; if it goes on, tell the office's IT.")
+
     static let csrfRefused = ReviewPageError(
         status: .forbidden, heading: "The form has expired",
         message: "This form did not carry the security token of your session. Go back, reload the page and send the form again.")
@@ -41,6 +45,10 @@ struct ReviewErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as ReviewPageError {
             return Self.page(for: error, session: context.reviewSession)
+        } catch is StorageFull {
+            var response = Self.page(for: .storageFull, session: context.reviewSession)
+            response.headers[.retryAfter] = "\(StorageFull.retryAfterSeconds)"
+            return response
         } catch let problem as Problem where problem.status.code < 500 {
             return Self.page(for: ReviewPageError(status: problem.status, heading: problem.title, message: problem.detail),
                              session: context.reviewSession)

@@ -1,4 +1,5 @@
 import GRDB
+import Logging
 import Synchronization
 
 /// Group commit for every write of the server: pushes, pulls (which store
@@ -12,12 +13,22 @@ import Synchronization
 /// are not affected and it leaves no trace, exactly as if it had run alone.
 /// Nobody is answered before the commit that holds their writes has returned,
 /// so what is acknowledged survives a crash or a power cut.
+///
+/// A full disk is the exception to "only the failing request": SQLite may
+/// answer `SQLITE_FULL` or an I/O error by rolling back the whole
+/// transaction, and then none of the group is stored. Every request of that
+/// group is answered with the error (`StorageFull` when the disk is full),
+/// and `StorageFullWatch` tells the operator.
 final class GroupCommit: Sendable {
     /// One request's work and how to answer it once the group is committed.
     private struct Job: Sendable {
-        /// Runs the work inside the group's transaction and keeps its outcome.
-        let run: @Sendable (Database) -> Void
-        /// Answers the request: `commitError` is nil when the group committed.
+        /// Runs the work inside the group's transaction, keeps its outcome and
+        /// returns its failure, if any.
+        let run: @Sendable (Database) -> (any Error)?
+        /// The error the request is to be answered with, if any:
+        /// `commitError` is nil when the group committed.
+        let failure: @Sendable (_ commitError: (any Error)?) -> (any Error)?
+        /// Answers the request.
         let finish: @Sendable (_ commitError: (any Error)?) -> Void
     }
 
@@ -26,9 +37,9 @@ final class GroupCommit: Sendable {
         var draining = false
     }
 
-    /// Where a job keeps its result between `run` and `finish`. The drain task
-    /// calls the two one after the other, never at the same time, so the box
-    /// needs no lock.
+    /// Where a job keeps its result between `run`, `failure` and `finish`. The
+    /// drain task calls them one after the other, never at the same time, so
+    /// the box needs no lock.
     private final class Outcome<Value>: @unchecked Sendable {
         var result: Result<Value, any Error>?
     }
@@ -38,9 +49,11 @@ final class GroupCommit: Sendable {
 
     private let writer: any DatabaseWriter
     private let queue = Mutex(Queue())
+    private let storageFullWatch: StorageFullWatch
 
-    init(writer: any DatabaseWriter) {
+    init(writer: any DatabaseWriter, logger: Logger = Logger(label: "sync-server")) {
         self.writer = writer
+        self.storageFullWatch = StorageFullWatch(logger: logger, databasePath: writer.path)
     }
 
     /// Runs `work` in a savepoint of the next group transaction and returns its
@@ -59,9 +72,18 @@ final class GroupCommit: Sendable {
                         }
                         result = .success(value!)
                     } catch {
-                        result = .failure(error)
+                        result = .failure(StorageFull.classify(error, in: db))
                     }
                     outcome.result = result
+                    if case .failure(let error) = result { return error }
+                    return nil
+                },
+                failure: { commitError in
+                    switch outcome.result {
+                    case .failure(let error): error
+                    case .success: commitError
+                    case nil: commitError ?? CancellationError()
+                    }
                 },
                 finish: { commitError in
                     let result = outcome.result ?? .failure(commitError ?? CancellationError())
@@ -96,13 +118,30 @@ final class GroupCommit: Sendable {
             var commitError: (any Error)?
             do {
                 try await writer.writeWithoutTransaction { db in
-                    try db.inTransaction(.immediate) {
-                        for job in group { job.run(db) }
-                        return .commit
+                    do {
+                        try db.inTransaction(.immediate) {
+                            for job in group {
+                                // SQLite rolled the whole transaction back: the
+                                // work of the jobs before is gone too, and the
+                                // jobs after would run outside of it.
+                                if let failure = job.run(db), !db.isInsideTransaction { throw failure }
+                            }
+                            return .commit
+                        }
+                    } catch {
+                        throw StorageFull.classify(error, in: db)
                     }
                 }
             } catch {
                 commitError = error
+            }
+            // Told before anyone is answered, so that the log already says why
+            // when a client sees its 503.
+            let refusedForSpace = group.compactMap { $0.failure(commitError) as? StorageFull }
+            if let storageFull = refusedForSpace.first {
+                storageFullWatch.refused(storageFull, requests: refusedForSpace.count)
+            } else if commitError == nil {
+                storageFullWatch.stored()
             }
             for job in group { job.finish(commitError) }
         }

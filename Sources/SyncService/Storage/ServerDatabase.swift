@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Logging
 import Synchronization
 import SyncCore
 import SyncPersistence
@@ -31,12 +32,16 @@ public final class ServerDatabase: Sendable {
     /// Opens the database at `path`. With `backgroundCheckpoints` the commits
     /// do not checkpoint the write-ahead log themselves: a `WALCheckpointer`
     /// must then run beside it, as `sync-server serve` does.
-    public convenience init(path: String, clock: any WallClock = SystemWallClock(), backgroundCheckpoints: Bool = false) throws {
+    /// `logger` hears when the disk is full and when it has room again.
+    public convenience init(
+        path: String, clock: any WallClock = SystemWallClock(), backgroundCheckpoints: Bool = false,
+        logger: Logger = Logger(label: "sync-server")
+    ) throws {
         var configuration = Self.configuration
         if backgroundCheckpoints {
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         }
-        try self.init(writer: DurableDatabasePool.open(path: path, configuration: configuration), clock: clock)
+        try self.init(writer: DurableDatabasePool.open(path: path, configuration: configuration), clock: clock, logger: logger)
     }
 
     /// The store's configuration (durable once `DurableDatabasePool` has
@@ -76,7 +81,8 @@ public final class ServerDatabase: Sendable {
     /// Uses an opened database: in memory (tests), or on disk and opened
     /// with `DurableDatabasePool.open`; any other database on disk is refused.
     public init(
-        writer: any DatabaseWriter, clock: any WallClock = SystemWallClock(), passwordVerifier: PasswordVerifier = .shared
+        writer: any DatabaseWriter, clock: any WallClock = SystemWallClock(), passwordVerifier: PasswordVerifier = .shared,
+        logger: Logger = Logger(label: "sync-server")
     ) throws {
         try DurableDatabasePool.requireDurable(writer)
         self.writer = writer
@@ -86,7 +92,7 @@ public final class ServerDatabase: Sendable {
         try Self.migrator.migrate(writer)
         self.deviceTokenKey = try ServerKeys.key("device-token", in: writer)
         self.receiptKey = try ServerKeys.key("receipt-proof", in: writer)
-        self.groupCommit = GroupCommit(writer: writer)
+        self.groupCommit = GroupCommit(writer: writer, logger: logger)
         self.openConflicts = Mutex(try writer.read { db in try Self.countOpenConflicts(in: db) })
     }
 

@@ -97,14 +97,26 @@ public struct WALCheckpointer: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            // A failure that lasts (a full disk) would otherwise be logged
+            // four times a second: it is logged when it begins or changes.
+            var failing: String?
             while !Task.isCancelled {
                 do {
                     try await Task.sleep(for: interval)
                     try await checkpoint()
+                    if failing != nil {
+                        logger.notice("checkpoints work again")
+                        failing = nil
+                    }
                 } catch is CancellationError {
                     return
                 } catch {
-                    logger.warning("checkpoint failed; retrying", metadata: ["error": "\(error)"])
+                    let description = "\(error)"
+                    if description != failing {
+                        logger.warning("checkpoint failed; retrying, logged again when it works or fails otherwise",
+                                       metadata: ["error": "\(description)"])
+                        failing = description
+                    }
                 }
             }
         }

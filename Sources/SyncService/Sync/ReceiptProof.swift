@@ -51,9 +51,15 @@ enum ServerKeys {
         }
     }
 
-    /// The key for `purpose`, made on first use.
+    /// The key for `purpose`, made on first use. Read first: a server whose
+    /// disk is full still starts, and answers what it can.
     static func key(_ purpose: String, in writer: any DatabaseWriter) throws -> SymmetricKey {
-        SymmetricKey(data: try writer.write { db in
+        if let stored = try writer.read({ db in
+            try Data.fetchOne(db, sql: "SELECT key FROM serverKey WHERE purpose = ?", arguments: [purpose])
+        }) {
+            return SymmetricKey(data: stored)
+        }
+        return SymmetricKey(data: try writer.write { db in
             try db.execute(sql: "INSERT INTO serverKey (purpose, key) VALUES (?, ?) ON CONFLICT DO NOTHING",
                            arguments: [purpose, SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }])
             return try Data.fetchOne(db, sql: "SELECT key FROM serverKey WHERE purpose = ?", arguments: [purpose]) ?? Data()
