@@ -216,10 +216,22 @@ struct ReviewConflictPages {
         let caseState = try await database.mergedEntities([record.caseID])[record.caseID]?.state
         let names = try await database.deviceNames(record.values.map(\.device.description) + [record.resolution?.device.description].compactMap { $0 })
         let displayed = merged.state.valueOperation(of: record.field)
+        // Competing next steps are named by entity id: show what each step is.
+        var describe: (JSONValue) -> String = Self.display
+        if record.entityType == EntityType.caseFile && record.field == Case.Field.nextStep,
+           let loaded = try await database.reviewCase(record.caseID) {
+            let steps = Dictionary(loaded.entities.compactMap(NextStep.init).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            describe = { value in
+                guard let id = value.stringValue.flatMap(EntityID.init), let step = steps[id] else { return Self.display(value) }
+                return "Next step “\(step.text ?? "")” — \(step.responsible ?? "nobody"), due \(step.due?.description ?? "no date")"
+                    + " (\(step.status.rawValue)) [\(id)]"
+            }
+        }
         let isTextDiff = record.values.count >= 2 && record.values.allSatisfy { $0.value.stringValue != nil }
+            && record.field != Case.Field.nextStep
         let chosen = form?.choice
         let values = record.values.enumerated().map { index, value -> ValueView in
-            let text = Self.display(value.value)
+            let text = describe(value.value)
             let segments: [WordDiff.Segment]
             if isTextDiff {
                 // Each value is compared with the first; the first with the second.
@@ -239,7 +251,7 @@ struct ReviewConflictPages {
         let history = merged.state.history(of: record.field).map { operation in
             HistoryRow(
                 time: ReviewTime.text(milliseconds: Int64(operation.milliseconds)), author: operation.author.name,
-                change: operation.kindName, value: Self.display(Self.payload(of: operation) ?? .null),
+                change: operation.kindName, value: describe(Self.payload(of: operation) ?? .null),
                 operation: operation.id.description)
         }
         let resolution = record.resolution.map { resolution in
@@ -247,7 +259,7 @@ struct ReviewConflictPages {
                 author: resolution.author.name, device: resolution.device.description,
                 deviceName: names[resolution.device.description] ?? "unknown device",
                 time: ReviewTime.text(milliseconds: Int64(resolution.milliseconds)), reason: resolution.reason,
-                value: Self.display(resolution.value))
+                value: describe(resolution.value))
         }
         let displayedValue = record.values.first { $0.operation == displayed }?.value ?? record.values.last?.value ?? .null
         let model = ConflictPage(
