@@ -146,6 +146,9 @@ import Testing
             #expect(try await database.openConflictCount() == 1)
 
             // Dorte keeps Bo's step, with a reason.
+            let merged = try await CLI.field(["conflicts", "resolve", "\(caseID)/nextStep/concurrent-values", "--value-file", "/dev/null",
+                                              "--reason", "x"], home: dorte)
+            #expect(merged.status != 0 && merged.error.contains("use --pick N"), "\(merged.error)")
             let listed = try CLI.json(try await CLI.succeed(["conflicts", "--json"], home: dorte))
             let values = listed.arrayValue.first?.member("values")?.arrayValue ?? []
             let bosStep = try #require(values.firstIndex { $0.member("author")?.stringValue == "bo" })
@@ -158,6 +161,11 @@ import Testing
                 let shown = try await CLI.succeed(["case", "show", caseID], home: home)
                 #expect(shown.contains("Next step: Hjemmebesøg — due 2026-12-03"), "\(shown)")
                 #expect(!shown.contains("competing"), "\(shown)")
+                // The step not kept is still there to read, said to be set aside.
+                #expect(shown.contains("Set aside (open, but no longer the case's next step): Netværksmøde på skolen"), "\(shown)")
+                let json = try CLI.json(try await CLI.succeed(["case", "show", caseID, "--json"], home: home))
+                #expect(json.member("nextSteps")?.arrayValue.compactMap { $0.member("inForce") } == [.bool(true), .bool(false)]
+                    || json.member("nextSteps")?.arrayValue.compactMap { $0.member("inForce") } == [.bool(false), .bool(true)])
                 #expect(try await CLI.succeed(["conflicts"], home: home).contains("no open conflicts"))
                 let agenda = try await CLI.succeed(["agenda"], home: home)
                 #expect(agenda.contains("Hjemmebesøg") && !agenda.contains("Netværksmøde") && !agenda.contains("IN CONFLICT"), "\(agenda)")

@@ -104,6 +104,12 @@ struct CaseCommand: AsyncParsableCommand {
                         "case": .string(caseID.description), "title": view.record?.title.map(JSONValue.string) ?? .null,
                         "nextStep": plan.current.map(stepJSON) ?? .null,
                         "competingNextSteps": .array(plan.competing.map(stepJSON)),
+                        // Every step, done and set-aside ones too: nothing written is hidden.
+                        "nextSteps": .array(plan.steps.map { step in
+                            guard case .object(var members) = stepJSON(step) else { return .null }
+                            members["inForce"] = .bool(plan.live.contains { $0.id == step.id })
+                            return .object(members)
+                        }),
                         "participants": .array(view.participants.map { ["id": .string($0.id.description), "name": $0.name.map(JSONValue.string) ?? .null, "role": .string($0.role.rawValue)] }),
                         "notes": .array(view.notes.map { ["id": .string($0.id.description), "kind": .string($0.kind.rawValue), "title": $0.title.map(JSONValue.string) ?? .null, "date": $0.date.map { .string($0.description) } ?? .null, "status": .string($0.status.rawValue)] }),
                         "openConflicts": .array(view.openConflicts.map { $0.jsonValue() }),
@@ -126,6 +132,11 @@ struct CaseCommand: AsyncParsableCommand {
                           + (step.responsible.map { ", \($0)" } ?? "") + overdue)
                 } else {
                     Output.line("Next step: none set — the family does not know what happens next")
+                }
+                let setAside = plan.steps.filter { $0.status == .open && !plan.live.contains($0) }
+                if !setAside.isEmpty {
+                    Output.line("Set aside (open, but no longer the case's next step): "
+                        + setAside.map { "\($0.text ?? "(no text)") — due \($0.due?.description ?? "(no date)")" }.joined(separator: "; "))
                 }
                 Output.line("")
                 Output.line("Participants:")
