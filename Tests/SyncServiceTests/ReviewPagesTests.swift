@@ -267,9 +267,16 @@ import Testing
             let page = try await browser.get(ReviewConflictPages.conflictLink(conflictID), via: client)
             #expect(page.status == .ok)
             #expect(page.html.contains("Next step “Hjemmebesøg” — anna, due 2020-02-05 (open)"), "\(page.html)")
+            #expect(!page.html.contains("choice-merged"), "one step is kept, none is merged")
             let values = try #require(page.html.range(of: #"name="values" value=""#).map { String(page.html[$0.upperBound...].prefix { $0 != "\"" }) })
             let record = try #require(try await harness.database.mergedEntities([caseID])[caseID]?.state.conflicts().first)
             let homeVisit = try #require(record.values.firstIndex { $0.operation.replica == other.author.replica })
+            let merged = try await browser.post(
+                "/review/conflict/resolve",
+                form: [("csrf", try #require(page.csrf)), ("id", conflictID), ("values", values), ("choice", "merged"),
+                       ("merged", record.values[0].value.stringValue ?? ""), ("reason", "samlet")],
+                via: client)
+            #expect(merged.status == .badRequest && merged.html.contains("pick the step that holds"))
             let resolved = try await browser.post(
                 "/review/conflict/resolve",
                 form: [("csrf", try #require(page.csrf)), ("id", conflictID), ("values", values), ("choice", "value-\(homeVisit + 1)"),
