@@ -180,6 +180,27 @@ import Testing
         }
     }
 
+    /// A case whose steps an earlier version wrote (the case names none) may
+    /// hold several open steps, as the bug left them: case show lists them all.
+    @Test func aCaseWithSeveralOpenStepsFromAnEarlierVersionShowsThemAll() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: FieldCommandLineTests.executable))
+        typealias CLI = FieldCommandJourneyTests
+        try await Self.withServer { _, server in
+            let home = CLI.newHome("anna")
+            try await CLI.login("anna", server: server, home: home)
+            let caseID = try await CLI.succeed(["case", "new", "Familien Holm"], home: home).trimmingCharacters(in: .whitespacesAndNewlines)
+            let laptop = try FieldSession.open(paths: FieldPaths.resolve(home: home), secret: { .passphrase("laptop secret") })
+            for (text, due) in [("Hjemmebesøg", "2026-12-03"), ("Netværksmøde på skolen", "2026-12-01")] {
+                _ = try await laptop.replica.createEntity(
+                    EntityType.nextStep, inCase: try #require(EntityID(caseID)),
+                    fields: [(NextStep.Field.text, .string(text)), (NextStep.Field.due, .string(due)), (NextStep.Field.status, "open")])
+            }
+            let shown = try await CLI.succeed(["case", "show", caseID], home: home)
+            #expect(shown.contains("Next step: Netværksmøde på skolen — due 2026-12-01"), "\(shown)")
+            #expect(shown.contains("Also open: Hjemmebesøg — due 2026-12-03"), "\(shown)")
+        }
+    }
+
     @Test func aRevokedLaptopDeletesItsDataAtTheNextSync() async throws {
         try await Self.withServer { database, server in
             let anna = try await Self.laptop("anna", server: server)

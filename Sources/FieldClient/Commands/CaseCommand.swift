@@ -133,6 +133,12 @@ struct CaseCommand: AsyncParsableCommand {
                 } else {
                     Output.line("Next step: none set — the family does not know what happens next")
                 }
+                // A case written before it named its step may hold several open ones: none is hidden.
+                let alsoOpen = plan.isNamed ? [] : plan.live.filter { $0.id != plan.current?.id }
+                if !alsoOpen.isEmpty {
+                    Output.line("Also open: " + alsoOpen.map { "\($0.text ?? "(no text)") — due \($0.due?.description ?? "(no date)")" }
+                        .joined(separator: "; "))
+                }
                 let setAside = plan.steps.filter { $0.status == .open && !plan.live.contains($0) }
                 if !setAside.isEmpty {
                     Output.line("Set aside (open, but no longer the case's next step): "
