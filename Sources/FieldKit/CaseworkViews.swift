@@ -12,10 +12,10 @@ public struct CaseView: Sendable {
     }
     public var participants: [Participant] { entities.filter { !$0.isDeleted }.compactMap(Participant.init) }
     public var nextSteps: [NextStep] { entities.filter { !$0.isDeleted }.compactMap(NextStep.init) }
-    /// The current next step: the open one due first.
-    public var currentNextStep: NextStep? {
-        nextSteps.filter { $0.status == .open }.sorted { ($0.due ?? CalendarDate(year: 9999, month: 12, day: 31)!) < ($1.due ?? CalendarDate(year: 9999, month: 12, day: 31)!) }.first
-    }
+    /// Which step is current, and which compete for it (`NextStepPlan`).
+    public var nextStepPlan: NextStepPlan { NextStepPlan(caseState: caseState, entities: entities) }
+    /// The current next step: the one the case names (`NextStepPlan`).
+    public var currentNextStep: NextStep? { nextStepPlan.current }
     public var openConflicts: [ConflictRecord] { ([caseState] + entities).flatMap { $0.conflicts() }.filter(\.isOpen) }
 
     public init(caseState: EntityState, entities: [EntityState]) {

@@ -291,6 +291,20 @@ extension LocalReplica {
         }[0].entity
     }
 
+    /// Creates a next step with `fields` and names it the case's current next
+    /// step, in one transaction (`OperationAuthor.createNextStep`). The case is
+    /// read inside the transaction, so the step replaces the value this
+    /// laptop holds now.
+    public func createNextStep(inCase caseID: EntityID, fields: [(String, JSONValue)]) async throws -> EntityID {
+        try await write { author, lookup in
+            guard let caseState = try lookup(caseID), caseState.entityType == EntityType.caseFile else {
+                throw FieldError.notACase(caseID.description)
+            }
+            var random = SystemRandomSource()
+            return try author.createNextStep(fields, in: caseState, using: &random)
+        }[0].entity
+    }
+
     /// Sets fields of an existing entity and adds set elements, in one transaction.
     public func setFields(_ id: EntityID, _ fields: [(String, JSONValue)], elements: [(String, JSONValue)] = []) async throws {
         try await write { author, lookup in

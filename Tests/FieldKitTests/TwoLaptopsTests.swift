@@ -105,6 +105,102 @@ import Testing
         }
     }
 
+    /// Feedforward: one current next step per case. Anna and Bo each set the
+    /// next step of a case that has none, offline; after sync both laptops
+    /// show the two steps as competing, `field conflicts` lists the conflict
+    /// and the agenda shows both, marked; the supervisor keeps one, and after
+    /// the next sync both laptops show that one alone.
+    @Test func twoNextStepsSetOfflineAreAConflictUntilTheSupervisorKeepsOne() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: FieldCommandLineTests.executable))
+        typealias CLI = FieldCommandJourneyTests
+        try await Self.withServer { database, server in
+            let (anna, bo, dorte) = (CLI.newHome("anna"), CLI.newHome("bo"), CLI.newHome("dorte"))
+            for (user, home) in [("anna", anna), ("bo", bo), ("dorte", dorte)] { try await CLI.login(user, server: server, home: home) }
+            let caseID = try await CLI.succeed(["case", "new", "Familien Holm"], home: anna).trimmingCharacters(in: .whitespacesAndNewlines)
+            _ = try await CLI.succeed(["sync"], home: anna)
+            _ = try await CLI.succeed(["sync"], home: dorte)
+            _ = try await CLI.succeed(["case", "share", caseID, "--with", "bo"], home: dorte)
+            _ = try await CLI.succeed(["sync"], home: dorte)
+            _ = try await CLI.succeed(["sync"], home: bo)
+
+            // Offline, each sets the case's next step: neither has seen the other's.
+            _ = try await CLI.succeed(["next-step", "set", caseID, "Netværksmøde på skolen", "--due", "2026-12-01"], home: anna)
+            _ = try await CLI.succeed(["next-step", "set", caseID, "Hjemmebesøg", "--due", "2026-12-03"], home: bo)
+            for home in [anna, bo, anna, dorte] { _ = try await CLI.succeed(["sync"], home: home) }
+
+            for home in [anna, bo] {
+                let shown = try await CLI.succeed(["case", "show", caseID], home: home)
+                #expect(shown.contains("2 competing next steps"), "\(shown)")
+                #expect(shown.contains("Netværksmøde på skolen") && shown.contains("Hjemmebesøg"), "\(shown)")
+                let json = try CLI.json(try await CLI.succeed(["case", "show", caseID, "--json"], home: home))
+                #expect(json.member("competingNextSteps")?.arrayValue.count == 2)
+                let conflicts = try await CLI.succeed(["conflicts"], home: home)
+                #expect(conflicts.contains("\(caseID)/nextStep/concurrent-values"), "\(conflicts)")
+                #expect(conflicts.contains("next step: Hjemmebesøg"), "\(conflicts)")
+                let agenda = try await CLI.succeed(["agenda"], home: home)
+                #expect(agenda.components(separatedBy: "\n").filter { $0.contains("IN CONFLICT") }.count == 2, "\(agenda)")
+            }
+            // The server's conflict log holds it like any other conflict.
+            let logged = try await database.conflicts(.init(caseIDs: [try #require(EntityID(caseID))]))
+            #expect(logged.compactMap { $0.member("id")?.stringValue } == ["\(caseID)/nextStep/concurrent-values"])
+            #expect(try await database.openConflictCount() == 1)
+
+            // Dorte keeps Bo's step, with a reason.
+            let merged = try await CLI.field(["conflicts", "resolve", "\(caseID)/nextStep/concurrent-values", "--value-file", "/dev/null",
+                                              "--reason", "x"], home: dorte)
+            #expect(merged.status != 0 && merged.error.contains("use --pick N"), "\(merged.error)")
+            let listed = try CLI.json(try await CLI.succeed(["conflicts", "--json"], home: dorte))
+            let values = listed.arrayValue.first?.member("values")?.arrayValue ?? []
+            let bosStep = try #require(values.firstIndex { $0.member("author")?.stringValue == "bo" })
+            _ = try await CLI.succeed(["conflicts", "resolve", "\(caseID)/nextStep/concurrent-values", "--pick", "\(bosStep + 1)",
+                                       "--reason", "Hjemmebesøget kommer først; aftalt med Anna og Bo"], home: dorte)
+            for home in [dorte, anna, bo] { _ = try await CLI.succeed(["sync"], home: home) }
+            #expect(try await database.openConflictCount() == 0)
+
+            for home in [anna, bo] {
+                let shown = try await CLI.succeed(["case", "show", caseID], home: home)
+                #expect(shown.contains("Next step: Hjemmebesøg — due 2026-12-03"), "\(shown)")
+                #expect(!shown.contains("competing"), "\(shown)")
+                // The step not kept is still there to read, said to be set aside.
+                #expect(shown.contains("Set aside (open, but no longer the case's next step): Netværksmøde på skolen"), "\(shown)")
+                let json = try CLI.json(try await CLI.succeed(["case", "show", caseID, "--json"], home: home))
+                #expect(json.member("nextSteps")?.arrayValue.compactMap { $0.member("inForce") } == [.bool(true), .bool(false)]
+                    || json.member("nextSteps")?.arrayValue.compactMap { $0.member("inForce") } == [.bool(false), .bool(true)])
+                #expect(try await CLI.succeed(["conflicts"], home: home).contains("no open conflicts"))
+                let agenda = try await CLI.succeed(["agenda"], home: home)
+                #expect(agenda.contains("Hjemmebesøg") && !agenda.contains("Netværksmøde") && !agenda.contains("IN CONFLICT"), "\(agenda)")
+            }
+            // Done, then the next one: one step, no conflict.
+            _ = try await CLI.succeed(["next-step", "done", caseID], home: bo)
+            _ = try await CLI.succeed(["next-step", "set", caseID, "Opfølgende møde", "--due", "2026-12-15"], home: bo)
+            for home in [bo, anna] { _ = try await CLI.succeed(["sync"], home: home) }
+            let shown = try await CLI.succeed(["case", "show", caseID], home: anna)
+            #expect(shown.contains("Next step: Opfølgende møde — due 2026-12-15") && !shown.contains("competing"), "\(shown)")
+            #expect(try await database.openConflictCount() == 0)
+        }
+    }
+
+    /// A case whose steps an earlier version wrote (the case names none) may
+    /// hold several open steps, as the bug left them: case show lists them all.
+    @Test func aCaseWithSeveralOpenStepsFromAnEarlierVersionShowsThemAll() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: FieldCommandLineTests.executable))
+        typealias CLI = FieldCommandJourneyTests
+        try await Self.withServer { _, server in
+            let home = CLI.newHome("anna")
+            try await CLI.login("anna", server: server, home: home)
+            let caseID = try await CLI.succeed(["case", "new", "Familien Holm"], home: home).trimmingCharacters(in: .whitespacesAndNewlines)
+            let laptop = try FieldSession.open(paths: FieldPaths.resolve(home: home), secret: { .passphrase("laptop secret") })
+            for (text, due) in [("Hjemmebesøg", "2026-12-03"), ("Netværksmøde på skolen", "2026-12-01")] {
+                _ = try await laptop.replica.createEntity(
+                    EntityType.nextStep, inCase: try #require(EntityID(caseID)),
+                    fields: [(NextStep.Field.text, .string(text)), (NextStep.Field.due, .string(due)), (NextStep.Field.status, "open")])
+            }
+            let shown = try await CLI.succeed(["case", "show", caseID], home: home)
+            #expect(shown.contains("Next step: Netværksmøde på skolen — due 2026-12-01"), "\(shown)")
+            #expect(shown.contains("Also open: Hjemmebesøg — due 2026-12-03"), "\(shown)")
+        }
+    }
+
     @Test func aRevokedLaptopDeletesItsDataAtTheNextSync() async throws {
         try await Self.withServer { database, server in
             let anna = try await Self.laptop("anna", server: server)

@@ -227,6 +227,74 @@ import Testing
         }
     }
 
+    /// Two laptops each set the next step of a case that had none: the queue
+    /// lists the conflict over the case's current next step, the case page
+    /// shows both steps as competing, the conflict page says what each step
+    /// is, and keeping one leaves one current next step, the other no longer
+    /// counted as overdue.
+    @Test func competingNextStepsAreAConflictInTheQueueAndOnTheCasePage() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var anna = try await client.login("anna")
+            var other = try await client.login("anna")
+            let caseID = try await anna.pushNewCase(via: client)
+            _ = try await other.pull(via: client)
+            func setNextStep(_ laptop: inout Laptop, _ text: String, due: String) throws -> [SyncCore.Operation] {
+                let operations = try laptop.author.createNextStep(
+                    [(NextStep.Field.text, .string(text)), (NextStep.Field.due, .string(due)), (NextStep.Field.responsible, "anna"),
+                     (NextStep.Field.status, "open")],
+                    in: laptop.state.entity(caseID)!, using: &laptop.random)
+                try laptop.state.apply(operations)
+                return operations
+            }
+            #expect(try await anna.push(try setNextStep(&anna, "Netværksmøde på skolen", due: "2020-02-03"), via: client).status == .ok)
+            #expect(try await other.push(try setNextStep(&other, "Hjemmebesøg", due: "2020-02-05"), via: client).status == .ok)
+            let conflictID = "\(caseID)/nextStep/concurrent-values"
+            #expect(try await harness.database.openConflictCount() == 1)
+            let api = try await client.call(.get, "/v1/conflicts?case=\(caseID)", token: try await client.login("dorte").token)
+            #expect(api.body.member("conflicts")?.arrayValue.compactMap { $0.member("id")?.stringValue } == [conflictID])
+
+            var browser = ReviewBrowser()
+            try await browser.signIn("dorte", via: client)
+            let queue = try await browser.get("/review/conflicts", via: client)
+            #expect(queue.html.contains(ReviewConflictPages.conflictLink(conflictID)))
+            #expect(queue.html.contains("nextStep"))
+            let casePage = try await browser.get("/review/cases/\(caseID)", via: client)
+            #expect(casePage.html.contains("<strong>Competing next steps:</strong>"))
+            #expect(casePage.html.contains("Netværksmøde på skolen") && casePage.html.contains("Hjemmebesøg"))
+            #expect(casePage.html.contains("2 open step(s) are overdue"))
+
+            let page = try await browser.get(ReviewConflictPages.conflictLink(conflictID), via: client)
+            #expect(page.status == .ok)
+            #expect(page.html.contains("Next step “Hjemmebesøg” — anna, due 2020-02-05 (open)"), "\(page.html)")
+            #expect(!page.html.contains("choice-merged"), "one step is kept, none is merged")
+            let values = try #require(page.html.range(of: #"name="values" value=""#).map { String(page.html[$0.upperBound...].prefix { $0 != "\"" }) })
+            let record = try #require(try await harness.database.mergedEntities([caseID])[caseID]?.state.conflicts().first)
+            let homeVisit = try #require(record.values.firstIndex { $0.operation.replica == other.author.replica })
+            let merged = try await browser.post(
+                "/review/conflict/resolve",
+                form: [("csrf", try #require(page.csrf)), ("id", conflictID), ("values", values), ("choice", "merged"),
+                       ("merged", record.values[0].value.stringValue ?? ""), ("reason", "samlet")],
+                via: client)
+            #expect(merged.status == .badRequest && merged.html.contains("pick the step that holds"))
+            let resolved = try await browser.post(
+                "/review/conflict/resolve",
+                form: [("csrf", try #require(page.csrf)), ("id", conflictID), ("values", values), ("choice", "value-\(homeVisit + 1)"),
+                       ("reason", "Hjemmebesøget først")],
+                via: client)
+            #expect(resolved.status == .seeOther)
+            #expect(try await harness.database.openConflictCount() == 0)
+
+            let caseAfter = try await browser.get("/review/cases/\(caseID)", via: client)
+            #expect(!caseAfter.html.contains("Competing next steps"))
+            #expect(caseAfter.html.contains("<strong>Overdue:</strong> Hjemmebesøg"))
+            #expect(caseAfter.html.contains("1 open step(s) are overdue"), "the step not kept is no longer in force")
+            _ = try await anna.pull(via: client)
+            let plan = NextStepPlan(caseState: anna.state.entity(caseID)!, entities: anna.state.entities(inCase: caseID))
+            #expect(plan.current?.text == "Hjemmebesøg" && plan.live.count == 1 && !plan.isInConflict)
+        }
+    }
+
     @Test func pickingAValueKeepsItExactly() async throws {
         let harness = try await ServerHarness.make()
         try await harness.test { client in

@@ -46,13 +46,15 @@ struct CaseCommand: AsyncParsableCommand {
                 let today = CalendarDate.today()
                 for caseState in try await session.replica.cases().filter({ !$0.isDeleted }) {
                     let view = CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseState.id))
-                    let step = view.currentNextStep
+                    let plan = view.nextStepPlan
+                    let step = plan.current
                     rows.append([
                         "case": .string(caseState.id.description), "title": view.record?.title.map(JSONValue.string) ?? .null,
                         "status": .string(view.record?.status.rawValue ?? "open"),
                         "nextStep": step?.text.map(JSONValue.string) ?? .null, "due": step?.due.map { .string($0.description) } ?? .null,
                         "overdue": .bool(step?.isOverdue(today: today) ?? false),
                         "openConflicts": .integer(Int64(view.openConflicts.count)),
+                        "competingNextSteps": .integer(Int64(plan.competing.count)),
                     ])
                     try await session.replica.recordRead(caseID: caseState.id, what: "case-list")
                 }
@@ -62,8 +64,10 @@ struct CaseCommand: AsyncParsableCommand {
                     let due = row.member("due")?.stringValue.map { " due \($0)" } ?? ""
                     let overdue = row.member("overdue") == .bool(true) ? " OVERDUE" : ""
                     let conflicts = row.member("openConflicts")?.integerValue ?? 0
+                    let competing = row.member("competingNextSteps")?.integerValue ?? 0
                     Output.line("\(Output.text(row.member("case")!))  \(Output.text(row.member("title")!))  [\(Output.text(row.member("status")!))]"
-                          + "  next: \(row.member("nextStep")?.stringValue ?? "(none)")\(due)\(overdue)"
+                          + (competing > 1 ? "  next: \(competing) competing next steps"
+                             : "  next: \(row.member("nextStep")?.stringValue ?? "(none)")\(due)\(overdue)")
                           + (conflicts > 0 ? "  \(conflicts) open conflicts" : ""))
                 }
             }
@@ -88,13 +92,24 @@ struct CaseCommand: AsyncParsableCommand {
                 let view = CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseID))
                 try await session.replica.recordRead(caseID: caseID, what: "case-show")
                 let today = CalendarDate.today()
+                let plan = view.nextStepPlan
                 if output.json {
+                    func stepJSON(_ step: NextStep) -> JSONValue {
+                        ["id": .string(step.id.description), "text": step.text.map(JSONValue.string) ?? .null,
+                         "due": step.due.map { .string($0.description) } ?? .null,
+                         "responsible": step.responsible.map(JSONValue.string) ?? .null, "status": .string(step.status.rawValue),
+                         "overdue": .bool(step.isOverdue(today: today))]
+                    }
                     Output.json([
                         "case": .string(caseID.description), "title": view.record?.title.map(JSONValue.string) ?? .null,
-                        "nextStep": view.currentNextStep.map { step in
-                            ["text": step.text.map(JSONValue.string) ?? .null, "due": step.due.map { .string($0.description) } ?? .null,
-                             "responsible": step.responsible.map(JSONValue.string) ?? .null, "overdue": .bool(step.isOverdue(today: today))]
-                        } ?? .null,
+                        "nextStep": plan.current.map(stepJSON) ?? .null,
+                        "competingNextSteps": .array(plan.competing.map(stepJSON)),
+                        // Every step, done and set-aside ones too: nothing written is hidden.
+                        "nextSteps": .array(plan.steps.map { step in
+                            guard case .object(var members) = stepJSON(step) else { return .null }
+                            members["inForce"] = .bool(plan.live.contains { $0.id == step.id })
+                            return .object(members)
+                        }),
                         "participants": .array(view.participants.map { ["id": .string($0.id.description), "name": $0.name.map(JSONValue.string) ?? .null, "role": .string($0.role.rawValue)] }),
                         "notes": .array(view.notes.map { ["id": .string($0.id.description), "kind": .string($0.kind.rawValue), "title": $0.title.map(JSONValue.string) ?? .null, "date": $0.date.map { .string($0.description) } ?? .null, "status": .string($0.status.rawValue)] }),
                         "openConflicts": .array(view.openConflicts.map { $0.jsonValue() }),
@@ -102,12 +117,32 @@ struct CaseCommand: AsyncParsableCommand {
                     return
                 }
                 Output.line("\(view.record?.title ?? "(untitled)")  [\(view.record?.status.rawValue ?? "open")]  \(caseID)")
-                if let step = view.currentNextStep {
+                if plan.isInConflict {
+                    Output.line("Next step: \(plan.competing.count) competing next steps, set on different laptops at the same time;"
+                        + " a supervisor settles which one holds (field conflicts):")
+                    for (index, step) in plan.competing.enumerated() {
+                        let overdue = step.isOverdue(today: today) ? "  OVERDUE" : ""
+                        Output.line("  [\(index + 1)] \(step.text ?? "(no text)") — due \(step.due?.description ?? "(no date)")"
+                              + (step.responsible.map { ", \($0)" } ?? "") + (step.status == .open ? "" : " [\(step.status)]") + overdue
+                              + "  \(step.id)")
+                    }
+                } else if let step = plan.current {
                     let overdue = step.isOverdue(today: today) ? "  OVERDUE" : ""
                     Output.line("Next step: \(step.text ?? "(no text)") — due \(step.due?.description ?? "(no date)")"
                           + (step.responsible.map { ", \($0)" } ?? "") + overdue)
                 } else {
                     Output.line("Next step: none set — the family does not know what happens next")
+                }
+                // A case written before it named its step may hold several open ones: none is hidden.
+                let alsoOpen = plan.isNamed ? [] : plan.live.filter { $0.id != plan.current?.id }
+                if !alsoOpen.isEmpty {
+                    Output.line("Also open: " + alsoOpen.map { "\($0.text ?? "(no text)") — due \($0.due?.description ?? "(no date)")" }
+                        .joined(separator: "; "))
+                }
+                let setAside = plan.steps.filter { $0.status == .open && !plan.live.contains($0) }
+                if !setAside.isEmpty {
+                    Output.line("Set aside (open, but no longer the case's next step): "
+                        + setAside.map { "\($0.text ?? "(no text)") — due \($0.due?.description ?? "(no date)")" }.joined(separator: "; "))
                 }
                 Output.line("")
                 Output.line("Participants:")

@@ -29,17 +29,30 @@ struct ListOpen: AsyncParsableCommand {
                 caseIDs = try await session.replica.cases().map(\.id)
             }
             var conflicts: [ConflictRecord] = []
+            // A conflict over a case's current next step names steps by id; say what each one is.
+            var steps: [EntityID: NextStep] = [:]
             for caseID in caseIDs {
-                let found = try await session.replica.entities(inCase: caseID).flatMap { $0.conflicts() }.filter(\.isOpen)
+                let entities = try await session.replica.entities(inCase: caseID)
+                let found = entities.flatMap { $0.conflicts() }.filter(\.isOpen)
                 if !found.isEmpty { try await session.replica.recordRead(caseID: caseID, what: "conflicts") }
                 conflicts += found
+                if found.contains(where: { $0.field == Case.Field.nextStep }) {
+                    for step in entities.compactMap(NextStep.init) { steps[step.id] = step }
+                }
             }
             if output.json { Output.json(.array(conflicts.map { $0.jsonValue() })); return }
             if conflicts.isEmpty { Output.line("no open conflicts") }
             for conflict in conflicts {
-                Output.line("\(conflict.id)  \(conflict.kind.rawValue)  \(conflict.entityType ?? "?") \(conflict.entity) field \(conflict.field)")
+                let isNextStep = conflict.entityType == EntityType.caseFile && conflict.field == Case.Field.nextStep
+                Output.line("\(conflict.id)  \(conflict.kind.rawValue)  \(conflict.entityType ?? "?") \(conflict.entity) field \(conflict.field)"
+                            + (isNextStep ? " (competing next steps: pick the one that holds)" : ""))
                 for (index, value) in conflict.values.enumerated() {
-                    Output.line("  [\(index + 1)] \(value.author) on \(value.device), \(Output.time(value.milliseconds)) (\(value.change.rawValue)): \(Output.text(value.value))")
+                    var shown = Output.text(value.value)
+                    if isNextStep, let id = value.value.stringValue.flatMap(EntityID.init), let step = steps[id] {
+                        shown += " — next step: \(Output.text(step.text.map(JSONValue.string) ?? "(no text)")), due \(step.due?.description ?? "(no date)")"
+                            + (step.responsible.map { ", \(Output.text(.string($0)))" } ?? "")
+                    }
+                    Output.line("  [\(index + 1)] \(value.author) on \(value.device), \(Output.time(value.milliseconds)) (\(value.change.rawValue)): \(shown)")
                 }
             }
         }

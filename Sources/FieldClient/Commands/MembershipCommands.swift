@@ -117,6 +117,10 @@ extension ConflictsCommand {
                     if found != nil { break }
                 }
                 guard let conflict = found else { throw FieldError.unknownID(id) }
+                // A merged value of two steps means nothing: one of them holds.
+                if valueFile != nil, conflict.entityType.flatMap({ CaseworkSchema.entities[$0]?.fields[conflict.field]?.form }) == .nextStepID {
+                    throw FieldError.invalidArgument("competing next steps are settled by keeping one of them: use --pick N, as field conflicts lists them")
+                }
                 let value: JSONValue
                 if let pick {
                     guard (1...conflict.values.count).contains(pick) else {

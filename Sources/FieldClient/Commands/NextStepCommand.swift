@@ -12,7 +12,7 @@ struct NextStepCommand: AsyncParsableCommand {
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set the case's next step and its deadline.",
-            discussion: "Changes the current open next step, or creates one if there is none.")
+            discussion: "Changes the current open next step, or creates one if there is none and makes it the case's current one. If two laptops create one at the same time, the case shows both as competing until a supervisor settles which one holds.")
         @Argument(help: "The case id (or its first digits).")
         var caseID: String
         @Argument(help: "What happens next, as the family should be told.")
@@ -33,12 +33,17 @@ struct NextStepCommand: AsyncParsableCommand {
                     (NextStep.Field.responsible, .string(responsible ?? session.settings.user)),
                     (NextStep.Field.status, .string(NextStep.Status.open.rawValue)),
                 ]
-                if let current = view.currentNextStep {
+                let plan = view.nextStepPlan
+                if let current = plan.current {
                     try await session.replica.setFields(current.id, fields)
                 } else {
-                    _ = try await session.replica.createEntity(EntityType.nextStep, inCase: view.caseState.id, fields: fields)
+                    _ = try await session.replica.createNextStep(inCase: view.caseState.id, fields: fields)
                 }
                 Output.line("next step: \(text) — due \(dueDate)")
+                if plan.isInConflict {
+                    Output.line("note: this case has \(plan.competing.count) competing next steps, set on different laptops at the same time;"
+                        + " you changed the first one field case show lists. A supervisor settles which one holds (field conflicts).")
+                }
             }
         }
     }
@@ -64,7 +69,7 @@ struct NextStepCommand: AsyncParsableCommand {
 struct AgendaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agenda",
-        abstract: "Every open next step across your cases, by due date, overdue first.")
+        abstract: "The current next step of each of your cases, by due date, overdue first; competing ones are all shown, marked.")
     @Option(help: "Only steps due within this many days (overdue ones are always shown).")
     var days: Int?
     @OptionGroup var laptop: LaptopOptions
@@ -75,12 +80,13 @@ struct AgendaCommand: AsyncParsableCommand {
             let session = try laptop.open()
             let today = CalendarDate.today()
             let horizon = days.map { CalendarDate.today(now: Date().addingTimeInterval(Double($0) * 86_400)) }
-            var items: [(step: NextStep, title: String)] = []
+            var items: [(step: NextStep, title: String, inConflict: Bool)] = []
             for caseState in try await session.replica.cases().filter({ !$0.isDeleted }) {
                 let view = CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseState.id))
-                for step in view.nextSteps where step.status == .open {
+                let plan = view.nextStepPlan
+                for step in plan.live {
                     if let horizon, let due = step.due, due > horizon, !step.isOverdue(today: today) { continue }
-                    items.append((step, view.record?.title ?? "(untitled)"))
+                    items.append((step, view.record?.title ?? "(untitled)", plan.isCompeting(step)))
                 }
                 if !view.nextSteps.isEmpty { try await session.replica.recordRead(caseID: caseState.id, what: "agenda") }
             }
@@ -90,13 +96,15 @@ struct AgendaCommand: AsyncParsableCommand {
                 Output.json(.array(items.map { item in
                     ["case": .string(item.step.caseID.description), "title": .string(item.title),
                      "nextStep": item.step.text.map(JSONValue.string) ?? .null, "due": item.step.due.map { .string($0.description) } ?? .null,
-                     "responsible": item.step.responsible.map(JSONValue.string) ?? .null, "overdue": .bool(item.step.isOverdue(today: today))]
+                     "responsible": item.step.responsible.map(JSONValue.string) ?? .null, "overdue": .bool(item.step.isOverdue(today: today)),
+                     "inConflict": .bool(item.inConflict)]
                 }))
                 return
             }
             if items.isEmpty { Output.line("no open next steps") }
             for item in items {
-                let mark = item.step.isOverdue(today: today) ? "OVERDUE " : ""
+                // Competing steps of one case: both are shown until a supervisor settles which one holds.
+                let mark = (item.inConflict ? "IN CONFLICT " : "") + (item.step.isOverdue(today: today) ? "OVERDUE " : "")
                 Output.line("\(mark)\(item.step.due?.description ?? "(no date)")  \(item.title)  \(item.step.text ?? "")"
                       + (item.step.responsible.map { "  (\($0))" } ?? "") + "  \(item.step.caseID)")
             }

@@ -16,6 +16,10 @@ public enum CaseworkSchema {
     /// (§5): a value this version does not know is text like any other.
     public enum ValueForm: String, Sendable {
         case text, date, boolean, integer, userID = "user id", entityID = "entity id"
+        /// The entity id of a next step of the same case. The form is checked
+        /// here; that it names such a step, held or created earlier in the
+        /// batch, is checked by `WriteRules` with the batch.
+        case nextStepID = "next step of the same case (its entity id)"
 
         /// Whether `value` has this form. `null` clears a single-valued field.
         public func accepts(_ value: JSONValue) -> Bool {
@@ -26,7 +30,7 @@ public enum CaseworkSchema {
             case (.boolean, .bool): true
             case (.integer, .integer): true
             case (.userID, .string(let text)): UserID(text) != nil
-            case (.entityID, .string(let text)): EntityID(text) != nil
+            case (.entityID, .string(let text)), (.nextStepID, .string(let text)): EntityID(text) != nil
             default: false
             }
         }
@@ -79,6 +83,7 @@ public enum CaseworkSchema {
                 Case.Field.status: .single(.text),
                 Case.Field.primaryCaseworker: .single(.userID, writers: .membershipManagers),
                 Case.Field.members: .set(.userID, writers: .membershipManagers),
+                Case.Field.nextStep: .single(.nextStepID),
             ]),
         EntityType.note: Entity(
             kinds: ["create", "set", "add", "remove", "finalize", "resolve"],

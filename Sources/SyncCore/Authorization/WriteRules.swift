@@ -228,6 +228,22 @@ private struct BatchWalk<Held: HeldEntities> {
         operations.contains { $0.entity == caseID && $0.caseID == caseID && $0.change == .create(entityType: EntityType.caseFile) }
     }
 
+    /// A case's `nextStep` names a next step of the same case, held or created
+    /// earlier in the batch (the field client writes it right after the
+    /// step's creation, and a push cut in two keeps that order), or is `null`.
+    mutating func checkNamesNextStep(_ operation: Operation, index: Int) throws {
+        let value: JSONValue? = switch operation.change {
+        case .set(_, let value, _), .resolve(_, let value, _, _): value
+        default: nil
+        }
+        guard let text = value?.stringValue, let id = EntityID(text) else { return }
+        let entry: Entry? = if let inBatch = created[id] { inBatch } else { try heldEntry(id, index: index) }
+        guard let entry, entry.type == EntityType.nextStep, entry.caseID == operation.caseID else {
+            throw WriteRefusal(.invalidValue, index: index, member: "value",
+                               detail: "\(operation.field ?? "the field") names \(id), which is not a next step of case \(operation.caseID)")
+        }
+    }
+
     /// Checks one operation and records what a `create` brings into being.
     mutating func checkForm(_ operation: Operation, index: Int, values: Bool = true) throws -> (type: String?, field: CaseworkSchema.Field?) {
         let entry: Entry?
@@ -241,6 +257,7 @@ private struct BatchWalk<Held: HeldEntities> {
                                detail: "entity \(operation.entity) exists already: an entity is created once")
         }
         let field = try WriteRules.checkForm(operation, entityType: entry?.type, index: index, values: values)
+        if values, field?.form == .nextStepID { try checkNamesNextStep(operation, index: index) }
         if case .create(let type) = operation.change {
             created[operation.entity] = (operation.caseID, type)
             return (type, field)

@@ -7,6 +7,11 @@ public struct Case: Hashable, Sendable {
         public static let primaryCaseworker = "primaryCaseworker"
         /// Set-valued: user names of everyone who may read and write the case.
         public static let members = "members"
+        /// The entity id of the case's current next step (feedforward: one per
+        /// case). Written with the step's creation, so that two steps created
+        /// without seeing each other are concurrent values of this field: a
+        /// conflict like any other (`NextStepPlan`).
+        public static let nextStep = "nextStep"
     }
 
     public struct Status: OpenEnumeration {

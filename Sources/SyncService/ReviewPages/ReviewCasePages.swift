@@ -27,6 +27,8 @@ struct ReviewCasePages {
         let due: String
         let status: String
         let isOverdue: Bool
+        /// One of two or more steps set at the same time for the case: a conflict to settle.
+        let isCompeting: Bool
     }
 
     struct NoteRow: Sendable {
@@ -65,6 +67,7 @@ struct ReviewCasePages {
         let members: String
         let today: String
         let currentStep: NextStepRow?
+        let competingSteps: [NextStepRow]
         let nextSteps: [NextStepRow]
         let overdueCount: Int
         let conflicts: [ConflictRow]
@@ -131,13 +134,17 @@ struct ReviewCasePages {
         let names = try await database.deviceNames(loaded.entities.flatMap { $0.orderedOperations.map(\.replica.description) })
         let today = ReviewTime.day(milliseconds: database.now)
         let todayDate = CalendarDate(today)
-        let steps = loaded.entities.compactMap(NextStep.init).filter { $0.status == .open }
+        // The steps in force (`NextStepPlan`): an open step a resolution did not choose is not overdue.
+        let plan = NextStepPlan(caseState: caseState, entities: loaded.entities)
+        let steps = plan.live
             .sorted { ($0.due.map { "\($0)" } ?? "9999", $0.id) < ($1.due.map { "\($0)" } ?? "9999", $1.id) }
-        let stepRows = steps.map { step in
+        func row(_ step: NextStep) -> NextStepRow {
             NextStepRow(
                 text: step.text ?? "", responsible: step.responsible ?? "", due: step.due?.description ?? "no due date",
-                status: step.status.rawValue, isOverdue: todayDate.map { step.isOverdue(today: $0) } ?? false)
+                status: step.status.rawValue, isOverdue: todayDate.map { step.isOverdue(today: $0) } ?? false,
+                isCompeting: plan.isCompeting(step))
         }
+        let stepRows = steps.map(row)
         let conflicts = loaded.entities.flatMap { entity in
             entity.conflicts().filter(\.isOpen).map {
                 ConflictRow(link: ReviewConflictPages.conflictLink($0.id), subject: ReviewConflictPages.entityLabel(entity),
@@ -152,7 +159,7 @@ struct ReviewCasePages {
             citizenRef: file.citizenReference ?? "", status: file.status.rawValue,
             primaryCaseworker: file.primaryCaseworker?.name ?? "none",
             members: CaseMembership.members(of: caseState).sorted().joined(separator: ", "),
-            today: today, currentStep: stepRows.first, nextSteps: stepRows, overdueCount: stepRows.filter(\.isOverdue).count,
+            today: today, currentStep: plan.current.map(row), competingSteps: plan.competing.map(row), nextSteps: stepRows, overdueCount: stepRows.filter(\.isOverdue).count,
             conflicts: conflicts,
             notes: notes.map {
                 NoteRow(title: $0.title ?? "Untitled", kind: $0.kind.rawValue, date: $0.date?.description ?? "",

@@ -88,6 +88,8 @@ struct ReviewConflictPages {
         let kind: String
         let isOpen: Bool
         let isTextDiff: Bool
+        /// Competing next steps: one of them is kept, no merged value.
+        let isNextStep: Bool
         let values: [ValueView]
         let valueIDs: String
         let resolution: ResolutionView?
@@ -216,10 +218,21 @@ struct ReviewConflictPages {
         let caseState = try await database.mergedEntities([record.caseID])[record.caseID]?.state
         let names = try await database.deviceNames(record.values.map(\.device.description) + [record.resolution?.device.description].compactMap { $0 })
         let displayed = merged.state.valueOperation(of: record.field)
+        // Competing next steps are named by entity id: show what each step is.
+        var describe: (JSONValue) -> String = Self.display
+        if Self.isNextStepConflict(record), let loaded = try await database.reviewCase(record.caseID) {
+            let steps = Dictionary(loaded.entities.compactMap(NextStep.init).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            describe = { value in
+                guard let id = value.stringValue.flatMap(EntityID.init), let step = steps[id] else { return Self.display(value) }
+                return "Next step “\(step.text ?? "")” — \(step.responsible ?? "nobody"), due \(step.due?.description ?? "no date")"
+                    + " (\(step.status.rawValue)) [\(id)]"
+            }
+        }
         let isTextDiff = record.values.count >= 2 && record.values.allSatisfy { $0.value.stringValue != nil }
+            && !Self.isNextStepConflict(record)
         let chosen = form?.choice
         let values = record.values.enumerated().map { index, value -> ValueView in
-            let text = Self.display(value.value)
+            let text = describe(value.value)
             let segments: [WordDiff.Segment]
             if isTextDiff {
                 // Each value is compared with the first; the first with the second.
@@ -239,7 +252,7 @@ struct ReviewConflictPages {
         let history = merged.state.history(of: record.field).map { operation in
             HistoryRow(
                 time: ReviewTime.text(milliseconds: Int64(operation.milliseconds)), author: operation.author.name,
-                change: operation.kindName, value: Self.display(Self.payload(of: operation) ?? .null),
+                change: operation.kindName, value: describe(Self.payload(of: operation) ?? .null),
                 operation: operation.id.description)
         }
         let resolution = record.resolution.map { resolution in
@@ -247,7 +260,7 @@ struct ReviewConflictPages {
                 author: resolution.author.name, device: resolution.device.description,
                 deviceName: names[resolution.device.description] ?? "unknown device",
                 time: ReviewTime.text(milliseconds: Int64(resolution.milliseconds)), reason: resolution.reason,
-                value: Self.display(resolution.value))
+                value: describe(resolution.value))
         }
         let displayedValue = record.values.first { $0.operation == displayed }?.value ?? record.values.last?.value ?? .null
         let model = ConflictPage(
@@ -255,7 +268,8 @@ struct ReviewConflictPages {
             id: record.id, caseTitle: caseState.map(Self.caseTitle) ?? record.caseID.description,
             caseLink: "/review/cases/\(record.caseID)", entityType: record.entityType ?? "unknown",
             entity: record.entity.description, entityLabel: Self.entityLabel(merged.state),
-            field: record.field, kind: record.kind.rawValue, isOpen: record.isOpen, isTextDiff: isTextDiff, values: values,
+            field: record.field, kind: record.kind.rawValue, isOpen: record.isOpen, isTextDiff: isTextDiff,
+            isNextStep: Self.isNextStepConflict(record), values: values,
             valueIDs: record.values.map(\.operation.description).joined(separator: ","), resolution: resolution, history: history,
             mergedChecked: chosen == "merged", merged: form?.merged ?? Self.display(displayedValue),
             reason: form?.reason ?? "", formError: error, mergedIsJSON: !Self.isTextField(record))
@@ -288,6 +302,8 @@ struct ReviewConflictPages {
         guard reason.utf8.count <= 4096 else { return try await refuse("The reason may be at most 4096 bytes.") }
         let value: JSONValue
         switch form.choice {
+        case "merged"? where Self.isNextStepConflict(record):
+            return try await refuse("Competing next steps are settled by keeping one of them: pick the step that holds.")
         case "merged"?:
             guard let text = form.merged?.withUnixLineBreaks, !text.isEmpty else {
                 return try await refuse("Write the merged value, or pick one of the values.")
@@ -350,6 +366,11 @@ struct ReviewConflictPages {
         case .add(_, let element), .remove(_, let element, _): element
         case .create, .delete, .finalize: nil
         }
+    }
+
+    /// A conflict over a case's current next step: its values name steps.
+    static func isNextStepConflict(_ record: ConflictRecord) -> Bool {
+        record.entityType == EntityType.caseFile && record.field == Case.Field.nextStep
     }
 
     /// Whether a merged value is written as plain text: every value involved is a string.
