@@ -139,6 +139,7 @@ let package = Package(
                 "SyncPersistence",
                 "FieldKit",
                 "SyncService",
+                "SyncTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -90,6 +90,10 @@ struct ServerConnection: Sendable {
             let code = body.member("type")?.stringValue?.replacingOccurrences(of: "urn:casework-sync:problem:", with: "") ?? "http-\(status)"
             let detail = body.member("detail")?.stringValue ?? "no detail"
             if code == "purge-required" { throw FieldError.purged(detail) }
+            if code == "clock-ahead", let serverTime = body.member("serverTime")?.integerValue, serverTime > 0 {
+                let refused = (body.member("operations")?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(OperationID.init) }
+                throw FieldError.clockAhead(serverTime: UInt64(serverTime), operations: refused, detail: detail)
+            }
             throw FieldError.serverRefused(status: status, code: code, detail: detail)
         }
         return Reply(status: status, body: body)

@@ -20,6 +20,9 @@ public struct SyncEngine: Sendable {
         public var pushed = 0
         public var pulled = 0
         public var removedCases: [EntityID] = []
+        /// Changes the server found dated too far ahead of its clock, and
+        /// that were re-dated to its time and pushed again.
+        public var redated: Redated?
     }
 
     public typealias Progress = @Sendable (_ phase: String, _ done: Int, _ total: Int?) -> Void
@@ -42,7 +45,14 @@ public struct SyncEngine: Sendable {
                 "operations": .array(operations.map(OperationCodec().jsonValue(of:))),
                 "reads": .array(reads.map(\.document)),
             ]
-            let receipt = try await retrying { try await connection.call(.post, "/v1/push", json: body) }
+            let receipt: ServerConnection.Reply
+            do {
+                receipt = try await retrying { try await connection.call(.post, "/v1/push", json: body) }
+            } catch FieldError.clockAhead(let serverTime, let refused, _) where report.redated == nil {
+                // Once a sync: the re-dated changes are not ahead of the server.
+                report.redated = try await redate(refused, serverTime: serverTime)
+                continue
+            }
             let acknowledged = (receipt.body.member("operations")?.arrayValue ?? []).compactMap {
                 $0.member("id")?.stringValue.flatMap(OperationID.init)
             }
