@@ -135,13 +135,29 @@ extension LocalReplica {
     /// stamp held, else 2020-01-01.
     func repairClockDamage() throws -> ClockRepair? {
         let (replica, vault, now) = (self.replica, self.vault, clock.milliseconds())
+        // Looked for in a read first: every command opens the store, and a
+        // write transaction would wait for another `field` that writes.
+        guard try writer.read({ db in try Self.needsClockRepair(replica: replica, in: db) }) else { return nil }
         return try writer.write { db in try Self.repairClockDamage(replica: replica, vault: vault, now: now, in: db) }
     }
 
+    /// Ids are fixed-width hex with the time first: a range of the id index.
+    private static let validIDs = (
+        lower: HLCTimestamp(milliseconds: HLCTimestamp.earliestMilliseconds, counter: 0).description,
+        upper: HLCTimestamp(milliseconds: HLCTimestamp.latestMilliseconds, counter: 0).description)
+
+    static func needsClockRepair(replica: ReplicaID, in db: Database) throws -> Bool {
+        let brokenOperation = try Bool.fetchOne(db, sql: """
+            SELECT EXISTS (SELECT 1 FROM operation WHERE (id < ? OR id >= ?) AND replica = ?)
+            """, arguments: [validIDs.lower, validIDs.upper, replica.description]) ?? false
+        let latest = try Int64.fetchOne(db, sql: "SELECT clock FROM clientState WHERE id = 1") ?? 0
+        let brokenRead = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM readLog WHERE at < ? OR at >= ?)", arguments: [
+            Int64(HLCTimestamp.earliestMilliseconds), Int64(HLCTimestamp.latestMilliseconds)]) ?? false
+        return brokenOperation || brokenRead || HLCTimestamp(rawValue: UInt64(latest)).milliseconds >= HLCTimestamp.latestMilliseconds
+    }
+
     static func repairClockDamage(replica: ReplicaID, vault: Vault, now: UInt64, in db: Database) throws -> ClockRepair? {
-        // Ids are fixed-width hex with the time first: a range of the id index.
-        let lower = HLCTimestamp(milliseconds: HLCTimestamp.earliestMilliseconds, counter: 0).description
-        let upper = HLCTimestamp(milliseconds: HLCTimestamp.latestMilliseconds, counter: 0).description
+        let (lower, upper) = validIDs
         let broken = try Row.fetchAll(db, sql: """
             SELECT seq, id FROM operation WHERE (id < ? OR id >= ?) AND replica = ? ORDER BY seq
             """, arguments: [lower, upper, replica.description])
