@@ -208,6 +208,27 @@ import Testing
         }
     }
 
+    /// A stored clock beyond 2100 whose changes are gone (their case was
+    /// removed from the laptop) would stamp every later change in 2107.
+    @Test func aStoredClockIn2107WithoutItsChangesIsResetWhenTheStoreOpens() async throws {
+        try await TwoLaptopsTests.withServer { _, server in
+            let clock = ManualWallClock(milliseconds: Self.in2107)
+            let anna = try await Self.laptop("anna", server: server, clock: clock)
+            let written = try await Self.writeAsTheOldClient(anna, clock: clock) { author, _ in
+                var random = SystemRandomSource()
+                return [author.create(EntityType.caseFile, inCase: nil, using: &random)]
+            }
+            try await anna.replica.writer.write { db in try LocalReplica.purge(caseID: written[0].entity, in: db) }
+            clock.set(Self.realNow)
+            let reopened = try Self.reopen(anna, clock: clock)
+            #expect(reopened.clockRepair != nil && reopened.clockRepair?.notice == nil, "nothing the user wrote was re-dated")
+            let caseID = try await TwoLaptopsTests.newCase(on: reopened, members: ["anna"])
+            let ids = try await Self.ownIDs(reopened)
+            #expect(ids.count == 2 && ids.allSatisfy { $0.timestamp.milliseconds < Self.realNow + 1_000 })
+            #expect(try await reopened.caseView(caseID.description).record != nil)
+        }
+    }
+
     @Test func withTheClockStillIn2019TheRepairedLaptopSyncsAndSignsOut() async throws {
         try await TwoLaptopsTests.withServer { _, server in
             let clock = ManualWallClock(milliseconds: Self.in2019)
