@@ -24,6 +24,8 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     /// The server refused changes stamped too far ahead of its clock
     /// (`409 clock-ahead`); `field sync` re-dates them and pushes again.
     case clockAhead(serverTime: UInt64, operations: [OperationID], detail: String)
+    case changesWaiting(cases: Int)
+    case signInUnknown(String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
             "this computer's clock is wrong: it says \(ClockText.time(milliseconds)), so nothing was changed; set the correct date and time (for example turn on automatic date and time) and try again"
         case .clockAhead(_, _, let detail):
             "the sync server refused changes dated ahead of its clock (\(detail)); set this computer's date and time correctly (for example turn on automatic date and time) and run field sync again"
+        case .signInUnknown(let detail): "the server does not know this laptop's sign-in (\(detail)); if it was restored from a backup, sign in again with field login: your changes stay on this laptop and go at the next sync"
+        case .changesWaiting(let cases): "the changes to \(cases == 1 ? "1 case" : "\(cases) cases") are kept on this laptop and were not sent yet: see above; everything else was synced"
         }
     }
 }

@@ -90,22 +90,44 @@ public struct FieldSession: Sendable {
             try requireStrongPassphrase(passphrase, user: user)
         }
         try paths.createDirectories()
+        // Signing in again with data here: the same device if the server can
+        // take it back (`resume`, Protocol.md §10.2: a server restored from a
+        // backup taken before this laptop signed in), else a new one, which
+        // only an empty outbox may start.
+        var previous: (settings: FieldSettings, token: String?, waiting: Int)?
         if FileManager.default.fileExists(atPath: paths.vaultHeader.path), let existing = try FieldSettings.load(from: paths) {
-            let waiting = try await open(paths: paths, secret: secretOnce, clock: clock).replica.status().waitingOperations
-            guard waiting == 0 else {
-                throw FieldError.invalidArgument("\(waiting) changes of \(existing.user)'s previous sign-in have not reached the server; run field sync first")
-            }
+            let opened = try open(paths: paths, secret: secretOnce, clock: clock)
+            previous = (existing, opened.token, try await opened.replica.status().waitingOperations)
         }
         // An existing store is unlocked before anything else, so a wrong
         // passphrase stops here; a new one is created only once the server said yes.
         let secretValue = try secretOnce()
         let existingVault = FileManager.default.fileExists(atPath: paths.vaultHeader.path)
             ? try Vault.open(secret: secretValue, at: paths.vaultHeader) : nil
-        let reply = try await ServerConnection(baseURL: server, token: nil, caFile: caFile).call(
-            .post, "/v1/devices", json: ["user": .string(user), "password": .string(password), "deviceName": .string(deviceName)])
-        guard let token = reply.body.member("token")?.stringValue, let device = reply.body.member("device")?.stringValue,
+        let signIn: JSONValue = ["user": .string(user), "password": .string(password), "deviceName": .string(deviceName)]
+        let connection = ServerConnection(baseURL: server, token: nil, caFile: caFile)
+        var reply: ServerConnection.Reply?
+        if let previous, let token = previous.token, case .object(var members) = signIn {
+            members["resume"] = .string(token)
+            let answer = try await connection.exchange(.post, "/v1/devices", json: .object(members))
+            if let refusal = answer.refusal {
+                guard answer.problemCode == "cannot-resume" || answer.problemCode == "unknown-member" else { throw refusal }
+                guard previous.waiting == 0 else {
+                    throw FieldError.invalidArgument("""
+                        the server cannot take back this laptop's earlier sign-in (\(answer.body.member("detail")?.stringValue ?? "no detail")), \
+                        and \(previous.waiting) changes made under it have not reached the server; they are kept on this laptop: ask your IT support
+                        """)
+                }
+            } else {
+                reply = answer
+            }
+        } else if let previous, previous.waiting > 0 {
+            throw FieldError.invalidArgument("\(previous.waiting) changes of \(previous.settings.user)'s previous sign-in have not reached the server; run field sync first")
+        }
+        if reply == nil { reply = try await connection.call(.post, "/v1/devices", json: signIn) }
+        guard let reply, let token = reply.body.member("token")?.stringValue, let device = reply.body.member("device")?.stringValue,
               let role = reply.body.member("role")?.stringValue
-        else { throw FieldError.serverRefused(status: reply.status, code: "bad-answer", detail: "the sign-in answer was incomplete") }
+        else { throw FieldError.serverRefused(status: reply?.status ?? 0, code: "bad-answer", detail: "the sign-in answer was incomplete") }
         let vault = try existingVault ?? Vault.create(secret: secretValue, at: paths.vaultHeader)
         // The CA is copied beside the settings, readable by this user only: a
         // file elsewhere could be swapped by whoever else may write there.
@@ -117,8 +139,14 @@ public struct FieldSession: Sendable {
         let settings = FieldSettings(server: server, user: user, role: role, device: device, caFile: keptCA)
         try settings.save(to: paths)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
-        // A new device starts its own sequence and pulls everything afresh.
-        try await replica.startNewDevice(token: token)
+        if previous?.settings.device == device {
+            // The same device: its sequence goes on, and its next sync sends
+            // again what the server lacks of it.
+            try replica.storeDeviceToken(token)
+        } else {
+            // A new device starts its own sequence and pulls everything afresh.
+            try await replica.startNewDevice(token: token)
+        }
         if FileManager.default.fileExists(atPath: paths.legacyPlainToken.path) {
             try FieldSettings.deleteSecretFile(paths.legacyPlainToken)
         }

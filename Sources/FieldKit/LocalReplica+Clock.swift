@@ -64,14 +64,16 @@ extension LocalReplica {
         guard chosen.count == seqs.count else {
             throw FieldError.invalidArgument("only changes of this laptop that have not reached the server can be re-dated")
         }
-        // The newest stamp of this laptop's own that stays: the new ones go
-        // above it, so that its ids stay unique and increasing.
+        // The newest valid stamp of this laptop's own that stays: the new
+        // ones go above it, so that its ids stay unique. (Down the id index
+        // from the top of the valid range; rare enough to scan.)
         var kept = HLCTimestamp(rawValue: 0)
         do {
-            let own = try Row.fetchCursor(
-                db, sql: "SELECT seq, id FROM operation WHERE replica = ? ORDER BY seq DESC", arguments: [replica.description])
+            let own = try Row.fetchCursor(db, sql: """
+                SELECT seq, id FROM operation WHERE id >= ? AND id < ? AND replica = ? ORDER BY id DESC
+                """, arguments: [validIDs.lower, validIDs.upper, replica.description])
             while let row = try own.next() {
-                guard !seqs.contains(UInt64(row[0] as Int64)), let id = OperationID(row[1] as String), id.timestamp.isValid else { continue }
+                guard !seqs.contains(UInt64(row[0] as Int64)), let id = OperationID(row[1] as String) else { continue }
                 kept = id.timestamp
                 break
             }
@@ -201,21 +203,28 @@ extension LocalReplica {
     // MARK: Ahead of the server
 
     /// Re-dates the waiting changes the server refused as too far ahead of
-    /// its clock (`409 clock-ahead`), and every change queued after the
-    /// first of them, to the server's time: not to this computer's, which is
-    /// what was wrong. Nil when none of them waits here any more.
-    func restampAhead(of refused: [OperationID], serverTime: UInt64) async throws -> Restamped? {
+    /// its clock (`409 clock-ahead`), and every other waiting change dated
+    /// after the server's time (the same fast clock wrote them: they would be
+    /// refused next), to the server's time: not to this computer's, which is
+    /// what was wrong. Changes sent again after a restore (`sparing`) keep
+    /// their ids: the server stored them once, and other laptops may hold
+    /// them. Nil when none of the refused waits here any more.
+    func restampAhead(of refused: [OperationID], serverTime: UInt64, sparing resent: Set<OperationID> = []) async throws -> Restamped? {
         let (replica, vault) = (self.replica, self.vault)
         return try await writer.write { db in
-            var firstSeq: Int64?
-            for id in refused {
+            var seqs: Set<UInt64> = []
+            for id in refused where !resent.contains(id) {
                 if let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM outbox WHERE id = ?", arguments: [id.description]) {
-                    firstSeq = min(firstSeq ?? seq, seq)
+                    seqs.insert(UInt64(seq))
                 }
             }
-            guard let firstSeq else { return nil }
-            let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM outbox WHERE seq >= ?", arguments: [firstSeq])
-            return try Self.restamp(ownOperationsWithSeqs: Set(seqs.map(UInt64.init)), from: serverTime, replica: replica, vault: vault, in: db)
+            guard !seqs.isEmpty else { return nil }
+            let serverStamp = HLCTimestamp(milliseconds: serverTime, counter: HLCTimestamp.maximumCounter).description
+            for row in try Row.fetchAll(db, sql: "SELECT seq, id FROM outbox WHERE id > ?", arguments: [serverStamp])
+            where !resent.contains(where: { $0.description == row[1] as String }) {
+                seqs.insert(UInt64(row[0] as Int64))
+            }
+            return try Self.restamp(ownOperationsWithSeqs: seqs, from: serverTime, replica: replica, vault: vault, in: db)
         }
     }
 }

@@ -176,14 +176,71 @@ public final class LocalReplica: Sendable {
         }
     }
 
-    /// The oldest unacknowledged operations, in sequence order.
-    func outbox(limit: Int) async throws -> [SyncCore.Operation] {
+    /// The oldest unacknowledged operations, in sequence order, but for those
+    /// of cases and entities that wait (`SyncEngine.refusalsThatWait`).
+    func outbox(limit: Int, excludingCases cases: Set<EntityID> = [], entities: Set<EntityID> = []) async throws -> [SyncCore.Operation] {
         let stored = try await writer.read { db in
-            try Data.fetchAll(db, sql: """
-                SELECT operation.body FROM outbox JOIN operation ON operation.id = outbox.id ORDER BY outbox.seq LIMIT ?
-                """, arguments: [limit])
+            let skippedCases = cases.map { _ in "?" }.joined(separator: ",")
+            let skippedEntities = entities.map { _ in "?" }.joined(separator: ",")
+            return try Data.fetchAll(db, sql: """
+                SELECT operation.body FROM outbox JOIN operation ON operation.id = outbox.id
+                WHERE outbox.caseID NOT IN (\(skippedCases)) AND operation.entity NOT IN (\(skippedEntities))
+                ORDER BY outbox.seq LIMIT ?
+                """, arguments: StatementArguments(cases.map(\.description) + entities.map(\.description)) + [limit])
         }
         return try stored.map { try OperationLog.decode(try vault.open($0), codec: codec) }
+    }
+
+    /// The cases with changes in the outbox.
+    func casesInOutbox() async throws -> Set<EntityID> {
+        try await writer.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT caseID FROM outbox").compactMap(EntityID.init))
+        }
+    }
+
+    /// Takes one operation out of the outbox without an acknowledgement: only
+    /// for one sent again after a restore that the server now refuses.
+    func dropFromOutbox(_ id: OperationID) async throws {
+        try await writer.write { db in try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id.description]) }
+    }
+
+    /// Puts back into the outbox this device's own operations that the server
+    /// acknowledged once and no longer holds (`held` is what it says it holds,
+    /// Protocol.md §10.2): it was restored from a backup taken before. They are
+    /// sent again as they are, ids and sequence numbers unchanged, so every
+    /// replica that got them before the restore stores them once. Returns
+    /// those that went back.
+    func requeueLost(heldByServer held: [ClosedRange<UInt64>]) async throws -> Set<OperationID> {
+        let replica = self.replica.description
+        let held = held.sorted { $0.lowerBound < $1.lowerBound }
+        // Read first: on every sync but the one after a restore nothing is
+        // lost, and the write lock is not needed.
+        let lost = try await writer.read { db in
+            let acknowledged = try Row.fetchCursor(db, sql: """
+                SELECT seq, id, caseID FROM operation
+                WHERE replica = ? AND seq NOT IN (SELECT seq FROM outbox) ORDER BY seq
+                """, arguments: [replica])
+            var ranges = held[...]
+            var lost: [(seq: Int64, id: String, caseID: String)] = []
+            while let row = try acknowledged.next() {
+                let seq = UInt64(row["seq"] as Int64)
+                while let first = ranges.first, first.upperBound < seq { ranges.removeFirst() }
+                if let first = ranges.first, first.contains(seq) { continue }
+                lost.append((row["seq"], row["id"], row["caseID"]))
+            }
+            return lost
+        }
+        guard !lost.isEmpty else { return [] }
+        try await writer.write { db in
+            for operation in lost {
+                // Still held here (a pull may have purged its case meanwhile).
+                try db.execute(sql: """
+                    INSERT INTO outbox (seq, id, caseID) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM operation WHERE id = ?)
+                    ON CONFLICT DO NOTHING
+                    """, arguments: [operation.seq, operation.id, operation.caseID, operation.id])
+            }
+        }
+        return Set(lost.compactMap { OperationID($0.id) })
     }
 
     struct PendingRead: Sendable {

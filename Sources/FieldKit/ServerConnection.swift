@@ -30,6 +30,33 @@ struct ServerConnection: Sendable {
     struct Reply: Sendable {
         let status: Int
         let body: JSONValue
+
+        /// The problem's code (Protocol.md §10.1), for a refusal.
+        var problemCode: String? {
+            guard status >= 400 else { return nil }
+            return body.member("type")?.stringValue?.replacingOccurrences(of: "urn:casework-sync:problem:", with: "") ?? "http-\(status)"
+        }
+
+        /// The refusal as the laptop reports it, or nil for a success.
+        var refusal: FieldError? {
+            guard let code = problemCode else { return nil }
+            let detail = body.member("detail")?.stringValue ?? "no detail"
+            if code == "purge-required" { return .purged(detail) }
+            if code == "unauthenticated" { return .signInUnknown(detail) }
+            if code == "clock-ahead", let serverTime = body.member("serverTime")?.integerValue, serverTime > 0 {
+                let refused = (body.member("operations")?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(OperationID.init) }
+                return .clockAhead(serverTime: UInt64(serverTime), operations: refused, detail: detail)
+            }
+            return .serverRefused(status: status, code: code, detail: detail)
+        }
+
+        /// The index of the operation a refused push names in its `path`
+        /// (`operations[3].caseID`), if it names one.
+        var refusedOperationIndex: Int? {
+            guard let path = body.member("path")?.stringValue, path.hasPrefix("operations["),
+                  let close = path.firstIndex(of: "]") else { return nil }
+            return Int(path[path.index(path.startIndex, offsetBy: "operations[".count)..<close])
+        }
     }
 
     enum Method { case get, post, delete }
@@ -54,8 +81,17 @@ struct ServerConnection: Sendable {
 
     /// Every request goes through the address check, so settings written by an
     /// earlier `field` with a plain http address to another machine are
-    /// refused too, before a token is sent.
+    /// refused too, before a token is sent. A refusal by the server throws.
     func call(_ method: Method, _ path: String, json: JSONValue? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Reply {
+        let reply = try await exchange(method, path, json: json, timeout: timeout)
+        if let refusal = reply.refusal { throw refusal }
+        return reply
+    }
+
+    /// Like `call`, but a refusal by the server is returned, for a caller that
+    /// acts on the problem's code and path. A network failure, an untrusted
+    /// certificate and a redirect still throw.
+    func exchange(_ method: Method, _ path: String, json: JSONValue? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Reply {
         let address = try ServerAddress(baseURL)
         var request = HTTPClientRequest(url: address.url + path)
         if address.isEncrypted, let caFile { request.tlsConfiguration = try Self.tlsConfiguration(trusting: caFile) }
@@ -85,16 +121,6 @@ struct ServerConnection: Sendable {
             throw FieldError.serverRefused(
                 status: status, code: "redirect",
                 detail: "the server sent this laptop to \(location); set the server's own https address with field login")
-        }
-        if status >= 400 {
-            let code = body.member("type")?.stringValue?.replacingOccurrences(of: "urn:casework-sync:problem:", with: "") ?? "http-\(status)"
-            let detail = body.member("detail")?.stringValue ?? "no detail"
-            if code == "purge-required" { throw FieldError.purged(detail) }
-            if code == "clock-ahead", let serverTime = body.member("serverTime")?.integerValue, serverTime > 0 {
-                let refused = (body.member("operations")?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(OperationID.init) }
-                throw FieldError.clockAhead(serverTime: UInt64(serverTime), operations: refused, detail: detail)
-            }
-            throw FieldError.serverRefused(status: status, code: code, detail: detail)
         }
         return Reply(status: status, body: body)
     }

@@ -27,9 +27,10 @@ extension SyncEngine {
     }
 
     /// Re-dates the refused changes (and those queued after them) to the
-    /// server's time, not this computer's, which is what was wrong.
-    func redate(_ refused: [OperationID], serverTime: UInt64) async throws -> Redated {
-        guard let restamped = try await replica.restampAhead(of: refused, serverTime: serverTime) else {
+    /// server's time, not this computer's, which is what was wrong; never
+    /// those sent again after a restore (`sparing`): other laptops may hold them.
+    func redate(_ refused: [OperationID], serverTime: UInt64, sparing resent: Set<OperationID>) async throws -> Redated {
+        guard let restamped = try await replica.restampAhead(of: refused, serverTime: serverTime, sparing: resent) else {
             throw FieldError.clockAhead(serverTime: serverTime, operations: refused, detail: "the refused changes are not waiting on this laptop")
         }
         let now = replica.clock.milliseconds()

@@ -23,19 +23,57 @@ public struct SyncEngine: Sendable {
         /// Changes the server found dated too far ahead of its clock, and
         /// that were re-dated to its time and pushed again.
         public var redated: Redated?
+        /// Operations of this laptop that the server had acknowledged and no
+        /// longer holds (it was restored from a backup), sent again.
+        public var resent = 0
+        /// The pull cursor was unknown to the server (a restore, or an old
+        /// cursor), so this sync pulled from the beginning.
+        public var pulledFromStart = false
+        /// Cases whose changes the server could not take yet, with its reason:
+        /// they stay in the outbox; the rest went.
+        public var waitingCases: [EntityID: String] = [:]
+        /// Operations sent again after a restore that the server now refuses
+        /// for good (a rule that changed since it first took them, such as
+        /// the user's role), with its reason: kept in the laptop's log, no
+        /// longer in its outbox, where they would hold up everything behind.
+        public var notRestored: [OperationID: String] = [:]
     }
 
     public typealias Progress = @Sendable (_ phase: String, _ done: Int, _ total: Int?) -> Void
 
+    /// Refusals that concern one case or entity only, and that can pass: the
+    /// server lost the case or the entity (restored from a backup) until the
+    /// laptop that created it syncs, or the user's membership, until it is
+    /// given back. Those changes wait on the laptop; the others go on.
+    static let refusalsThatWait: Set<String> = ["unknown-case", "unknown-entity", "not-a-member"]
+
     public func run(progress: Progress = { _, _, _ in }) async throws -> Report {
         var report = Report()
+        var resent: Set<OperationID> = []
+        // What the server holds of this laptop's own operations: anything it
+        // acknowledged and lost since goes back into the outbox, first.
+        let state = try await retrying { try await connection.exchange(.get, "/v1/devices/current") }
+        if let refusal = state.refusal {
+            // A server of an earlier version does not state it: nothing to compare.
+            guard state.status == 404 || state.status == 405 else { throw refusal }
+        } else {
+            let held = try Self.heldRanges(state.body.member("held"))
+            resent = try await replica.requeueLost(heldByServer: held)
+            report.resent = resent.count
+        }
         let waiting = try await replica.status().waitingOperations
-        // Push until the outbox is empty.
+        // Why each case waits; the whole case, or only some of its entities
+        // (an edit of a note the server lost waits, a new note goes).
+        var blocked: [EntityID: String] = [:]
+        var blockedCases: Set<EntityID> = []
+        var blockedEntities: Set<EntityID> = []
+        // Push until the outbox is empty (but for what must wait).
         while true {
-            let operations = try await replica.outbox(limit: pushBatchSize)
+            let operations = try await replica.outbox(limit: pushBatchSize, excludingCases: blockedCases, entities: blockedEntities)
             // Reads go with the outbox's last batch: a read of a case created
             // offline must reach the server after the case, or it is refused.
-            let reads = operations.count < pushBatchSize ? try await replica.pendingReads(limit: 5_000) : []
+            // While a case waits, they wait too.
+            let reads = operations.count < pushBatchSize && blocked.isEmpty ? try await replica.pendingReads(limit: 5_000) : []
             guard !operations.isEmpty || !reads.isEmpty else { break }
             let batch = operations.isEmpty
                 ? "reads-\(replica.replica)-\(reads.last!.id)"
@@ -45,12 +83,27 @@ public struct SyncEngine: Sendable {
                 "operations": .array(operations.map(OperationCodec().jsonValue(of:))),
                 "reads": .array(reads.map(\.document)),
             ]
-            let receipt: ServerConnection.Reply
-            do {
-                receipt = try await retrying { try await connection.call(.post, "/v1/push", json: body) }
-            } catch FieldError.clockAhead(let serverTime, let refused, _) where report.redated == nil {
-                // Once a sync: the re-dated changes are not ahead of the server.
-                report.redated = try await redate(refused, serverTime: serverTime)
+            let receipt = try await retrying { try await connection.exchange(.post, "/v1/push", json: body).throwingBusy() }
+            if let refusal = receipt.refusal {
+                if case .clockAhead(let serverTime, let refused, _) = refusal, report.redated == nil {
+                    // Once a sync: the re-dated changes are not ahead of the server.
+                    report.redated = try await redate(refused, serverTime: serverTime, sparing: resent)
+                    continue
+                }
+                guard let code = receipt.problemCode, let index = receipt.refusedOperationIndex, operations.indices.contains(index)
+                else { throw refusal }
+                let refused = operations[index]
+                if Self.refusalsThatWait.contains(code), !blockedCases.contains(refused.caseID), !blockedEntities.contains(refused.entity) {
+                    if code == "unknown-entity" { blockedEntities.insert(refused.entity) } else { blockedCases.insert(refused.caseID) }
+                    blocked[refused.caseID] = blocked[refused.caseID] ?? code
+                } else if resent.remove(refused.id) != nil, receipt.status != 409 {
+                    // Taken once, refused now: the server's rules for this
+                    // user changed between its backup and its restore.
+                    try await replica.dropFromOutbox(refused.id)
+                    report.notRestored[refused.id] = code
+                } else {
+                    throw refusal
+                }
                 continue
             }
             let acknowledged = (receipt.body.member("operations")?.arrayValue ?? []).compactMap {
@@ -62,10 +115,21 @@ public struct SyncEngine: Sendable {
             if operations.count < pushBatchSize && reads.count < 5_000 { break }
         }
         // Pull until the server has nothing more.
+        var fromStart = false
         while true {
-            let cursor = try await replica.cursor
+            let cursor = fromStart ? nil : try await replica.cursor
             let query = "?limit=\(pullPageSize)" + (cursor.map { "&cursor=\($0)" } ?? "")
-            let page = try await retrying { try await connection.call(.get, "/v1/pull" + query) }
+            let page = try await retrying { try await connection.exchange(.get, "/v1/pull" + query).throwingBusy() }
+            if let refusal = page.refusal {
+                // The server no longer knows the cursor (it keeps four per
+                // device, and a restored server has lost the newer ones):
+                // start over. What is held already is stored once.
+                guard page.problemCode == "unknown-cursor", cursor != nil, !fromStart else { throw refusal }
+                fromStart = true
+                report.pulledFromStart = true
+                continue
+            }
+            fromStart = false
             let operations = try OperationCodec().operations(from: page.body.member("operations") ?? .array([]), path: "operations")
             let removed = (page.body.member("removedCases")?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(EntityID.init) }
             guard let next = page.body.member("cursor")?.stringValue else {
@@ -81,7 +145,24 @@ public struct SyncEngine: Sendable {
             if page.body.member("hasMore") != .bool(true) { break }
         }
         try await replica.markSynced()
+        // A case deleted by the pull (access lost) no longer waits.
+        let stillWaiting = try await replica.casesInOutbox()
+        report.waitingCases = blocked.filter { stillWaiting.contains($0.key) }
         return report
+    }
+
+    /// The `held` member of the device state: ascending `[first, last]` ranges.
+    static func heldRanges(_ value: JSONValue?) throws -> [ClosedRange<UInt64>] {
+        guard case .array(let items)? = value else {
+            throw FieldError.serverRefused(status: 200, code: "bad-answer", detail: "the device state had no held ranges")
+        }
+        return try items.map { item in
+            let pair = item.arrayValue
+            guard pair.count == 2, let first = pair[0].integerValue, let last = pair[1].integerValue,
+                  first >= 1, first <= last
+            else { throw FieldError.serverRefused(status: 200, code: "bad-answer", detail: "a held range of the device state is not [first, last]") }
+            return UInt64(first)...UInt64(last)
+        }
     }
 
     /// Retries network failures, and a server too busy to take the body now
@@ -98,5 +179,13 @@ public struct SyncEngine: Sendable {
                 try await Task.sleep(for: delay)
             }
         }
+    }
+}
+
+extension ServerConnection.Reply {
+    /// A busy server is retried like the network: thrown, for `retrying`.
+    func throwingBusy() throws -> Self {
+        if let refusal, refusal.isWorthRetrying { throw refusal }
+        return self
     }
 }

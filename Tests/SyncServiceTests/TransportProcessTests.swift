@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import SyncCore
+import SyncTestSupport
 import Testing
 
 /// The real `sync-server` process: HTTPS with a certificate of its own, the

@@ -1,4 +1,5 @@
 import Foundation
+import SyncTestSupport
 import Testing
 
 /// `sync-server user` as an administrator runs it: the real executable.

@@ -157,12 +157,29 @@ struct SyncCommand: AsyncParsableCommand {
             if output.json {
                 Output.json(["pushed": .integer(Int64(report.pushed)), "pulled": .integer(Int64(report.pulled)),
                              "removedCases": .array(report.removedCases.map { .string($0.description) }),
-                             "redated": .integer(Int64(report.redated?.count ?? 0))])
-                return
+                             "redated": .integer(Int64(report.redated?.count ?? 0)),
+                             "resent": .integer(Int64(report.resent)), "pulledFromStart": .bool(report.pulledFromStart),
+                             "waitingCases": .object(Dictionary(uniqueKeysWithValues: report.waitingCases.map { ($0.key.description, .string($0.value)) })),
+                             "notRestored": .object(Dictionary(uniqueKeysWithValues: report.notRestored.map { ($0.key.description, .string($0.value)) }))])
+            } else {
+                Output.line("pushed \(report.pushed), pulled \(report.pulled)")
+                if report.resent > 0 {
+                    Output.line("the server had lost \(report.resent) changes made on this laptop (it was restored from a backup): they were sent again")
+                }
+                for caseID in report.removedCases {
+                    Output.line("you no longer have access to case \(caseID): it was deleted from this laptop")
+                }
+                for (id, code) in report.notRestored.sorted(by: { $0.key < $1.key }) {
+                    Output.line("change \(id) was lost by the server and is refused now (\(code)); it stays in this laptop's history only")
+                }
+                for (caseID, code) in report.waitingCases.sorted(by: { $0.key < $1.key }) {
+                    Output.line("changes to case \(caseID) wait on this laptop: " + (code == "not-a-member"
+                        ? "the server says you are not a member of the case; ask your team leader to give you access, then sync again"
+                        : "the server does not know the case yet (restored from a backup?); they go once the laptop that created it has synced"))
+                }
             }
-            Output.line("pushed \(report.pushed), pulled \(report.pulled)")
-            for caseID in report.removedCases {
-                Output.line("you no longer have access to case \(caseID): it was deleted from this laptop")
+            if !report.waitingCases.isEmpty {
+                throw FieldError.changesWaiting(cases: report.waitingCases.count)
             }
         }
     }

@@ -102,6 +102,10 @@ struct ServeCommand: AsyncParsableCommand {
         let dataDirectory = URL(fileURLWithPath: data.path).standardizedFileURL.path
         let operations = try await database.operationCount()
         logger.notice("data directory ready", metadata: ["dataDirectory": "\(dataDirectory)", "operations": "\(operations)"])
+        let endedSessions = try await database.endReviewSessions()
+        if endedSessions > 0 {
+            logger.notice("review sessions ended at start: supervisors sign in again", metadata: ["sessions": "\(endedSessions)"])
+        }
         try await SyncMetrics.prime(from: database)
         let app = try buildApplication(
             configuration: ServerConfiguration(

@@ -35,7 +35,7 @@ public struct ServerConfiguration: Sendable {
 /// paths is a 405 with an `Allow` header.
 let endpoints: [(String, [HTTPRequest.Method])] = [
     ("health", [.get]), ("metrics", [.get]), ("openapi.json", [.get]), ("v1/devices", [.post]),
-    ("v1/devices/current", [.delete]), ("v1/push", [.post]), ("v1/pull", [.get]), ("v1/conflicts", [.get]),
+    ("v1/devices/current", [.get, .delete]), ("v1/push", [.post]), ("v1/pull", [.get]), ("v1/conflicts", [.get]),
     ("v1/audit", [.get]),
 ] + ReviewPages.endpoints
 

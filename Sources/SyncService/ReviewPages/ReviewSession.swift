@@ -173,4 +173,24 @@ extension ServerDatabase {
             try AuditLog.record(.logout, actor: record.user, device: record.device, detail: ["via": "review"], at: at, in: db)
         }
     }
+
+    /// Ends every review session; `serve` calls it at start. A session writes
+    /// under its own replica, numbering after the highest sequence number the
+    /// database holds for it. After a restore from a backup, laptops can hold
+    /// later operations of that replica than the database, and a new one under
+    /// the same number would stop their pulls for good (`sequence-number-taken`).
+    /// A restore needs the server stopped, so every start is treated as one:
+    /// supervisors sign in to the review pages again after a restart.
+    public func endReviewSessions() async throws -> Int {
+        let at = now
+        return try await groupCommit.write { db in
+            let live = try ReviewSessionRecord.fetchAll(db).filter { $0.expiresAt > at }
+            for record in live {
+                try AuditLog.record(.logout, actor: record.user, device: record.device,
+                                    detail: ["via": "review", "reason": "server-start"], at: at, in: db)
+            }
+            try ReviewSessionRecord.deleteAll(db)
+            return live.count
+        }
+    }
 }

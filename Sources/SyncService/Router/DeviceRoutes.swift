@@ -13,6 +13,9 @@ struct DeviceRoutes {
     }
 
     func addAuthenticatedRoutes(to group: RouterGroup<SyncRequestContext>) {
+        group.get("devices/current") { _, context in
+            Response.json(try await database.deviceState(try context.requireDevice()))
+        }
         group.delete("devices/current") { _, context in
             try await database.logout(try context.requireDevice())
             return Response(status: .noContent)
@@ -24,7 +27,7 @@ struct DeviceRoutes {
         guard case .object(let members) = body else {
             throw Problem.badRequest("wrong-type", "the body must be a JSON object with user, password and deviceName")
         }
-        if let unknown = members.keys.first(where: { !["user", "password", "deviceName"].contains($0) }) {
+        if let unknown = members.keys.first(where: { !["user", "password", "deviceName", "resume"].contains($0) }) {
             throw Problem.badRequest("unknown-member", "unknown member \"\(unknown)\"", path: unknown)
         }
         func text(_ name: String, maximum: Int) throws(Problem) -> String {
@@ -39,10 +42,12 @@ struct DeviceRoutes {
         let user = try text("user", maximum: UserID.maximumLength)
         let password = try text("password", maximum: 1024)
         let deviceName = try text("deviceName", maximum: 200)
+        let resume = members["resume"] == nil ? nil : try text("resume", maximum: 200)
+        if let resume, let refusal = try await database.resumeRefusal(resume, user: user) { throw refusal }
         let registered: (device: AuthenticatedDevice, token: String)?
         do {
             registered = try await signIn.attempt(user: user, source: signIn.source(of: request, context: context), via: nil) {
-                try await database.registerDevice(user: user, password: password, deviceName: deviceName)
+                try await database.registerDevice(user: user, password: password, deviceName: deviceName, resume: resume)
             } failed: { $0 == nil }
         } catch let refusal as SignInRefusal {
             throw Problem.signInRefused(refusal)

@@ -55,20 +55,65 @@ public enum AccountError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Bearer tokens: 256 random bits, handed out once, stored only as SHA-256.
+/// Bearer tokens, handed out once and stored only as SHA-256. A token names
+/// its device and carries a MAC under the server's device token key, bound to
+/// its user: `cwt_<replica>_<base64url(128 random bits, 128-bit MAC)>`. The
+/// random bits make it a secret; the MAC lets a server restored from a backup
+/// taken before the sign-in recognise the device again (Protocol.md §10.2,
+/// `resume`), so that the laptop keeps its replica and sends again what the
+/// server lost. Tokens of an earlier version (`cwt_` and 256 random bits)
+/// still work; they cannot be resumed.
 enum DeviceToken {
     static let prefix = "cwt_"
+    static let context = Data("casework-sync device token v1".utf8)
 
+    static func generate(for replica: ReplicaID, user: String, key: SymmetricKey) -> String {
+        let nonce = SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }
+        return prefix + replica.description + "_" + base64URL(nonce + mac(replica: replica, nonce: nonce, user: user, key: key))
+    }
+
+    /// A token that opens nothing: for a device row whose token was given up.
     static func generate() -> String {
-        let key = SymmetricKey(size: .bits256)
-        let bytes = key.withUnsafeBytes { Data($0) }
-        return prefix + bytes.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        prefix + base64URL(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+    }
+
+    /// The device a token of this server names, if it was issued to `user`.
+    static func replica(of token: String, user: String, key: SymmetricKey) -> ReplicaID? {
+        let parts = token.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
+        guard token.hasPrefix(prefix), parts.count == 3, let replica = ReplicaID(String(parts[1])),
+              let bytes = Data(base64URL: String(parts[2])), bytes.count == 32 else { return nil }
+        let nonce = bytes.prefix(16)
+        let expected = mac(replica: replica, nonce: Data(nonce), user: user, key: key)
+        // HMAC's own comparison is constant-time; this is on 16 bytes only.
+        guard expected.count == 16, zip(expected, bytes.suffix(16)).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+        return replica
+    }
+
+    private static func mac(replica: ReplicaID, nonce: Data, user: String, key: SymmetricKey) -> Data {
+        var message = context
+        message.append(0)
+        message.append(contentsOf: replica.description.utf8)
+        message.append(nonce)
+        message.append(contentsOf: user.utf8)
+        return Data(HMAC<SHA256>.authenticationCode(for: message, using: key)).prefix(16)
     }
 
     static func hash(_ token: String) -> Data {
         Data(SHA256.hash(data: Data(token.utf8)))
+    }
+
+    static func base64URL(_ data: Data) -> String {
+        data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
+
+extension Data {
+    init?(base64URL text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
     }
 }
 
@@ -155,8 +200,13 @@ extension ServerDatabase {
     /// Checks the password and registers a new device for the user. Returns nil
     /// (and logs a failed login) when the name or password is wrong; throws
     /// `SignInRefusal.busy` when too many passwords are being checked.
+    ///
+    /// With `resume`, the device's earlier token: the same device is
+    /// registered again under it (its replica and token unchanged), for a
+    /// server restored from a backup taken before that device signed in.
+    /// `resumeRefusal` says beforehand whether that is possible.
     public func registerDevice(
-        user name: String, password: String, deviceName: String
+        user name: String, password: String, deviceName: String, resume: String? = nil
     ) async throws -> (device: AuthenticatedDevice, token: String)? {
         let name = UserName.normalized(name)
         let at = now
@@ -165,18 +215,47 @@ extension ServerDatabase {
                                   detail: ["deviceName": .string(String(deviceName.prefix(100)))])
             return nil
         }
+        let key = deviceTokenKey
         var random = SystemRandomSource()
-        let replica = ReplicaID(using: &random)
-        let token = DeviceToken.generate()
+        let resumed = resume.flatMap { DeviceToken.replica(of: $0, user: user.name, key: key) }
+        let replica = resumed ?? ReplicaID(using: &random)
+        let token = resumed != nil ? resume! : DeviceToken.generate(for: replica, user: user.name, key: key)
         try await groupCommit.write { db in
-            try DeviceRecord(
-                replica: replica.description, user: user.name, name: deviceName, tokenHash: DeviceToken.hash(token),
-                createdAt: at, lastSeenAt: at, revokedAt: nil
-            ).insert(db)
-            try AuditLog.record(.login, actor: user.name, device: replica.description,
-                                detail: ["deviceName": .string(deviceName)], at: at, in: db)
+            if resumed != nil, let existing = try DeviceRecord.fetchOne(db, key: replica.description) {
+                // Already known (an answer to an earlier resume was lost):
+                // only the very same live token passes.
+                guard existing.tokenHash == DeviceToken.hash(token), existing.revokedAt == nil, existing.user == user.name else {
+                    throw Self.cannotResume("this laptop's earlier sign-in was ended on the server")
+                }
+            } else {
+                try DeviceRecord(
+                    replica: replica.description, user: user.name, name: deviceName, tokenHash: DeviceToken.hash(token),
+                    createdAt: at, lastSeenAt: at, revokedAt: nil
+                ).insert(db)
+            }
+            var detail: [String: JSONValue] = ["deviceName": .string(deviceName)]
+            if resumed != nil { detail["resumed"] = true }
+            try AuditLog.record(.login, actor: user.name, device: replica.description, detail: .object(detail), at: at, in: db)
         }
         return (AuthenticatedDevice(replica: replica, user: userID, role: user.role), token)
+    }
+
+    /// Why `resume` cannot register its device again for `user`, or nil if it
+    /// can: checked before the password, so that a refusal costs no guess.
+    public func resumeRefusal(_ resume: String, user name: String) async throws -> Problem? {
+        let name = UserName.normalized(name)
+        guard let replica = DeviceToken.replica(of: resume, user: name, key: deviceTokenKey) else {
+            return Self.cannotResume("the token is not one this server gave to \(name)'s devices")
+        }
+        let existing = try await writer.read { db in try DeviceRecord.fetchOne(db, key: replica.description) }
+        guard let existing else { return nil }
+        if existing.tokenHash == DeviceToken.hash(resume), existing.revokedAt == nil, existing.user == name { return nil }
+        return Self.cannotResume("this laptop's earlier sign-in was ended on the server")
+    }
+
+    static func cannotResume(_ detail: String) -> Problem {
+        Problem(.conflict, code: "cannot-resume", title: "The earlier sign-in cannot be resumed",
+                detail: detail + "; sign in as a new device", extensions: ["path": "resume"])
     }
 
     /// The user, if the name (in any spelling `UserName.normalized` maps to

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Synchronization
@@ -21,6 +22,9 @@ public final class ServerDatabase: Sendable {
     let tokenCache = TokenCache()
     /// Where sign-ins check passwords: off the cooperative pool, bounded.
     let passwordVerifier: PasswordVerifier
+    /// The MAC key of device tokens (`DeviceToken`): kept in the database, so
+    /// that a restored copy recognises the tokens it gave out.
+    let deviceTokenKey: SymmetricKey
 
     /// Opens the database at `path`. With `backgroundCheckpoints` the commits
     /// do not checkpoint the write-ahead log themselves: a `WALCheckpointer`
@@ -78,6 +82,9 @@ public final class ServerDatabase: Sendable {
         self.passwordVerifier = passwordVerifier
         self.codec = OperationCodec()
         try Self.migrator.migrate(writer)
+        self.deviceTokenKey = SymmetricKey(data: try writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT key FROM serverKey WHERE purpose = 'device-token'")
+        } ?? Data())
         self.groupCommit = GroupCommit(writer: writer)
         self.openConflicts = Mutex(try writer.read { db in try Self.countOpenConflicts(in: db) })
     }
@@ -171,6 +178,14 @@ public final class ServerDatabase: Sendable {
         OperationLog.registerEntityTypeMigration(in: &migrator)
         OfflineReadCheck.registerMigrations(in: &migrator)
         OperationQuarantine.registerMigration(in: &migrator)
+        migrator.registerMigration("server v4 device token key") { db in
+            try db.create(table: "serverKey", options: .withoutRowID) { table in
+                table.primaryKey("purpose", .text)
+                table.column("key", .blob).notNull()
+            }
+            try db.execute(sql: "INSERT INTO serverKey (purpose, key) VALUES ('device-token', ?)",
+                           arguments: [SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }])
+        }
         return migrator
     }
 

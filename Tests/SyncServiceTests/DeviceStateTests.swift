@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import SyncCore
+@testable import SyncService
+import SyncTestSupport
+import Testing
+
+/// `GET /v1/devices/current` (Protocol.md §10.2): what the server holds of the
+/// device's own operations, which a laptop compares with what it was
+/// acknowledged after a restore from a backup.
+@Suite struct DeviceStateTests {
+    @Test func heldRangesMergeWhatIsStoredAndWhatWasSetAside() {
+        #expect(DeviceHoldings(contiguousThrough: 0, above: []).held == [])
+        #expect(DeviceHoldings(contiguousThrough: 3, above: [5, 6, 9, 7, 2, 5]).held == [1...3, 5...7, 9...9])
+        #expect(DeviceHoldings(contiguousThrough: 0, above: [4]).held == [4...4])
+        #expect(DeviceHoldings(contiguousThrough: 2, above: [3, 4]).held == [1...4])
+    }
+
+    @Test func theStateNamesTheDeviceAndTheSequenceNumbersItsOperationsHold() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var anna = try await client.login("anna")
+            let empty = try await client.call(.get, "/v1/devices/current", token: anna.token)
+            #expect(empty.status == .ok)
+            #expect(empty.body.member("device") == .string(anna.author.replica.description))
+            #expect(empty.body.member("user") == .string("anna") && empty.body.member("role") == .string("caseworker"))
+            #expect(empty.body.member("held") == .array([]))
+            #expect(empty.body.member("serverTime")?.integerValue != nil)
+
+            // A case (its creation, title and members), then a note that is
+            // never sent, then a second case: the server holds two ranges.
+            let caseID = try await anna.pushNewCase(via: client)
+            let note = try anna.newNote(in: caseID, body: "Hjemmebesøg")
+            let second = try anna.newCase(title: "Familien Berg")
+            #expect(try await anna.push(second, via: client).status == .ok)
+            let firstCase = 1...Int64(note[0].seq - 1)
+            let secondCase = Int64(second.first!.seq)...Int64(second.last!.seq)
+            let held = try await client.call(.get, "/v1/devices/current", token: anna.token)
+            #expect(held.body.member("held") == .array([
+                .array([.integer(firstCase.lowerBound), .integer(firstCase.upperBound)]),
+                .array([.integer(secondCase.lowerBound), .integer(secondCase.upperBound)]),
+            ]))
+            #expect(try await client.call(.get, "/v1/devices/current").status == .unauthorized)
+        }
+    }
+
+    @Test func operationsSetAsideAtAnUpgradeCountAsHeld() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var anna = try await client.login("anna")
+            _ = try await anna.pushNewCase(via: client)
+            // As the quarantine migration leaves it: the last operation moved
+            // out of the log, the replica's progress unchanged.
+            let replica = anna.author.replica.description
+            let before = try await client.call(.get, "/v1/devices/current", token: anna.token).body.member("held")
+            try await harness.database.writer.write { db in
+                let row = try #require(try Row.fetchOne(db, sql: "SELECT id, caseID, position, receivedAt, body FROM operation WHERE replica = ? ORDER BY seq DESC LIMIT 1", arguments: [replica]))
+                try db.execute(sql: """
+                    INSERT INTO quarantinedOperation (id, caseID, position, code, detail, receivedAt, body) VALUES (?, ?, ?, 'kind-not-allowed', 'test', ?, ?)
+                    """, arguments: [row["id"] as String, row["caseID"] as String, row["position"] as Int64, row["receivedAt"] as Int64, row["body"] as Data])
+                try db.execute(sql: "DELETE FROM operation WHERE id = ?", arguments: [row["id"] as String])
+                try db.execute(sql: "DELETE FROM replicaProgress WHERE replica = ?", arguments: [replica])
+            }
+            let after = try await client.call(.get, "/v1/devices/current", token: anna.token).body.member("held")
+            #expect(after == before)
+        }
+    }
+
+    /// A review session writes under its replica after the highest sequence
+    /// number the database holds for it: after a restore, that number can
+    /// belong to an operation laptops already hold. A start ends the sessions.
+    @Test func reviewSessionsEndWhenTheServerStarts() async throws {
+        let harness = try await ServerHarness.make()
+        guard case .signedIn(let cookie, let session) = try await harness.database.signInToReview(user: "dorte", password: ServerHarness.password) else {
+            Issue.record("dorte could not sign in")
+            return
+        }
+        #expect(try await harness.database.reviewSession(cookie: cookie) != nil)
+        #expect(try await harness.database.endReviewSessions() == 1)
+        #expect(try await harness.database.reviewSession(cookie: cookie) == nil)
+        let events = try await harness.database.auditEvents(ServerDatabase.AuditQuery(actor: "dorte"))
+        let ended = events.filter { $0.action == "logout" && $0.device == session.replica.description }
+        #expect(ended.map { $0.detail.member("reason") } == [.string("server-start")])
+        #expect(try await harness.database.endReviewSessions() == 0)
+    }
+}
