@@ -270,6 +270,41 @@ import Testing
 
     // MARK: Ahead of the server
 
+    /// What `clock-ahead` re-dates: the refused changes and every other
+    /// waiting change dated after the server's time, but never one sent
+    /// again after a restore (the server stored it once; others may hold it).
+    @Test func redatingSparesChangesSentAgainAfterARestoreAndTakesTheOtherFastOnes() async throws {
+        try await TwoLaptopsTests.withServer { _, server in
+            let serverTime = Self.realNow
+            // The case was written an hour fast: taken by the server, lost in
+            // its restore, sent again.
+            let clock = ManualWallClock(milliseconds: serverTime + 60 * 60 * 1000)
+            let anna = try await Self.laptop("anna", server: server, clock: clock)
+            let caseID = try await TwoLaptopsTests.newCase(on: anna, members: ["anna"])
+            clock.set(serverTime + 2 * Self.day)
+            let first = try await TwoLaptopsTests.newNote(on: anna, in: caseID, body: "Første")
+            let second = try await TwoLaptopsTests.newNote(on: anna, in: caseID, body: "Anden")
+            let before = try await Self.ownIDs(anna)
+            #expect(before.count == 6)
+            // Pretend the server refused only the first note's creation, and
+            // that the case's two changes were sent again after a restore.
+            let restamped = try #require(try await anna.replica.restampAhead(
+                of: [before[2]], serverTime: serverTime, sparing: Set(before[0...1])))
+            #expect(restamped.count == 4, "the refused one and the three after it, dated ahead too")
+            let after = try await Self.ownIDs(anna)
+            #expect(Array(after[0...1]) == Array(before[0...1]), "re-sent changes keep their ids")
+            // Just above the newest stamp kept (the case's, an hour ahead):
+            // ids stay unique, and the server takes them.
+            #expect(after[2...].allSatisfy { $0 > before[1] && $0.timestamp.milliseconds < serverTime + 60 * 60 * 1000 + 1_000 })
+            #expect(after == after.sorted() && Set(after).count == 6)
+            #expect(try await anna.replica.entity(first)?.value(of: Note.Field.body) == "Første")
+            #expect(try await anna.replica.entity(second)?.value(of: Note.Field.body) == "Anden")
+            // Nothing the server stored is re-dated: a change that is not
+            // waiting cannot be named.
+            #expect(try await anna.replica.restampAhead(of: [before[0]], serverTime: serverTime, sparing: Set(before[0...1])) == nil)
+        }
+    }
+
     @Test func aLaptopTwoDaysFastIsRedatedAtSyncAndConvergesWithASecondLaptop() async throws {
         try await TwoLaptopsTests.withServer { _, server in
             let clock = FastClock(ahead: 2 * Self.day)
