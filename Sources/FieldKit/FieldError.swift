@@ -1,3 +1,5 @@
+import SyncCore
+
 /// Everything that can go wrong for a caseworker at the laptop, each with one
 /// line that says what to do.
 public enum FieldError: Error, CustomStringConvertible, Equatable {
@@ -19,6 +21,12 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     case purged(String)
     case finalized(String)
     case refusedOperation(String)
+    /// The computer's clock reads a time no change may carry (before 2020 or
+    /// from 2100 on): nothing is written until it is set right.
+    case wrongClock(milliseconds: UInt64)
+    /// The server refused changes stamped too far ahead of its clock
+    /// (`409 clock-ahead`); `field sync` re-dates them and pushes again.
+    case clockAhead(serverTime: UInt64, operations: [OperationID], detail: String)
     case changesWaiting(cases: Int)
     case signInUnknown(String)
 
@@ -40,6 +48,10 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .purged(let reason): "\(reason); all case data on this laptop has been deleted"
         case .finalized(let id): "note \(id) is finalized and cannot be changed; a correction is recorded as an addendum"
         case .refusedOperation(let detail): "an operation breaks the write rules and was not stored: \(detail)"
+        case .wrongClock(let milliseconds):
+            "this computer's clock is wrong: it says \(ClockText.time(milliseconds)), so nothing was changed; set the correct date and time (for example turn on automatic date and time) and try again"
+        case .clockAhead(_, _, let detail):
+            "the sync server refused changes dated ahead of its clock (\(detail)); set this computer's date and time correctly (for example turn on automatic date and time) and run field sync again"
         case .signInUnknown(let detail): "the server does not know this laptop's sign-in (\(detail)); if it was restored from a backup, sign in again with field login: your changes stay on this laptop and go at the next sync"
         case .changesWaiting(let cases): "the changes to \(cases == 1 ? "1 case" : "\(cases) cases") are kept on this laptop and were not sent yet: see above; everything else was synced"
         }

@@ -8,6 +8,9 @@ public struct FieldSession: Sendable {
     public let settings: FieldSettings
     public let replica: LocalReplica
     let token: String?
+    /// What opening repaired of an earlier version's broken-clock stamps,
+    /// to tell the user once (the repair leaves nothing to repair again).
+    public var clockRepair: LocalReplica.ClockRepair? = nil
 
     /// Where the key comes from: a key file (`--key-file` or FIELD_KEY_FILE),
     /// else FIELD_PASSPHRASE, else a prompt on the terminal.
@@ -35,7 +38,9 @@ public struct FieldSession: Sendable {
         let vault = try unlocked?.load(now: clock.milliseconds()).flatMap { try Vault.open(key: $0, at: paths.vaultHeader) }
             ?? Vault.open(secret: try secret(), at: paths.vaultHeader)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
-        return FieldSession(paths: paths, settings: settings, replica: replica, token: try sealLegacyPlainToken(paths, into: replica))
+        let repair = try replica.repairClockDamage()
+        return FieldSession(paths: paths, settings: settings, replica: replica, token: try sealLegacyPlainToken(paths, into: replica),
+                            clockRepair: repair)
     }
 
     /// The device token, sealed in the vault. A token that an earlier `field`

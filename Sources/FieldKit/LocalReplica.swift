@@ -95,13 +95,15 @@ public final class LocalReplica: Sendable {
         let now = clock.milliseconds()
         return try await writer.write { db in
             let row = try Row.fetchOne(db, sql: "SELECT clock, nextSeq FROM clientState WHERE id = 1")!
-            var author = OperationAuthor(
-                replica: replica, user: user, wallClock: clock,
-                clock: HybridLogicalClock(latest: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64))),
-                nextSeq: UInt64(row["nextSeq"] as Int64))
+            var author = try Self.author(
+                replica: replica, user: user, wallClock: clock, now: now,
+                latest: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), nextSeq: UInt64(row["nextSeq"] as Int64))
             let operations = try make(&author) { id in
                 try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec, bodies: vault).first
             }
+            // What cannot be read back is never written (the check above
+            // makes this hold; it costs nothing to be sure).
+            guard operations.allSatisfy(\.id.timestamp.isValid) else { throw FieldError.wrongClock(milliseconds: now) }
             // Never queue what the server would refuse: it would hold up the
             // outbox behind it for good.
             try Self.checkForms(operations, codec: codec, vault: vault, in: db)
@@ -118,10 +120,13 @@ public final class LocalReplica: Sendable {
 
     /// Notes that case data was shown, for the audit log.
     public func recordRead(caseID: EntityID, entity: EntityID? = nil, what: String) async throws {
-        let now = Int64(clock.milliseconds())
+        let now = clock.milliseconds()
+        // The server refuses a push whose reads carry such a time (400), which
+        // would hold up the outbox; and a read that cannot be logged is not shown.
+        guard HLCTimestamp.validMilliseconds.contains(now) else { throw FieldError.wrongClock(milliseconds: now) }
         try await writer.write { db in
             try db.execute(sql: "INSERT INTO readLog (at, caseID, entity, what) VALUES (?, ?, ?, ?)",
-                           arguments: [now, caseID.description, entity?.description, what])
+                           arguments: [Int64(now), caseID.description, entity?.description, what])
         }
     }
 
@@ -212,6 +217,16 @@ public final class LocalReplica: Sendable {
             if let proof: String = row["proof"] { batch.proofs[operation.id] = proof }
         }
         return batch
+    }
+
+    /// The operations in the outbox that the server acknowledged once: sent
+    /// again after a restore. Other laptops may hold them, so their ids never
+    /// change.
+    func resentInOutbox() async throws -> Set<OperationID> {
+        try await writer.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT outbox.id FROM outbox JOIN acknowledgement ON acknowledgement.id = outbox.id")
+                .compactMap(OperationID.init))
+        }
     }
 
     /// The cases with changes in the outbox.

@@ -44,6 +44,10 @@ struct ServerConnection: Sendable {
             if code == "purge-required" { return .purged(detail) }
             if code == "unauthenticated" { return .signInUnknown(detail) }
             if code == "storage-full" { return .serverStorageFull }
+            if code == "clock-ahead", let serverTime = body.member("serverTime")?.integerValue, serverTime > 0 {
+                let refused = (body.member("operations")?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(OperationID.init) }
+                return .clockAhead(serverTime: UInt64(serverTime), operations: refused, detail: detail)
+            }
             return .serverRefused(status: status, code: code, detail: detail)
         }
 

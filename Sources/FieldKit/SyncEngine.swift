@@ -21,6 +21,9 @@ public struct SyncEngine: Sendable {
         public var pushed = 0
         public var pulled = 0
         public var removedCases: [EntityID] = []
+        /// Changes the server found dated too far ahead of its clock, and
+        /// that were re-dated to its time and pushed again.
+        public var redated: Redated?
         /// Operations of this laptop that the server had acknowledged and no
         /// longer holds (it was restored from a backup), sent again.
         public var resent = 0
@@ -87,6 +90,11 @@ public struct SyncEngine: Sendable {
             let sent = body
             let receipt = try await retrying { try await connection.exchange(.post, "/v1/push", json: sent).throwingBusy() }
             if let refusal = receipt.refusal {
+                if case .clockAhead(let serverTime, let refused, _) = refusal, report.redated == nil {
+                    // Once a sync: the re-dated changes are not ahead of the server.
+                    report.redated = try await redate(refused, serverTime: serverTime, sparing: try await replica.resentInOutbox())
+                    continue
+                }
                 guard let code = receipt.problemCode, let index = receipt.refusedOperationIndex, operations.indices.contains(index)
                 else { throw refusal }
                 let refused = operations[index]

@@ -152,9 +152,13 @@ struct SyncCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data(line.utf8))
             }
             if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+            if let redated = report.redated {
+                FileHandle.standardError.write(Data("field: \(TerminalText.escaped(redated.notice))\n".utf8))
+            }
             if output.json {
                 Output.json(["pushed": .integer(Int64(report.pushed)), "pulled": .integer(Int64(report.pulled)),
                              "removedCases": .array(report.removedCases.map { .string($0.description) }),
+                             "redated": .integer(Int64(report.redated?.count ?? 0)),
                              "resent": .integer(Int64(report.resent)), "pulledFromStart": .bool(report.pulledFromStart),
                              "waitingCases": .object(Dictionary(uniqueKeysWithValues: report.waitingCases.map { ($0.key.description, .string($0.value)) })),
                              "notRestored": .object(Dictionary(uniqueKeysWithValues: report.notRestored.map { ($0.key.description, .string($0.value)) }))])

@@ -20,8 +20,14 @@ struct LaptopOptions: ParsableArguments {
         }
     }
 
+    /// Opens the local data; a repair of changes stamped by a broken clock
+    /// (an earlier version's) is told on standard error, once.
     func open() throws -> FieldSession {
-        try FieldSession.open(paths: paths, secret: secret)
+        let session = try FieldSession.open(paths: paths, secret: secret)
+        if let notice = session.clockRepair?.notice {
+            FileHandle.standardError.write(Data("field: \(notice)\n".utf8))
+        }
+        return session
     }
 }
 

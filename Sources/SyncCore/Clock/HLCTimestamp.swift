@@ -13,6 +13,11 @@ public struct HLCTimestamp: Hashable, Comparable, Sendable, CustomStringConverti
     /// 2100-01-01T00:00:00Z. A clock this far ahead is not drifting, it is broken;
     /// ordinary drift within this range is handled by `HybridLogicalClock.observe`.
     public static let latestMilliseconds: UInt64 = 4_102_444_800_000
+    /// The times a valid operation id may carry (Protocol.md §3).
+    public static let validMilliseconds = earliestMilliseconds..<latestMilliseconds
+
+    /// Whether an operation id may carry this reading.
+    public var isValid: Bool { Self.validMilliseconds.contains(milliseconds) }
 
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
 

@@ -16,6 +16,11 @@ public struct OperationAuthor: Sendable {
         case notASetElement(EntityID, field: String)
         case emptyReason
         case nothingToResolve
+        /// The replica's physical clock reads a time no operation may carry
+        /// (before 2020 or from 2100 on, Protocol.md §3): the clock is broken,
+        /// and whatever it stamped would be refused everywhere, this replica
+        /// included.
+        case wallClockOutOfRange(milliseconds: UInt64)
 
         public var description: String {
             switch self {
@@ -24,6 +29,8 @@ public struct OperationAuthor: Sendable {
             case .notASetElement(let id, let field): "\(id) has no such element in \(field)"
             case .emptyReason: "a resolution needs a reason"
             case .nothingToResolve: "the conflict has no values to resolve"
+            case .wallClockOutOfRange(let milliseconds):
+                "the clock reads \(milliseconds) ms since 1970, outside the range operations may carry (2020 to 2100)"
             }
         }
     }
@@ -37,6 +44,26 @@ public struct OperationAuthor: Sendable {
         self.wallClock = wallClock
         self.clock = clock
         self.nextSeq = nextSeq
+    }
+
+    /// An author that refuses to start on a broken clock: its physical clock
+    /// must read a valid time now (Protocol.md §3), even where the hybrid
+    /// clock's `latest` would stamp a valid one. A clock before 2020 or after
+    /// 2100 is broken, not drifting, and whatever else it says (the next
+    /// minute, tomorrow) cannot be trusted either; a new replica, whose
+    /// `latest` is zero, would stamp that broken time itself. A `latest`
+    /// beyond the range (left by an earlier version) is refused too: the next
+    /// stamp would follow it.
+    public static func checked(
+        replica: ReplicaID, user: UserID, wallClock: any WallClock,
+        clock: HybridLogicalClock = HybridLogicalClock(), nextSeq: UInt64 = 1
+    ) throws(AuthoringError) -> OperationAuthor {
+        let physical = wallClock.milliseconds()
+        guard HLCTimestamp.validMilliseconds.contains(physical) else { throw .wallClockOutOfRange(milliseconds: physical) }
+        guard clock.latest.milliseconds < HLCTimestamp.latestMilliseconds else {
+            throw .wallClockOutOfRange(milliseconds: clock.latest.milliseconds)
+        }
+        return OperationAuthor(replica: replica, user: user, wallClock: wallClock, clock: clock, nextSeq: nextSeq)
     }
 
     /// Takes received operations into account, so that later local operations

@@ -7,9 +7,20 @@ import Foundation
 /// and unknown members are refused instead of silently dropped.
 public struct OperationCodec: Sendable {
     public var limits: OperationLimits
+    /// The times an operation id may carry. Only the repair of a replica's
+    /// own operations stamped by a broken clock (never sent, so never seen
+    /// elsewhere) reads wider: it needs their bodies to give them new ids.
+    public var acceptedMilliseconds: Range<UInt64> = HLCTimestamp.validMilliseconds
 
     public init(limits: OperationLimits = .standard) {
         self.limits = limits
+    }
+
+    /// A decoder for that repair alone: any timestamp is read.
+    public static var acceptingAnyTimestamp: OperationCodec {
+        var codec = OperationCodec()
+        codec.acceptedMilliseconds = 0..<(HLCTimestamp.maximumMilliseconds + 1)
+        return codec
     }
 
     // MARK: Encoding
@@ -123,7 +134,7 @@ public struct OperationCodec: Sendable {
             throw OperationError(path: reader.path("version"), reason: .unsupportedVersion(Int(clamping: version)))
         }
         let id = try reader.operationID("id")
-        guard (HLCTimestamp.earliestMilliseconds..<HLCTimestamp.latestMilliseconds).contains(id.timestamp.milliseconds) else {
+        guard acceptedMilliseconds.contains(id.timestamp.milliseconds) else {
             throw OperationError(path: reader.path("id"), reason: .invalidTimestamp)
         }
         let seq = try reader.integer("seq")

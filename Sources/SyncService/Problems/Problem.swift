@@ -80,6 +80,23 @@ extension Problem {
         return Problem(status, code: refusal.code, title: title, detail: refusal.detail, extensions: ["path": .string(path)])
     }
 
+    /// Operations dated further ahead of the server's clock than it accepts
+    /// (Protocol.md §3, §10.3). The device re-dates them, to `serverTime`,
+    /// and sends them again under new ids: the server holds none of them.
+    public static func clockAhead(
+        path: String, first: OperationID, ahead: UInt64, limit: UInt64, serverTime: Int64, operations: [OperationID]
+    ) -> Problem {
+        let minutes = ahead / 60_000
+        let span = minutes >= 60 ? "\(minutes / 60) h \(minutes % 60) min" : "\(minutes) min"
+        return Problem(
+            .conflict, code: "clock-ahead", title: "The device's clock is ahead of the server's",
+            detail: "the device's clock is ahead of the server's by \(span): operation \(first) is dated after the server's time "
+                + "by more than the \(limit / 3_600_000) hours allowed (\(operations.count) operation\(operations.count == 1 ? "" : "s") in all); "
+                + "correct the device's clock and send them again with new ids",
+            extensions: ["path": .string(path), "serverTime": .integer(serverTime), "ahead": .integer(Int64(ahead)),
+                         "operations": .array(operations.map { .string($0.description) })])
+    }
+
     public static func unauthenticated(_ detail: String) -> Problem {
         Problem(.unauthorized, code: "unauthenticated", title: "Authentication required", detail: detail)
     }

@@ -22,6 +22,9 @@ extension ServerDatabase {
             // retry under another batch id must not be judged again (the case it
             // created exists now, the membership it set is now a change).
             let held = try OperationLog.heldIDs(among: request.operations.map(\.id), in: db)
+            // An operation the server accepted once (its receipt's proof) was
+            // judged by its clock then too.
+            try Self.checkClock(request.operations, skipping: held.union(acceptedBefore), serverTime: at)
             try Self.checkWrites(request.operations, skipping: held, acceptedBefore: acceptedBefore, device: device, codec: codec, in: db)
             let entries: [OperationLog.Entry]
             do {
@@ -123,6 +126,27 @@ extension ServerDatabase {
                               extensions: ["path": .string("operations[\(index)].id")])
             }
         }
+    }
+
+    /// How far ahead of the server's clock a new operation may be dated: a
+    /// day. Beyond it the device's clock is wrong, not drifting, and its
+    /// operations would sort after everyone's for as long as it is.
+    public static let maximumClockAhead: UInt64 = 24 * 60 * 60 * 1000
+
+    /// Refuses, with every offending id, new operations dated more than
+    /// `maximumClockAhead` after the server's time. Held ones were accepted
+    /// when first stored, and a retry must stay possible.
+    static func checkClock(_ operations: [SyncCore.Operation], skipping held: Set<OperationID>, serverTime: Int64) throws(Problem) {
+        let limit = UInt64(max(0, serverTime)) + maximumClockAhead
+        var seen: Set<OperationID> = []
+        let ahead = operations.indices.filter {
+            !held.contains(operations[$0].id) && operations[$0].milliseconds > limit && seen.insert(operations[$0].id).inserted
+        }
+        guard let first = ahead.first else { return }
+        throw Problem.clockAhead(
+            path: "operations[\(first)].id", first: operations[first].id,
+            ahead: operations[first].milliseconds - UInt64(max(0, serverTime)), limit: maximumClockAhead,
+            serverTime: serverTime, operations: ahead.map { operations[$0].id })
     }
 
     /// The write rules (SyncCore's `WriteRules`, a whitelist) for every

@@ -1,0 +1,70 @@
+import Foundation
+import HummingbirdTesting
+import SyncCore
+@testable import SyncService
+import SyncTestSupport
+import Testing
+
+/// Protocol.md §3, §10.3: a new operation may be dated at most 24 hours after
+/// the server's clock; beyond that the push is refused with `409
+/// clock-ahead`, naming every such operation, so that the device re-dates them.
+@Suite struct ClockAheadTests {
+    static let hour: UInt64 = 60 * 60 * 1000
+
+    static func harness(clock: ManualWallClock) async throws -> ServerHarness {
+        let database = try ServerDatabase.inMemory(clock: clock)
+        for (name, role) in [("anna", UserRole.caseworker), ("bo", .caseworker)] {
+            try await database.addUser(name, role: role, password: ServerHarness.password, bcryptCost: 4)
+        }
+        return ServerHarness(database: database)
+    }
+
+    static func dating(_ laptop: inout Laptop, at milliseconds: UInt64) {
+        laptop.author = OperationAuthor(replica: laptop.author.replica, user: laptop.user, wallClock: ManualWallClock(milliseconds: milliseconds))
+    }
+
+    @Test func anOperationTwoDaysAheadIsRefusedAndOneAnHourAheadIsStored() async throws {
+        let serverClock = ManualWallClock()
+        let server = try await Self.harness(clock: serverClock)
+        try await server.test { client in
+            var anna = try await client.login("anna")
+            Self.dating(&anna, at: ManualWallClock.monday + 48 * Self.hour)
+            let operations = try anna.newCase(title: "Familien Holm")
+            let refused = try await anna.push(operations, via: client)
+            #expect(refused.status == .conflict)
+            #expect(refused.problemCode == "clock-ahead")
+            #expect(refused.body.member("path") == "operations[0].id")
+            #expect(refused.body.member("serverTime") == .integer(Int64(ManualWallClock.monday)))
+            #expect(refused.body.member("ahead") == .integer(Int64(48 * Self.hour)))
+            #expect(refused.body.member("operations") == .array(operations.map { .string($0.id.description) }))
+            let detail = try #require(refused.body.member("detail")?.stringValue)
+            #expect(detail.contains("ahead of the server's by 48 h 0 min"), "\(detail)")
+            #expect(try await server.database.operationCount() == 0, "nothing of the batch is stored")
+
+            var bo = try await client.login("bo")
+            Self.dating(&bo, at: ManualWallClock.monday + Self.hour)
+            #expect(try await bo.push(try bo.newCase(title: "Familien Berg"), via: client).status == .ok)
+        }
+    }
+
+    @Test func operationsTheServerHoldsAreNotJudgedAgain() async throws {
+        let serverClock = ManualWallClock()
+        let server = try await Self.harness(clock: serverClock)
+        try await server.test { client in
+            var anna = try await client.login("anna")
+            Self.dating(&anna, at: ManualWallClock.monday + 23 * Self.hour)
+            let operations = try anna.newCase(title: "Familien Holm")
+            #expect(try await anna.push(operations, batch: "first", via: client).status == .ok)
+            // The server's clock is set back two hours (restored from a
+            // snapshot, say): a retry under another batch id is still stored,
+            // a new operation dated as far ahead is not.
+            serverClock.set(ManualWallClock.monday - 2 * Self.hour)
+            #expect(try await anna.push(operations, batch: "again", via: client).status == .ok)
+            let later = try anna.write { a, s, _ in try a.set(Case.Field.title, to: "Familien Holm-Berg", on: s.entity(operations[0].entity)!) }
+            let refused = try await anna.push(operations + [later], batch: "third", via: client)
+            #expect(refused.problemCode == "clock-ahead")
+            #expect(refused.body.member("operations") == .array([.string(later.id.description)]))
+            #expect(refused.body.member("path") == .string("operations[\(operations.count)].id"))
+        }
+    }
+}
