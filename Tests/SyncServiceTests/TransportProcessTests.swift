@@ -113,7 +113,14 @@ import Testing
         try server.start(["--max-connections", "4", "--request-head-timeout", "600", "--idle-timeout", "600"])
         let base = "http://127.0.0.1:\(server.port)"
         let holders = try (0..<4).map { _ in try RawConnection(port: server.port) }
-        for holder in holders { try holder.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n") }
+        // Each holder is answered once, so the server has surely accepted it
+        // (a loaded machine may accept a later connection first), and then
+        // keeps its connection open, holding a slot.
+        for holder in holders {
+            try holder.send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let answer = try await holder.readAnswer(within: .seconds(30))
+            try #require(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+        }
 
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -190,6 +197,20 @@ final class RawConnection {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
+            let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            if count > 0 { received += buffer[..<count]; continue }
+            if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// One small answer: what arrives until it holds a JSON body's end.
+    func readAnswer(within limit: Duration) async throws -> String {
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, !received.contains(UInt8(ascii: "}")) {
             let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
             if count > 0 { received += buffer[..<count]; continue }
             if count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { break }
