@@ -560,4 +560,33 @@ import Testing
             #expect(api.status == .notFound && api.problemCode == "not-found", "the JSON API keeps its problem documents")
         }
     }
+
+    /// A server whose clock says 2107 must not write ids no replica can read
+    /// back: the review form is refused with a page that says why.
+    @Test func aReviewFormOnAServerWhoseClockIsWrongStoresNothingAndSaysWhy() async throws {
+        let clock = ManualWallClock(milliseconds: UInt64(Date().timeIntervalSince1970 * 1000))
+        let database = try ServerDatabase.inMemory(clock: clock)
+        for (name, role) in [("anna", UserRole.caseworker), ("bo", .caseworker), ("dorte", .supervisor)] {
+            try await database.addUser(name, role: role, password: ServerHarness.password, bcryptCost: 4)
+        }
+        try await ServerHarness(database: database).test { client in
+            var anna = try await client.login("anna")
+            let caseID = try await anna.pushNewCase(via: client)
+            // The clock runs into 2100 while dorte's session lasts.
+            let year2100: UInt64 = 4_102_444_800_000
+            clock.set(year2100 - 4 * 3_600_000)
+            var browser = ReviewBrowser()
+            try await browser.signIn("dorte", via: client)
+            let token = try #require(try await browser.get("/review/cases/\(caseID)", via: client).csrf)
+            let before = try await database.operationCount()
+            clock.set(year2100 + 600_000)
+            browser.acceptsUnavailable = true
+            let refused = try await browser.post(
+                "/review/cases/\(caseID)/handover", form: [("csrf", token), ("to", "bo"), ("note", "Overdragelse")], via: client)
+            #expect(refused.status == .serviceUnavailable, "\(refused.status) \(refused.location ?? "")")
+            #expect(refused.html.contains("clock is wrong"))
+            #expect(try await database.operationCount() == before)
+        }
+    }
 }
+

@@ -24,6 +24,13 @@ struct ReviewPageError: Error, Sendable {
         status: .serviceUnavailable, heading: "The server cannot store changes right now",
         message: "The server's disk is full, so nothing was saved. Try again later; if it goes on, tell the office's IT.")
 
+    /// The server's own clock is outside the years the protocol allows: what
+    /// it wrote could not be read back by any replica.
+    static func serverClockWrong(_ detail: String) -> ReviewPageError {
+        ReviewPageError(status: .serviceUnavailable, heading: "The server's clock is wrong",
+                        message: "Nothing was saved: \(detail). Tell the office's IT to set the server's date and time.")
+    }
+
     static let csrfRefused = ReviewPageError(
         status: .forbidden, heading: "The form has expired",
         message: "This form did not carry the security token of your session. Go back, reload the page and send the form again.")

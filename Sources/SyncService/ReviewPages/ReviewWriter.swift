@@ -52,9 +52,15 @@ extension ServerDatabase {
                  try String.fetchOne(db, sql: "SELECT MAX(id) FROM operation WHERE replica = ?", arguments: [replica]))
             }
             let latest = lastID.flatMap(OperationID.init)?.timestamp ?? HLCTimestamp(rawValue: 0)
-            var author = OperationAuthor(
-                replica: session.replica, user: session.user, wallClock: clock,
-                clock: HybridLogicalClock(latest: latest), nextSeq: UInt64(lastSeq) + 1)
+            // Never stamp what no replica could read back (Protocol.md §3).
+            var author: OperationAuthor
+            do {
+                author = try OperationAuthor.checked(
+                    replica: session.replica, user: session.user, wallClock: clock,
+                    clock: HybridLogicalClock(latest: latest), nextSeq: UInt64(lastSeq) + 1)
+            } catch {
+                throw ReviewPageError.serverClockWrong("\(error)")
+            }
             // Stamped after what the supervisor is looking at (within the drift bound).
             author.observe(states.values.flatMap { $0.orderedOperations })
             let operations = try make(&author, states)
