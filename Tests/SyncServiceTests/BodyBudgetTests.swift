@@ -79,7 +79,8 @@ import Testing
 @Suite struct OneBodyPerDeviceTests {
     @Test func aSecondBodyOfTheSameDeviceIsRefusedWhileItsFirstIsRead() async throws {
         let harness = try await ServerHarness.make()
-        let app = Application(router: buildRouter(database: harness.database),
+        let budget = BodyBudget()
+        let app = Application(router: buildRouter(database: harness.database, bodyBudget: budget),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             var anna = try await client.login("anna")
@@ -88,7 +89,11 @@ import Testing
             let stalled = try RawConnection(port: client.port!)
             try stalled.send("POST /v1/push HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(anna.token)\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 16000000\r\n\r\n{\"batch\":")
-            try await Task.sleep(for: .milliseconds(300))
+            // Until the server reads it (its charge is in the budget), not a
+            // guessed time: a loaded machine takes longer.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while await budget.bytesInUse == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            try #require(await budget.bytesInUse > 0, "the first body was never read")
             let second = try await client.execute(
                 uri: "/v1/push", method: .post,
                 headers: [.authorization: "Bearer \(anna.token)", .contentType: "application/json"],
