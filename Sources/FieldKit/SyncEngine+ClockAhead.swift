@@ -20,7 +20,7 @@ extension SyncEngine {
             let changes = count == 1 ? "1 change was" : "\(count) changes were"
             var line = "\(changes) dated up to \(ClockText.span(aheadOfServer)) ahead of the server's clock and re-dated to the server's time (\(ClockText.time(serverTime)))"
             if clockAhead > 0 {
-                line += "; this computer's clock is \(ClockText.span(clockAhead)) fast: set the correct date and time (for example turn on automatic date and time), or the changes you write until then will be re-dated like this at each sync"
+                line += "; this computer's clock is \(ClockText.span(clockAhead)) ahead of the server's: set the correct date and time (for example turn on automatic date and time), or the changes you write until then will be re-dated like this at each sync; if this computer's clock is right, the server's is wrong: tell the office's IT"
             }
             return line
         }

@@ -321,7 +321,7 @@ import Testing
             #expect(redated.aheadOfServer > 2 * Self.day - (Self.realNow - before) - 1_000 && redated.aheadOfServer <= 2 * Self.day)
             #expect(redated.clockAhead >= 2 * Self.day && redated.clockAhead < 2 * Self.day + 60_000)
             #expect(redated.notice.contains("ahead of the server's clock and re-dated to the server's time"))
-            #expect(redated.notice.contains("this computer's clock is 2 days fast") && redated.notice.contains("re-dated like this at each sync"))
+            #expect(redated.notice.contains("this computer's clock is 2 days ahead of the server's") && redated.notice.contains("re-dated like this at each sync"))
             let ids = try await Self.ownIDs(anna)
             #expect(ids.allSatisfy { $0.timestamp.milliseconds >= before - 1_000 && $0.timestamp.milliseconds < Self.realNow + 1_000 })
             #expect(ids == ids.sorted())

@@ -57,9 +57,13 @@ import Testing
             #expect(try await anna.push(operations, batch: "first", via: client).status == .ok)
             // The server's clock is set back two hours (restored from a
             // snapshot, say): a retry under another batch id is still stored,
-            // a new operation dated as far ahead is not.
+            // a new operation dated an hour later still is not (past 24 hours
+            // ahead, and past what the server holds of the device).
             serverClock.set(ManualWallClock.monday - 2 * Self.hour)
             #expect(try await anna.push(operations, batch: "again", via: client).status == .ok)
+            anna.author = OperationAuthor(replica: anna.author.replica, user: anna.user,
+                                          wallClock: ManualWallClock(milliseconds: ManualWallClock.monday + 24 * Self.hour),
+                                          clock: anna.author.clock, nextSeq: anna.author.nextSeq)
             let later = try anna.write { a, s, _ in try a.set(Case.Field.title, to: "Familien Holm-Berg", on: s.entity(operations[0].entity)!) }
             let refused = try await anna.push(operations + [later], batch: "third", via: client)
             #expect(refused.problemCode == "clock-ahead")
@@ -67,4 +71,35 @@ import Testing
             #expect(refused.body.member("path") == .string("operations[\(operations.count)].id"))
         }
     }
+
+    /// A device whose clock was fast before this rule had operations stored
+    /// two days ahead; its own later ones are stamped after them (a laptop
+    /// re-dating keeps above its own), so they pass within the drift, and no
+    /// further.
+    @Test func aDeviceMayStampJustPastWhatTheServerHoldsOfItButNoFurther() async throws {
+        let serverClock = ManualWallClock()
+        let server = try await Self.harness(clock: serverClock)
+        try await server.test { client in
+            var anna = try await client.login("anna")
+            // Stored two days ahead, as a server of an earlier version did.
+            serverClock.set(ManualWallClock.monday + 48 * Self.hour)
+            Self.dating(&anna, at: ManualWallClock.monday + 48 * Self.hour)
+            let caseID = try await anna.pushNewCase(via: client)
+            serverClock.set(ManualWallClock.monday)
+            // The same device goes on: its sequence, and its clock's last reading.
+            func goOn(at milliseconds: UInt64) {
+                anna.author = OperationAuthor(replica: anna.author.replica, user: anna.user,
+                                              wallClock: ManualWallClock(milliseconds: milliseconds),
+                                              clock: anna.author.clock, nextSeq: anna.author.nextSeq)
+            }
+            goOn(at: ManualWallClock.monday + 48 * Self.hour + 60_000)
+            let next = try anna.newNote(in: caseID, body: "Hjemmebesøg")
+            #expect(try await anna.push(next, via: client).status == .ok)
+            goOn(at: ManualWallClock.monday + 72 * Self.hour)
+            let further = try anna.newNote(in: caseID, body: "Senere")
+            let refused = try await anna.push(further, via: client)
+            #expect(refused.status == .conflict && refused.problemCode == "clock-ahead")
+        }
+    }
 }
+

@@ -238,7 +238,14 @@ private struct BatchWalk<Held: HeldEntities> {
         }
         guard let text = value?.stringValue, let id = EntityID(text) else { return }
         let entry: Entry? = if let inBatch = created[id] { inBatch } else { try heldEntry(id, index: index) }
-        guard let entry, entry.type == EntityType.nextStep, entry.caseID == operation.caseID else {
+        // Not held at all: a step the server lost in a restore, which the
+        // laptop that created it has yet to send again. The choice waits for
+        // it (a refusal that waits, Protocol.md §10.8), it is not wrong.
+        guard let entry else {
+            throw WriteRefusal(.unknownEntity, index: index, member: "value",
+                               detail: "\(operation.field ?? "the field") names \(id), a next step this replica does not hold (yet)")
+        }
+        guard entry.type == EntityType.nextStep, entry.caseID == operation.caseID else {
             throw WriteRefusal(.invalidValue, index: index, member: "value",
                                detail: "\(operation.field ?? "the field") names \(id), which is not a next step of case \(operation.caseID)")
         }

@@ -92,4 +92,11 @@ enum OperationQuarantine {
                                 at: now, in: db)
         }
     }
+
+    /// Which of the given operation ids were set aside.
+    static func quarantinedIDs(among ids: Set<OperationID>, in db: Database) throws -> Set<OperationID> {
+        guard !ids.isEmpty else { return [] }
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM quarantinedOperation WHERE id = ?")
+        return try ids.filter { try Bool.fetchOne(statement, arguments: [$0.description]) == true }
+    }
 }

@@ -22,9 +22,15 @@ extension ServerDatabase {
             // retry under another batch id must not be judged again (the case it
             // created exists now, the membership it set is now a change).
             let held = try OperationLog.heldIDs(among: request.operations.map(\.id), in: db)
+            // What an upgrade set aside stays aside: a proof from before it
+            // must not bring it back past the rules that set it aside.
+            let acceptedBefore = try acceptedBefore.subtracting(OperationQuarantine.quarantinedIDs(among: acceptedBefore, in: db))
             // An operation the server accepted once (its receipt's proof) was
             // judged by its clock then too.
-            try Self.checkClock(request.operations, skipping: held.union(acceptedBefore), serverTime: at)
+            try Self.checkClock(request.operations, skipping: held.union(acceptedBefore), serverTime: at) {
+                try String.fetchOne(db, sql: "SELECT id FROM operation WHERE replica = ? ORDER BY seq DESC LIMIT 1",
+                                    arguments: [device.replica.description]).flatMap(OperationID.init)?.timestamp.milliseconds
+            }
             try Self.checkWrites(request.operations, skipping: held, acceptedBefore: acceptedBefore, device: device, codec: codec, in: db)
             let entries: [OperationLog.Entry]
             do {
@@ -136,11 +142,22 @@ extension ServerDatabase {
     /// Refuses, with every offending id, new operations dated more than
     /// `maximumClockAhead` after the server's time. Held ones were accepted
     /// when first stored, and a retry must stay possible.
-    static func checkClock(_ operations: [SyncCore.Operation], skipping held: Set<OperationID>, serverTime: Int64) throws(Problem) {
-        let limit = UInt64(max(0, serverTime)) + maximumClockAhead
+    static func checkClock(
+        _ operations: [SyncCore.Operation], skipping held: Set<OperationID>, serverTime: Int64,
+        newestHeld: () throws -> UInt64? = { nil }
+    ) throws {
+        var limit = UInt64(max(0, serverTime)) + maximumClockAhead
         var seen: Set<OperationID> = []
-        let ahead = operations.indices.filter {
+        var ahead = operations.indices.filter {
             !held.contains(operations[$0].id) && operations[$0].milliseconds > limit && seen.insert(operations[$0].id).inserted
+        }
+        guard !ahead.isEmpty else { return }
+        // A device whose clock was fast before this rule had such operations
+        // stored; its later ones (re-dated ones too) are stamped after them,
+        // so they may come as far as just past those, within the drift.
+        if let newest = try newestHeld() {
+            limit = max(limit, newest + HybridLogicalClock.defaultMaximumDrift)
+            ahead = ahead.filter { operations[$0].milliseconds > limit }
         }
         guard let first = ahead.first else { return }
         throw Problem.clockAhead(
