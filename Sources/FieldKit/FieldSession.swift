@@ -104,15 +104,14 @@ public struct FieldSession: Sendable {
         let secretValue = try secretOnce()
         let existingVault = FileManager.default.fileExists(atPath: paths.vaultHeader.path)
             ? try Vault.open(secret: secretValue, at: paths.vaultHeader) : nil
-        let signIn: JSONValue = ["user": .string(user), "password": .string(password), "deviceName": .string(deviceName)]
+        let signIn: [String: JSONValue] = ["user": .string(user), "password": .string(password), "deviceName": .string(deviceName)]
         let connection = ServerConnection(baseURL: server, token: nil, caFile: caFile)
         var reply: ServerConnection.Reply?
         // Only to the server that gave the token: another (a training server,
         // a mistyped address) must never see it.
         var resumed = false
-        if let previous, let token = previous.token, previous.settings.server == server, case .object(var members) = signIn {
-            members["resume"] = .string(token)
-            let answer = try await connection.exchange(.post, "/v1/devices", json: .object(members))
+        if let previous, let token = previous.token, previous.settings.server == server {
+            let answer = try await connection.exchange(.post, "/v1/devices", json: .object(signIn.merging(["resume": .string(token)]) { $1 }))
             if let refusal = answer.refusal {
                 guard answer.problemCode == "cannot-resume" || answer.problemCode == "unknown-member" else { throw refusal }
                 guard previous.waiting == 0 else {
@@ -128,7 +127,7 @@ public struct FieldSession: Sendable {
         } else if let previous, previous.waiting > 0 {
             throw FieldError.invalidArgument("\(previous.waiting) changes of \(previous.settings.user)'s previous sign-in have not reached the server; run field sync first")
         }
-        if reply == nil { reply = try await connection.call(.post, "/v1/devices", json: signIn) }
+        if reply == nil { reply = try await connection.call(.post, "/v1/devices", json: .object(signIn)) }
         guard let reply, let token = reply.body.member("token")?.stringValue, let device = reply.body.member("device")?.stringValue,
               let role = reply.body.member("role")?.stringValue
         else { throw FieldError.serverRefused(status: reply?.status ?? 0, code: "bad-answer", detail: "the sign-in answer was incomplete") }

@@ -78,17 +78,16 @@ public struct SyncEngine: Sendable {
             // offline must reach the server after the case, or it is refused.
             let reads = operations.count < pushBatchSize ? try await replica.pendingReads(limit: 5_000, excludingCases: readsWaitFor) : []
             guard !operations.isEmpty || !reads.isEmpty else { break }
-            var body: JSONValue = [
+            var members: [String: JSONValue] = [
                 "batch": .string(Self.batchID(replica: replica.replica, operations: operations, reads: reads)),
                 "operations": .array(operations.map(OperationCodec().jsonValue(of:))),
                 "reads": .array(reads.map(\.document)),
             ]
-            if !batch.proofs.isEmpty, case .object(var members) = body {
+            if !batch.proofs.isEmpty {
                 members["proofs"] = .object(Dictionary(uniqueKeysWithValues: batch.proofs.map { ($0.key.description, .string($0.value)) }))
-                body = .object(members)
             }
-            let sent = body
-            let receipt = try await retrying { try await connection.exchange(.post, "/v1/push", json: sent).throwingBusy() }
+            let body = JSONValue.object(members)
+            let receipt = try await retrying { try await connection.exchange(.post, "/v1/push", json: body).throwingBusy() }
             if let refusal = receipt.refusal {
                 if case .clockAhead(let serverTime, let refused, _) = refusal, report.redated == nil {
                     // Once a sync: the re-dated changes are not ahead of the server.

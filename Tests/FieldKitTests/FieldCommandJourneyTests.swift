@@ -13,11 +13,13 @@ import Testing
 
     /// Waits for the process on a thread of its own: the server under test runs
     /// its handlers on the same few cooperative threads as this test.
-    static func field(_ arguments: [String], home: String, input: String? = nil, environment: [String: String] = [:]) async throws -> FieldCommandLineTests.Run {
+    static func field(
+        _ arguments: [String], home: String, input: String? = nil, environment: [String: String] = [:], launcher: [String] = []
+    ) async throws -> FieldCommandLineTests.Run {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Result {
-                    try FieldCommandLineTests.field(arguments, home: home, input: input, environment: environment)
+                    try FieldCommandLineTests.field(arguments, home: home, input: input, environment: environment, launcher: launcher)
                 })
             }
         }

@@ -15,10 +15,15 @@ import Testing
         let error: String
     }
 
-    static func field(_ arguments: [String], home: String, input: String? = nil, environment: [String: String] = [:]) throws -> Run {
+    /// Runs `field`; `launcher`, if given, is a command that runs it (such as
+    /// `faketime` and its time), `field` and its arguments following.
+    static func field(
+        _ arguments: [String], home: String, input: String? = nil, environment: [String: String] = [:], launcher: [String] = []
+    ) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments + ["--home", home]
+        let command = launcher + [executable] + arguments + ["--home", home]
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         var env = ProcessInfo.processInfo.environment
         env["FIELD_PASSPHRASE"] = "laptop secret"
         env.merge(environment) { $1 }
@@ -30,10 +35,11 @@ import Testing
         try process.run()
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Run(status: process.terminationStatus,
-                   output: String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-                   error: String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+                   output: String(decoding: output, as: UTF8.self), error: String(decoding: errors, as: UTF8.self))
     }
 
     @Test func commandsOnALaptopThatIsNotSetUpSayWhatToDo() throws {

@@ -1,8 +1,6 @@
 @testable import FieldKit
 import Foundation
 import GRDB
-import Hummingbird
-import HummingbirdTesting
 import SyncCore
 @testable import SyncService
 import SyncTestSupport
@@ -183,12 +181,6 @@ import Testing
         try JSONEncoder().encode(settings).write(to: paths.settings)
     }
 
-    /// Serves `database` over real HTTP for the length of `body`.
-    static func serving<T: Sendable>(_ database: ServerDatabase, _ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
-        let app = Application(router: buildRouter(database: database), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        return try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)") }
-    }
-
     @Test func aCursorTheServerNoLongerKnowsStartsThePullOverWithoutDuplicates() async throws {
         try await TwoLaptopsTests.withServer { _, server in
             let anna = try await TwoLaptopsTests.laptop("anna", server: server)
@@ -205,12 +197,6 @@ import Testing
             #expect(try Self.operationIDs(inDatabase: anna.paths.database.path) == held)
             // The new cursor is the server's: the next sync is an ordinary one.
             #expect(try await anna.sync().pulledFromStart == false)
-        }
-    }
-
-    static func users(_ database: ServerDatabase) async throws {
-        for (name, role) in [("anna", UserRole.caseworker), ("bo", .caseworker), ("dorte", .supervisor)] {
-            try await database.addUser(name, role: role, password: TwoLaptopsTests.password, bcryptCost: 4)
         }
     }
 
@@ -231,9 +217,9 @@ import Testing
     /// backup, and the id of the lost change.
     static func supervisorsLostShare() async throws -> (laptop: FieldSession, backup: DatabaseQueue, share: OperationID) {
         let database = try ServerDatabase.inMemory()
-        try await users(database)
+        try await TwoLaptopsTests.addUsers(to: database)
         let backup = try DatabaseQueue()
-        let (laptop, share) = try await serving(database) { server in
+        let (laptop, share) = try await TwoLaptopsTests.serving(database) { server in
             let dorte = try await TwoLaptopsTests.laptop("dorte", server: server)
             let caseID = try await TwoLaptopsTests.newCase(on: dorte, members: ["dorte"])
             _ = try await dorte.sync()
@@ -253,7 +239,7 @@ import Testing
         let (laptop, backup, share) = try await Self.supervisorsLostShare()
         let restored = try Self.restoredCopy(of: backup)
         try await restored.writer.write { db in try db.execute(sql: "UPDATE user SET role = 'caseworker' WHERE name = 'dorte'") }
-        try await Self.serving(restored) { server in
+        try await TwoLaptopsTests.serving(restored) { server in
             let report = try await SyncEngine.forTesting(laptop, server: server).run()
             #expect(report.resent == 1 && report.notRestored.isEmpty && report.waitingCases.isEmpty)
             #expect(try await Self.serverHolds(restored, share))
@@ -276,7 +262,7 @@ import Testing
         try await queue.write { db in try db.execute(sql: "DELETE FROM acknowledgement") }
         let restored = try Self.restoredCopy(of: backup)
         try await restored.writer.write { db in try db.execute(sql: "UPDATE user SET role = 'caseworker' WHERE name = 'dorte'") }
-        try await Self.serving(restored) { server in
+        try await TwoLaptopsTests.serving(restored) { server in
             // A sync cut short after putting the change back (kill -9): the
             // outbox holds it, and the mark that it was sent before is kept.
             let cut = SyncEngine.forTesting(laptop, server: server)
@@ -301,9 +287,9 @@ import Testing
     /// in the restored database name it.
     @Test func aHandoverAfterTheBackupKeepsTheNoteAndTakesTheCaseFromTheLaptop() async throws {
         let database = try ServerDatabase.inMemory()
-        try await Self.users(database)
+        try await TwoLaptopsTests.addUsers(to: database)
         let backup = try DatabaseQueue()
-        let (anna, dorte, caseID, other, note) = try await Self.serving(database) { server in
+        let (anna, dorte, caseID, other, note) = try await TwoLaptopsTests.serving(database) { server in
             let anna = try await TwoLaptopsTests.laptop("anna", server: server)
             let dorte = try await TwoLaptopsTests.laptop("dorte", server: server)
             let caseID = try await TwoLaptopsTests.newCase(on: anna, members: ["anna"])
@@ -324,7 +310,7 @@ import Testing
             return (anna, dorte, caseID, other, note)
         }
         let restored = try Self.restoredCopy(of: backup)
-        try await Self.serving(restored) { server in
+        try await TwoLaptopsTests.serving(restored) { server in
             _ = try await SyncEngine.forTesting(dorte, server: server).run()
             try await anna.replica.recordRead(caseID: other, what: "case-show")
             let first = try await SyncEngine.forTesting(anna, server: server).run()

@@ -14,13 +14,21 @@ import Testing
     @discardableResult
     static func withServer<T: Sendable>(_ body: @escaping @Sendable (ServerDatabase, String) async throws -> T) async throws -> T {
         let database = try ServerDatabase.inMemory()
+        try await addUsers(to: database)
+        return try await serving(database) { server in try await body(database, server) }
+    }
+
+    /// anna and bo, caseworkers, and dorte, a supervisor.
+    static func addUsers(to database: ServerDatabase) async throws {
         for (name, role) in [("anna", UserRole.caseworker), ("bo", .caseworker), ("dorte", .supervisor)] {
             try await database.addUser(name, role: role, password: password, bcryptCost: 4)
         }
+    }
+
+    /// Serves `database` over real HTTP for the length of `body`.
+    static func serving<T: Sendable>(_ database: ServerDatabase, _ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
         let app = Application(router: buildRouter(database: database), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        return try await app.test(.live) { client in
-            try await body(database, "http://127.0.0.1:\(client.port!)")
-        }
+        return try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)") }
     }
 
     static func laptop(_ user: String, server: String) async throws -> FieldSession {

@@ -12,36 +12,12 @@ import Testing
     static let faketime = "/usr/bin/faketime"
 
     /// `field` as the laptop runs it, its clock set by `time` (a date, or
-    /// `+2d`); the monotonic clock stays true, for the network's timeouts.
+    /// `+2d`, which goes through -f, libfaketime's own format); the monotonic
+    /// clock stays true, for the network's timeouts.
     static func field(_ arguments: [String], home: String, time: String, input: String? = nil) async throws -> FieldCommandLineTests.Run {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: faketime)
-                    // A relative time goes through -f (libfaketime's own format).
-                    let clock = time.hasPrefix("+") ? ["-f", time] : [time]
-                    process.arguments = clock + [FieldCommandLineTests.executable] + arguments + ["--home", home]
-                    var environment = ProcessInfo.processInfo.environment
-                    environment["FIELD_PASSPHRASE"] = "laptop secret"
-                    environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
-                    process.environment = environment
-                    let (stdout, stderr, stdin) = (Pipe(), Pipe(), Pipe())
-                    process.standardOutput = stdout
-                    process.standardError = stderr
-                    process.standardInput = stdin
-                    try process.run()
-                    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-                    try stdin.fileHandleForWriting.close()
-                    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-                    let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    return FieldCommandLineTests.Run(
-                        status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-                        error: String(decoding: errors, as: UTF8.self))
-                })
-            }
-        }
+        try await FieldCommandJourneyTests.field(
+            arguments, home: home, input: input, environment: ["FAKETIME_DONT_FAKE_MONOTONIC": "1"],
+            launcher: [faketime] + (time.hasPrefix("+") ? ["-f", time] : [time]))
     }
 
     @Test func aLaptopWithAWrongClockWritesNothingAndOneTwoDaysFastIsRedatedAtSync() async throws {

@@ -15,7 +15,7 @@ enum ReviewForm {
     /// missing or wrong token is a 403, before anything in the form is used.
     static func decode<Form: ReviewFormBody>(_ type: Form.Type, from request: Request, session: ReviewSession) async throws -> Form {
         let form = try await decodeUnchecked(type, from: request)
-        guard let token = form.csrf, ReviewSecret.constantTimeEquals(token, session.csrfToken) else {
+        guard let token = form.csrf, ConstantTime.equals(token.utf8, session.csrfToken.utf8) else {
             throw ReviewPageError.csrfRefused
         }
         return form

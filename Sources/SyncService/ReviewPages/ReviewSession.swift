@@ -38,24 +38,11 @@ struct ReviewSessionRecord: Codable, FetchableRecord, PersistableRecord, Sendabl
 enum ReviewSecret {
     /// 256 random bits, base64url without padding (valid in a cookie and a form).
     static func generate() -> String {
-        let key = SymmetricKey(size: .bits256)
-        return key.withUnsafeBytes { Data($0) }.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        DeviceToken.base64URL(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
     }
 
     static func hash(_ secret: String) -> Data {
         Data(SHA256.hash(data: Data(secret.utf8)))
-    }
-
-    /// Compares in time that depends on the lengths only, so that a forged
-    /// token cannot be found byte by byte from response times.
-    static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        let (left, right) = (Array(lhs.utf8), Array(rhs.utf8))
-        guard left.count == right.count else { return false }
-        var difference: UInt8 = 0
-        for index in left.indices { difference |= left[index] ^ right[index] }
-        return difference == 0
     }
 }
 

@@ -40,7 +40,7 @@ struct ReviewSignInPages {
             // and a password need, not the 2 MiB of a signed-in form.
             let form = try await ReviewForm.decodeUnchecked(SignInForm.self, from: request, limit: Self.maximumSignInBytes)
             guard let expected = request.cookies[Self.signInTokenCookie]?.value, let sent = form.csrf,
-                  ReviewSecret.constantTimeEquals(expected, sent)
+                  ConstantTime.equals(expected.utf8, sent.utf8)
             else { throw ReviewPageError.csrfRefused }
             let user = form.user.nonBlank ?? ""
             guard !user.isEmpty, user.count <= 64, let password = form.password, !password.isEmpty, password.count <= 1024 else {

@@ -84,8 +84,7 @@ enum DeviceToken {
               let bytes = Data(base64URL: String(parts[2])), bytes.count == 32 else { return nil }
         let nonce = bytes.prefix(16)
         let expected = mac(replica: replica, nonce: Data(nonce), user: user, key: key)
-        // HMAC's own comparison is constant-time; this is on 16 bytes only.
-        guard expected.count == 16, zip(expected, bytes.suffix(16)).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+        guard ConstantTime.equals(expected, bytes.suffix(16)) else { return nil }
         return replica
     }
 

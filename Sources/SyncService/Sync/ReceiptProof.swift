@@ -33,7 +33,7 @@ enum ReceiptProof {
             guard let proof = proofs[operation.id], let given = Data(base64URL: proof), given.count == 16,
                   let expected = Data(base64URL: make(for: operation.id, canonical: codec.encode(operation), key: key))
             else { continue }
-            if zip(expected, given).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 { accepted.insert(operation.id) }
+            if ConstantTime.equals(expected, given) { accepted.insert(operation.id) }
         }
         return accepted
     }
