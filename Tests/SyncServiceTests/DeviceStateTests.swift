@@ -85,4 +85,29 @@ import Testing
         #expect(ended.map { $0.detail.member("reason") } == [.string("server-start")])
         #expect(try await harness.database.endReviewSessions() == 0)
     }
+
+    /// A hostile caseworker cannot make a change pass as accepted before: a
+    /// proof counts only as the server's MAC of that very operation.
+    @Test func aProofOfAnotherOperationOrAMadeUpOneOpensNothing() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var anna = try await client.login("anna")
+            let caseID = try await anna.pushNewCase(via: client)
+            let note = try anna.newNote(in: caseID, body: "Hjemmebesøg")
+            let receipt = try await anna.push(note, via: client)
+            let someProof = try #require(receipt.body.member("operations")?.arrayValue.first?.member("proof")?.stringValue)
+            // A caseworker may not add a colleague to a case.
+            let share = try anna.write { a, s, _ in try a.add(.string("bo"), to: Case.Field.members, on: s.entity(caseID)!) }
+            for proof in [someProof, "AAAAAAAAAAAAAAAAAAAAAA", String(someProof.reversed())] {
+                var body = Laptop.pushBody([share], batch: "share-\(proof.prefix(4))")
+                if case .object(var members) = body {
+                    members["proofs"] = .object([share.id.description: .string(proof)])
+                    body = .object(members)
+                }
+                let refused = try await client.call(.post, "/v1/push", token: anna.token, json: body)
+                #expect(refused.status == .forbidden && refused.problemCode == "membership-change-not-allowed", "\(refused.raw)")
+            }
+        }
+    }
 }
+
