@@ -53,7 +53,7 @@ swift package --disable-sandbox benchmark --no-progress "$@" 2>&1 | tee -a "$log
 # The SQLite goal compares two benchmarks: the store's median rate over the plain loop's.
 # Each "ops per second" row reads: | name (unit) | p0 | p25 | p50 | ...
 awk '
-    /^SQLiteReplicaStore\.apply/ { which = "store" }
+    /^OperationLog\.apply/ { which = "store" }
     /^Plain GRDB upsert/ { which = "plain" }
     which != "" && /ops per second/ {
         split($0, cells, "│")

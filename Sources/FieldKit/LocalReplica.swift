@@ -75,7 +75,7 @@ public final class LocalReplica: Sendable {
         guard let replica = settings.replica, let user = settings.userID else {
             throw FieldError.notSetUp(paths.settings.path)
         }
-        var configuration = SQLiteReplicaStore.configuration
+        var configuration = DurableDatabasePool.configuration
         // Deleted case data is overwritten, not just unlinked from the b-tree.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
         let pool = try DurableDatabasePool.open(path: paths.database.path, configuration: configuration)

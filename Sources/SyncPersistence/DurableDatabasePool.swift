@@ -11,10 +11,24 @@ import GRDB
 /// kernel crash: a caseworker's note saved just before the laptop's battery ran
 /// out, or a push the server had acknowledged, would be gone. With FULL every
 /// commit waits for the write-ahead log's `fdatasync` (on Apple systems for
-/// `F_FULLFSYNC` too, which `SQLiteReplicaStore.configuration` asks for).
+/// `F_FULLFSYNC` too, which `configuration` asks for).
 public enum DurableDatabasePool {
     /// SQLite's value of `PRAGMA synchronous` for FULL (EXTRA is 3).
     public static let synchronousFull = 2
+
+    /// `synchronous = FULL`: a committed transaction survives a crash of the
+    /// process (kill -9) and of the machine. A `DatabasePool` resets it on its
+    /// writer; `open` sets it again. The server's and the laptop's databases
+    /// start from this configuration.
+    public static var configuration: Configuration {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Apple systems: fsync alone leaves the commit in the drive's cache.
+            try db.execute(sql: "PRAGMA fullfsync = ON")
+        }
+        return configuration
+    }
 
     public static func open(path: String, configuration: Configuration) throws -> DatabasePool {
         let pool = try DatabasePool(path: path, configuration: configuration)

@@ -210,24 +210,19 @@ public enum OperationLog {
             """).execute(arguments: [replica, contiguous])
     }
 
-    public static func knowledge(in db: Database) throws -> ReplicaKnowledge {
-        var knowledge = ReplicaKnowledge()
-        for row in try Row.fetchAll(db, sql: "SELECT replica, contiguous FROM replicaProgress") {
-            guard let replica = ReplicaID(row["replica"] as String) else { continue }
-            let contiguous: Int64 = row["contiguous"]
-            knowledge.contiguous[replica] = UInt64(contiguous)
-            let early = try Int64.fetchAll(
-                db, sql: "SELECT seq FROM operation WHERE replica = ? AND seq > ?",
-                arguments: [replica.description, contiguous])
-            if !early.isEmpty { knowledge.extra[replica] = Set(early.map(UInt64.init)) }
-        }
-        return knowledge
-    }
-
-    public static func bodies(in range: SequenceRange, in db: Database) throws -> [Data] {
-        try Data.fetchAll(
-            db, sql: "SELECT body FROM operation WHERE replica = ? AND seq BETWEEN ? AND ? ORDER BY seq",
-            arguments: [range.replica.description, Int64(range.seqs.lowerBound), Int64(range.seqs.upperBound)])
+    /// Which of one author replica's sequence numbers are held: every one up
+    /// to its contiguous mark, and those above it that arrived early. The
+    /// server states it to the device (`GET /v1/devices/current`), which
+    /// sends again what a restored server lost.
+    public static func knowledge(of replica: ReplicaID, in db: Database) throws -> ReplicaKnowledge {
+        let id = replica.description
+        let contiguous = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT contiguous FROM replicaProgress WHERE replica = ?"), arguments: [id]) ?? 0
+        let early = try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT seq FROM operation WHERE replica = ? AND seq > ?"), arguments: [id, contiguous])
+        return ReplicaKnowledge(
+            contiguous: contiguous > 0 ? [replica: UInt64(contiguous)] : [:],
+            extra: [replica: Set(early.map(UInt64.init))])
     }
 
     public static func bodies(ofEntity entity: EntityID, in db: Database) throws -> [Data] {
@@ -240,10 +235,6 @@ public enum OperationLog {
         try Data.fetchAll(db, sql: """
             SELECT operation.body FROM entity JOIN operation ON operation.entity = entity.id WHERE entity.caseID = ?
             """, arguments: [caseID.description])
-    }
-
-    public static func allBodies(in db: Database) throws -> [Data] {
-        try Data.fetchAll(db, sql: "SELECT body FROM operation")
     }
 
     /// Which of the given operation ids are already held.

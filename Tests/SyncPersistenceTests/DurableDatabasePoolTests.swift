@@ -24,26 +24,27 @@ import Testing
     /// overrides the setting: not a regression, and the helper may go.
     @Test func aPlainPoolOverridesTheConfiguredSetting() throws {
         try Self.withDirectory { path in
-            let pool = try DatabasePool(path: path, configuration: SQLiteReplicaStore.configuration)
+            let pool = try DatabasePool(path: path, configuration: DurableDatabasePool.configuration)
             #expect(try Self.writerSynchronous(pool) == 1, "GRDB changed: its pool no longer sets NORMAL on the writer")
         }
     }
 
-    /// A store handed a pool that was not opened durably refuses it, so the
-    /// next plain `DatabasePool` anyone writes cannot bring the bug back.
-    @Test func storesRefuseAPoolThatCommitsAtNormal() throws {
+    /// The server's and the laptop's databases check a pool handed in from
+    /// outside with `requireDurable`, so the next plain `DatabasePool` anyone
+    /// writes cannot bring the bug back.
+    @Test func aPoolThatCommitsAtNormalIsRefused() throws {
         try Self.withDirectory { path in
-            let plain = try DatabasePool(path: path, configuration: SQLiteReplicaStore.configuration)
-            #expect(throws: DatabaseError.self) { try SQLiteReplicaStore(writer: plain) }
-            let durable = try DurableDatabasePool.open(path: path + "-2", configuration: SQLiteReplicaStore.configuration)
-            _ = try SQLiteReplicaStore(writer: durable)
-            _ = try SQLiteReplicaStore(writer: DatabaseQueue())
+            let plain = try DatabasePool(path: path, configuration: DurableDatabasePool.configuration)
+            #expect(throws: DatabaseError.self) { try DurableDatabasePool.requireDurable(plain) }
+            let durable = try DurableDatabasePool.open(path: path + "-2", configuration: DurableDatabasePool.configuration)
+            try DurableDatabasePool.requireDurable(durable)
+            try DurableDatabasePool.requireDurable(DatabaseQueue())
         }
     }
 
     @Test func theDurablePoolCommitsAtFull() throws {
         try Self.withDirectory { path in
-            let pool = try DurableDatabasePool.open(path: path, configuration: SQLiteReplicaStore.configuration)
+            let pool = try DurableDatabasePool.open(path: path, configuration: DurableDatabasePool.configuration)
             #expect(try Self.writerSynchronous(pool) == DurableDatabasePool.synchronousFull)
             // Still so after writes, and with the log in WAL mode.
             try pool.write { db in try db.execute(sql: "CREATE TABLE t (x)"); try db.execute(sql: "INSERT INTO t VALUES (1)") }

@@ -14,10 +14,11 @@ import SyncPersistence
 /// through `DurableDatabasePool`: before commit a689030, 2026-12-02, both ran at the NORMAL
 /// that GRDB's pool sets):
 ///
-/// - `SQLiteReplicaStore.apply`: the real store (JSON-encodes each operation,
-///   inserts it into the operation log with its indexes, records the entity,
-///   advances each replica's contiguous mark). The 10,000 creates are applied
-///   first, outside the measured region.
+/// - `OperationLog.apply`, what the server and the laptop store with, one
+///   write transaction per batch (JSON-encodes each operation, inserts it into
+///   the operation log with its indexes, records the entity, advances each
+///   replica's contiguous mark). The 10,000 creates are applied first, outside
+///   the measured region.
 /// - A plain GRDB loop: one row per operation in a table keyed by
 ///   (entity, field), `INSERT ... ON CONFLICT DO UPDATE`, one transaction per
 ///   1,000 rows. Turning each operation into its row (entity id as text, field,
@@ -44,14 +45,19 @@ func prepare() -> Prepared {
 
 let metrics: [BenchmarkMetric] = [.wallClock, .cpuTotal, .peakMemoryResident, .mallocCountTotal, .opsPerSecond]
 
-/// The same durability settings as `SQLiteReplicaStore(path:)`.
-func plainDatabaseConfiguration() -> Configuration {
-    var configuration = Configuration()
-    configuration.prepareDatabase { db in
-        try db.execute(sql: "PRAGMA synchronous = FULL")
-        try db.execute(sql: "PRAGMA fullfsync = ON")
-    }
-    return configuration
+/// The operation log's schema in a durable pool, as the programs open it.
+func openOperationLog(at path: String) throws -> DatabasePool {
+    let pool = try DurableDatabasePool.open(path: path, configuration: DurableDatabasePool.configuration)
+    var migrator = DatabaseMigrator()
+    OperationLog.registerMigrations(in: &migrator)
+    OperationLog.registerClusteringMigration(in: &migrator)
+    OperationLog.registerEntityTypeMigration(in: &migrator)
+    try migrator.migrate(pool)
+    return pool
+}
+
+func apply(_ batch: [Operation], to log: DatabasePool, codec: OperationCodec) async throws {
+    _ = try await log.write { db in try OperationLog.apply(batch, receivedAt: 1_700_000_000_000, codec: codec, in: db) }
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -64,23 +70,24 @@ let benchmarks: @Sendable () -> Void = {
     let plainConfiguration = Benchmark.Configuration(
         metrics: metrics, units: units, warmupIterations: 1, maxDuration: .seconds(30), maxIterations: 5)
 
-    Benchmark("SQLiteReplicaStore.apply 100k sets, batches of 1k", configuration: storeConfiguration) { (benchmark: Benchmark, prepared: Prepared) async throws in
+    Benchmark("OperationLog.apply 100k sets, batches of 1k", configuration: storeConfiguration) { (benchmark: Benchmark, prepared: Prepared) async throws in
         let directory = try ScratchDirectory(prefix: "sqlite-store-bench")
         defer { directory.remove() }
         let seconds: Double
         let count: Int
         do {
-            let store = try SQLiteReplicaStore(path: directory.file("replica.sqlite"))
-            for batch in prepared.createBatches { try await store.apply(batch) }
+            let log = try openOperationLog(at: directory.file("replica.sqlite"))
+            let codec = OperationCodec()
+            for batch in prepared.createBatches { try await apply(batch, to: log, codec: codec) }
 
             let clock = ContinuousClock()
             benchmark.startMeasurement()
             let start = clock.now
-            for batch in prepared.setBatches { try await store.apply(batch) }
+            for batch in prepared.setBatches { try await apply(batch, to: log, codec: codec) }
             seconds = (clock.now - start).seconds
             benchmark.stopMeasurement()
 
-            count = try await store.operationCount()
+            count = try await log.read { db in try OperationLog.count(in: db) }
         }
         benchmark.measurement(.opsPerSecond, Int(Double(setCount) / seconds))
         if count != entityCount + setCount {
@@ -96,7 +103,7 @@ let benchmarks: @Sendable () -> Void = {
         let seconds: Double
         let rows: Int
         do {
-            let pool = try DurableDatabasePool.open(path: directory.file("plain.sqlite"), configuration: plainDatabaseConfiguration())
+            let pool = try DurableDatabasePool.open(path: directory.file("plain.sqlite"), configuration: DurableDatabasePool.configuration)
             try await pool.write { db in
                 try db.execute(sql: """
                     CREATE TABLE fieldValue (

@@ -2,8 +2,10 @@
 /// every operation by author replica and sequence number.
 ///
 /// A pure value: applying the same set of operations in any order, any number
-/// of times, yields equal states. The in-memory store wraps one; the SQLite
-/// store rebuilds `EntityState`s from its rows with the same code.
+/// of times, yields equal states. The reference that the convergence
+/// property tests and the merge benchmark apply histories to; the server and
+/// the laptop keep operations in `OperationLog` (SyncPersistence) and rebuild
+/// `EntityState`s from its rows with the same code.
 public struct ReplicaState: Sendable {
     public private(set) var entities: [EntityID: EntityState] = [:]
     private var logs: [ReplicaID: ReplicaLog] = [:]
@@ -112,21 +114,6 @@ public struct ReplicaState: Sendable {
             if !early.isEmpty { knowledge.extra[replica] = early }
         }
         return knowledge
-    }
-
-    /// The operations of one author replica with sequence numbers in `seqs`
-    /// that this replica holds, in sequence order.
-    public func operations(of replica: ReplicaID, seqs: ClosedRange<UInt64>) -> [Operation] {
-        guard let log = logs[replica] else { return [] }
-        let top = max(log.contiguousCount, log.earlySequenceNumbers.max() ?? 0)
-        guard seqs.lowerBound <= top else { return [] }
-        var result: [Operation] = []
-        for seq in seqs.lowerBound...min(seqs.upperBound, top) {
-            if let entry = log.entry(at: seq), let operation = entities[entry.entity]?.operations[entry.id] {
-                result.append(operation)
-            }
-        }
-        return result
     }
 
     /// Every snapshot, sorted by entity id: the observable state.

@@ -63,7 +63,7 @@ public final class ServerDatabase: Sendable {
     /// background checkpointer) can hold a lock for a moment: a writer waits
     /// for it, up to `busyTimeout`, instead of failing the request at once.
     static var configuration: Configuration {
-        var configuration = SQLiteReplicaStore.configuration
+        var configuration = DurableDatabasePool.configuration
         configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA mmap_size = \(Self.memoryMapBytes)")

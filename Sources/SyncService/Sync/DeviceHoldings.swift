@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncCore
+import SyncPersistence
 
 /// What the server holds of one device's own operations (Protocol.md §10.2,
 /// `GET /v1/devices/current`): the sequence numbers, as ranges.
@@ -39,16 +40,13 @@ struct DeviceHoldings: Sendable, Equatable {
     }
 
     static func read(for replica: ReplicaID, in db: Database) throws -> DeviceHoldings {
-        let id = replica.description
-        let contiguous = try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT contiguous FROM replicaProgress WHERE replica = ?"), arguments: [id]) ?? 0
-        var above = try Int64.fetchAll(
-            db.cachedStatement(sql: "SELECT seq FROM operation WHERE replica = ? AND seq > ?"),
-            arguments: [id, contiguous]).map(UInt64.init)
+        let knowledge = try OperationLog.knowledge(of: replica, in: db)
+        let contiguous = knowledge.contiguous[replica, default: 0]
+        var above = Array(knowledge.extra[replica] ?? [])
         // Quarantined operations keep only their body; the id ends with the
         // replica (Protocol.md §2). Few rows, read at an upgrade's pace.
         for body in try Data.fetchAll(
-            db, sql: "SELECT body FROM quarantinedOperation WHERE id LIKE ?", arguments: ["%-" + id]
+            db, sql: "SELECT body FROM quarantinedOperation WHERE id LIKE ?", arguments: ["%-" + replica.description]
         ) {
             // A body that is not even JSON was quarantined as `undecodable`:
             // its sequence number cannot be known, and a laptop that still
@@ -57,7 +55,7 @@ struct DeviceHoldings: Sendable, Equatable {
                 above.append(UInt64(seq))
             }
         }
-        return DeviceHoldings(contiguousThrough: UInt64(contiguous), above: above)
+        return DeviceHoldings(contiguousThrough: contiguous, above: above)
     }
 }
 
