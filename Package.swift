@@ -43,7 +43,10 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .target(name: "SyncTestSupport", dependencies: ["SyncCore"]),
+        .target(
+            name: "SyncTestSupport",
+            dependencies: ["SyncCore", "SyncPersistence", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // The server as a library: router, middleware, storage. The executable
         // is a thin command-line shell around it.
         .target(

@@ -11,23 +11,12 @@ import Testing
 /// the held sequence numbers the server states to a device, atomic and
 /// idempotent batches, and a pull page's log order.
 @Suite struct OperationLogTests {
-    /// A durable pool on disk with the log's schema, as the programs open it.
-    static func openLog(at path: String) throws -> DatabasePool {
-        let pool = try DurableDatabasePool.open(path: path, configuration: DurableDatabasePool.configuration)
-        var migrator = DatabaseMigrator()
-        OperationLog.registerMigrations(in: &migrator)
-        OperationLog.registerClusteringMigration(in: &migrator)
-        OperationLog.registerEntityTypeMigration(in: &migrator)
-        try migrator.migrate(pool)
-        return pool
-    }
-
     static func withLog<T>(_ body: (DatabasePool, String) async throws -> T) async throws -> T {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("log-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("log.sqlite").path
-        return try await body(try openLog(at: path), path)
+        return try await body(try OperationLogDatabase.open(at: path), path)
     }
 
     static func history(seed: UInt64) -> [SyncCore.Operation] {
@@ -162,10 +151,10 @@ import Testing
         let path = directory.appendingPathComponent("log.sqlite").path
         let operations = HistoryGenerator.generate(seed: 21, steps: 80).operations
         do {
-            let log = try Self.openLog(at: path)
+            let log = try OperationLogDatabase.open(at: path)
             try await Self.apply(operations, to: log)
         }
-        try await Self.expectSameContent(try Self.openLog(at: path), as: try Self.reference(operations))
+        try await Self.expectSameContent(try OperationLogDatabase.open(at: path), as: try Self.reference(operations))
     }
 }
 

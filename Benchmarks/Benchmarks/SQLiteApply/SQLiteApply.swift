@@ -7,6 +7,7 @@ import SyncCore
 /// Foundation also declares an `Operation`; here the word means SyncCore's.
 typealias Operation = SyncCore.Operation
 import SyncPersistence
+import SyncTestSupport
 
 /// Writing 100,000 field sets (over 10,000 entities, 4 replicas) to SQLite in
 /// transactions of 1,000, two ways, each into a fresh database file per
@@ -45,17 +46,6 @@ func prepare() -> Prepared {
 
 let metrics: [BenchmarkMetric] = [.wallClock, .cpuTotal, .peakMemoryResident, .mallocCountTotal, .opsPerSecond]
 
-/// The operation log's schema in a durable pool, as the programs open it.
-func openOperationLog(at path: String) throws -> DatabasePool {
-    let pool = try DurableDatabasePool.open(path: path, configuration: DurableDatabasePool.configuration)
-    var migrator = DatabaseMigrator()
-    OperationLog.registerMigrations(in: &migrator)
-    OperationLog.registerClusteringMigration(in: &migrator)
-    OperationLog.registerEntityTypeMigration(in: &migrator)
-    try migrator.migrate(pool)
-    return pool
-}
-
 func apply(_ batch: [Operation], to log: DatabasePool, codec: OperationCodec) async throws {
     _ = try await log.write { db in try OperationLog.apply(batch, receivedAt: 1_700_000_000_000, codec: codec, in: db) }
 }
@@ -76,7 +66,7 @@ let benchmarks: @Sendable () -> Void = {
         let seconds: Double
         let count: Int
         do {
-            let log = try openOperationLog(at: directory.file("replica.sqlite"))
+            let log = try OperationLogDatabase.open(at: directory.file("replica.sqlite"))
             let codec = OperationCodec()
             for batch in prepared.createBatches { try await apply(batch, to: log, codec: codec) }
 
