@@ -182,7 +182,7 @@ public enum OperationLog {
                     path: "operations[\(index)].seq",
                     reason: .sequenceNumberTaken(OperationID(existingID) ?? operation.id))
             }
-            guard let stored: Data = existing?["body"], try bodies.open(stored) == plaintext else {
+            guard let stored: Data = existing?["body"], try sameOperation(bodies.open(stored), plaintext, codec: codec) else {
                 throw OperationError(path: "operations[\(index)]", reason: .conflictingDuplicate)
             }
             entries.append(Entry(id: operation.id, position: existing?["position"] ?? 0, isNew: false))
@@ -193,6 +193,17 @@ public enum OperationLog {
         }
         for replica in touchedReplicas { try advanceProgress(of: replica, in: db) }
         return entries
+    }
+
+    /// Whether a held body and a new canonical encoding are the same
+    /// operation. Bytes first; then the held body written again in today's
+    /// canonical form, since a body stored by an earlier version keeps that
+    /// version's spelling (numbers that are not integers, Protocol.md §4), and
+    /// its retry must not become a `conflicting-duplicate`.
+    private static func sameOperation(_ held: Data, _ canonical: Data, codec: OperationCodec) -> Bool {
+        if held == canonical { return true }
+        guard let decoded = try? codec.decode(held) else { return false }
+        return codec.encode(decoded) == canonical
     }
 
     /// Moves the replica's contiguous mark over every sequence number now held

@@ -52,8 +52,11 @@ struct ObservedRemoveSet: Hashable, Sendable {
         }
     }
 
+    /// In the canonical order of Protocol.md §6.2: byte-wise by canonical encoding.
     var elements: [JSONValue] {
-        live.keys.sorted(by: JSONValue.canonicallyPrecedes)
+        live.keys.map { (OperationCodec.canonicalBytes($0), $0) }
+            .sorted { $0.0.lexicographicallyPrecedes($1.0) }
+            .map(\.1)
     }
 
     func liveTags(of element: JSONValue) -> [OperationID] {

@@ -2,8 +2,9 @@ import Foundation
 
 /// Writes JSON in the canonical form of Protocol.md §4: object keys sorted
 /// byte-wise, no insignificant white space, `/` unescaped, non-ASCII as UTF-8,
-/// and only `"`, `\` and control characters escaped. The output is byte for
-/// byte what Foundation's `JSONEncoder` with `.sortedKeys` and
+/// only `"`, `\` and control characters escaped, and numbers as RFC 8785
+/// (JCS) writes them. Apart from numbers that are not integers, the output is
+/// byte for byte what Foundation's `JSONEncoder` with `.sortedKeys` and
 /// `.withoutEscapingSlashes` produces (a test holds it to that), written
 /// directly into a buffer because encoding is on the hot path of every store.
 struct CanonicalJSONWriter {
@@ -70,10 +71,13 @@ struct CanonicalJSONWriter {
         case .bool(let flag): flag ? raw("true") : raw("false")
         case .integer(let number): integer(number)
         case .number(let number):
-            // Rare (fractions); Foundation's own formatting keeps the form canonical.
-            let encoder = JSONEncoder()
-            let encoded = (try? encoder.encode([number])) ?? Data("[null]".utf8)
-            bytes.append(contentsOf: encoded.dropFirst().dropLast())
+            // A whole number within 64 bits is written exactly, as the parser
+            // would read it back (Protocol.md §4), not to 17 digits.
+            if number.rounded() == number, let whole = Int64(exactly: number) {
+                integer(whole)
+            } else {
+                bytes.append(contentsOf: Self.ecmaScriptText(of: number).utf8)
+            }
         case .string(let text): string(text)
         case .array(let items):
             byte(UInt8(ascii: "["))
@@ -92,6 +96,49 @@ struct CanonicalJSONWriter {
             }
             byte(UInt8(ascii: "}"))
         }
+    }
+
+    /// ECMAScript's Number::toString, the number form of RFC 8785: the
+    /// shortest digits that read back as the same double, written plainly
+    /// from 1e-6 up to below 1e21 and with an exponent (`1e+21`, `1.5e-7`)
+    /// outside that. `-0` is `0`. Not finite: `null` (the parser never reads
+    /// one, and JSON has no form for it).
+    static func ecmaScriptText(of number: Double) -> String {
+        guard number.isFinite else { return "null" }
+        if number == 0 { return "0" }
+        // Swift's description already has the shortest round-trip digits (the
+        // closest when several are as short, as ECMAScript asks); only their
+        // layout differs ("1e-07", "1e+16", "100.0").
+        let magnitude = number.magnitude.description
+        let mantissa: Substring
+        var pointPosition: Int
+        if let e = magnitude.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            mantissa = magnitude[..<e]
+            pointPosition = Int(magnitude[magnitude.index(after: e)...])!
+        } else {
+            mantissa = Substring(magnitude)
+            pointPosition = 0
+        }
+        let integerPart = mantissa.prefix { $0 != "." }
+        var digits = Array(mantissa.filter { $0 != "." })
+        pointPosition += integerPart.count
+        while digits.first == "0" { digits.removeFirst(); pointPosition -= 1 }
+        while digits.last == "0" { digits.removeLast() }
+        let k = digits.count, n = pointPosition
+        let text: String
+        if k <= n && n <= 21 {
+            text = String(digits) + String(repeating: "0", count: n - k)
+        } else if 0 < n && n <= 21 {
+            text = String(digits[..<n]) + "." + String(digits[n...])
+        } else if -6 < n && n <= 0 {
+            text = "0." + String(repeating: "0", count: -n) + String(digits)
+        } else {
+            let exponent = n - 1
+            let sign = exponent < 0 ? "-" : "+"
+            let head = k == 1 ? String(digits) : String(digits[0]) + "." + String(digits[1...])
+            text = head + "e" + sign + String(exponent.magnitude)
+        }
+        return number < 0 ? "-" + text : text
     }
 
     mutating func ids(_ ids: [OperationID]) {

@@ -258,10 +258,10 @@ struct JSONParser {
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         // As JSONDecoder reads a JSONValue: a number whose exact decimal value
         // is a 64-bit integer is an integer, however it is written (1.0, -3e2);
-        // otherwise a double, an integer again when whole and below 9e15.
+        // otherwise a double, an integer again when whole and within 64 bits.
         if integral, let value = Int64(text) { return .integer(value) }
         if let value = Self.exactInteger(text) { return .integer(value) }
         guard let value = Double(text), value.isFinite else { throw failure("number out of range") }
-        return value.rounded() == value && abs(value) < 9.0e15 ? .integer(Int64(value)) : .number(value)
+        return JSONValue(double: value)
     }
 }

@@ -45,7 +45,7 @@ extension JSONValue: Codable {
         } else if let value = try? container.decode(Int64.self) {
             self = .integer(value)
         } else if let value = try? container.decode(Double.self) {
-            self = value.rounded() == value && abs(value) < 9.0e15 ? .integer(Int64(value)) : .number(value)
+            self = JSONValue(double: value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
@@ -83,22 +83,14 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 }
 
 extension JSONValue {
-    /// A total order over values, used only to break ties deterministically
-    /// (for example to list set elements in the same order on every replica).
-    static func canonicallyPrecedes(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
-        lhs.sortKey < rhs.sortKey
-    }
-
-    var sortKey: String {
-        switch self {
-        case .null: "0"
-        case .bool(let value): value ? "1t" : "1f"
-        case .integer(let value): "2\(value)"
-        case .number(let value): "3\(value)"
-        case .string(let value): "4\(value)"
-        case .array(let value): "5[" + value.map(\.sortKey).joined(separator: ",") + "]"
-        case .object(let value):
-            "6{" + value.keys.sorted().map { "\($0):\(value[$0]!.sortKey)" }.joined(separator: ",") + "}"
+    /// A number read as a double: an integer when it is whole and fits 64
+    /// bits, so that one number has one case (and one canonical form,
+    /// Protocol.md §4) however it was written.
+    init(double value: Double) {
+        if value.rounded() == value, let integer = Int64(exactly: value) {
+            self = .integer(integer)
+        } else {
+            self = .number(value)
         }
     }
 }
