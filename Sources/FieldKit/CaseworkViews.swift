@@ -24,6 +24,16 @@ public struct CaseView: Sendable {
     }
 }
 
+extension Note {
+    /// The fields a supervisor decided after the note was finalized: the record
+    /// keeps what it said, so the list beside the note is where a reader
+    /// learns of the decision (Protocol.md §7).
+    public var fieldsDecidedAfterFinalization: [String] {
+        var seen: Set<String> = []
+        return addenda.filter(\.isDecision).map(\.field).filter { seen.insert($0).inserted }
+    }
+}
+
 extension CalendarDate {
     /// Today in the local time zone: a deadline is a day in the caseworker's calendar.
     public static func today(now: Date = Date()) -> CalendarDate {

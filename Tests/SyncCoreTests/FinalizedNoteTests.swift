@@ -83,7 +83,58 @@ import Testing
         let resolved = try #require(entity.conflicts().first)
         #expect(resolved.kind == .editAfterFinalization)
         #expect(entity.value(of: Note.Field.body) == "Draft.")
-        #expect(entity.addenda().count == 1)
+        // The late edit, then the decision on it, both beside the record.
+        #expect(entity.addenda().map(\.isDecision) == [false, true])
+        #expect(entity.addenda().last?.reason == "Kept as addendum; the record stands")
+    }
+
+    /// Issue 15: finalized while its body was in conflict, the note keeps both
+    /// values in its record; the supervisor's later decision closes the
+    /// conflict and shows with the note as a signed addendum, on every replica.
+    @Test mutating func aDecisionOnAConflictInTheRecordShowsAsAnAddendum() throws {
+        let note = try draftNote()
+        let annas = try anna.write { a, s in try a.set(Note.Field.body, to: "Anna's text.", on: s.only(note)) }
+        let bos = try bo.write { a, s in try a.set(Note.Field.body, to: "Bo's text.", on: s.only(note)) }
+        try anna.receive(from: bo)
+        try anna.write { a, s in try a.finalize(s.only(note)) }
+        let displayed = max(annas.id, bos.id)
+        var supervisor = TestReplica("sofie", seed: 14)
+        try supervisor.receive(from: anna)
+        let open = try #require(supervisor.entity(note).conflicts().first { $0.isOpen })
+        #expect(open.kind == .concurrentValues)
+        let decision = try supervisor.write { a, _ in try a.resolve(open, with: "Bo's text.", reason: "Bo was at the visit") }
+        try anna.receive(from: supervisor)
+        try bo.receive(from: anna)
+
+        for replica in [anna, bo, supervisor] {
+            let entity = replica.entity(note)
+            #expect(entity.valueOperation(of: Note.Field.body) == displayed, "the record never changes")
+            #expect(entity.conflicts().filter(\.isOpen).isEmpty)
+            let addendum = try #require(Note(entity)?.addenda.first)
+            #expect(addendum.isDecision)
+            #expect(addendum.value.operation == decision.id)
+            #expect(addendum.value.value == "Bo's text.")
+            #expect(addendum.reason == "Bo was at the visit")
+        }
+        #expect(anna.state.snapshots() == bo.state.snapshots())
+    }
+
+    /// Issue 15: on a set-valued field, the record's current values of an
+    /// `edit-after-finalization` conflict are the additions in effect in the
+    /// record, then the late operations.
+    @Test mutating func aLateChangeToASetListsTheRecordsAdditionsFirst() throws {
+        let note = try draftNote()
+        let p3 = try anna.write { a, s in try a.add("p3", to: Note.Field.present, on: s.only(note)) }
+        try anna.write { a, s in try a.remove("p3", from: Note.Field.present, on: s.only(note)) }
+        try anna.write { a, s in try a.finalize(s.only(note)) }
+        let late = try bo.write { a, s in try a.add("p2", to: Note.Field.present, on: s.only(note)) }
+        try anna.receive(from: bo)
+        let entity = anna.entity(note)
+        let present = try #require(entity.conflicts().first { $0.isOpen && $0.field == Note.Field.present })
+        #expect(present.kind == .editAfterFinalization)
+        let p1 = try #require(entity.history(of: Note.Field.present).first { $0.id != p3.id && $0.id != late.id && $0.kindName == "add" })
+        #expect(present.values.map(\.operation) == [p1.id, late.id].sorted())
+        #expect(present.values.map(\.value) == (p1.id < late.id ? ["p1", "p2"] : ["p2", "p1"]))
     }
 
     @Test mutating func concurrentFinalizationsFreezeTheUnionOfWhatEachSaw() throws {

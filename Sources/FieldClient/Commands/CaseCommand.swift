@@ -111,7 +111,7 @@ struct CaseCommand: AsyncParsableCommand {
                             return .object(members)
                         }),
                         "participants": .array(view.participants.map { ["id": .string($0.id.description), "name": $0.name.map(JSONValue.string) ?? .null, "role": .string($0.role.rawValue)] }),
-                        "notes": .array(view.notes.map { ["id": .string($0.id.description), "kind": .string($0.kind.rawValue), "title": $0.title.map(JSONValue.string) ?? .null, "date": $0.date.map { .string($0.description) } ?? .null, "status": .string($0.status.rawValue)] }),
+                        "notes": .array(view.notes.map { ["id": .string($0.id.description), "kind": .string($0.kind.rawValue), "title": $0.title.map(JSONValue.string) ?? .null, "date": $0.date.map { .string($0.description) } ?? .null, "status": .string($0.status.rawValue), "decidedAfterFinalization": .array($0.fieldsDecidedAfterFinalization.map(JSONValue.string))] }),
                         "openConflicts": .array(view.openConflicts.map { $0.jsonValue() }),
                     ])
                     return
@@ -152,7 +152,9 @@ struct CaseCommand: AsyncParsableCommand {
                 Output.line("Notes:")
                 if view.notes.isEmpty { Output.line("  (none)") }
                 for note in view.notes {
-                    Output.line("  \(note.id)  \(note.date?.description ?? "----------")  \(note.kind)  \(note.title ?? "(untitled)")  [\(note.status.rawValue)]")
+                    let decided = note.fieldsDecidedAfterFinalization
+                    Output.line("  \(note.id)  \(note.date?.description ?? "----------")  \(note.kind)  \(note.title ?? "(untitled)")  [\(note.status.rawValue)]"
+                        + (decided.isEmpty ? "" : "  decided after finalization: \(decided.joined(separator: ", ")) (field note show)"))
                 }
                 Output.line("")
                 Output.line("Open conflicts: \(view.openConflicts.isEmpty ? "none" : "")")

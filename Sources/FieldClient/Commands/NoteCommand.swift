@@ -185,7 +185,7 @@ struct NoteCommand: AsyncParsableCommand {
                         "familyView": note.familyView.map(JSONValue.string) ?? .null,
                         "childView": note.childView.map(JSONValue.string) ?? .null,
                         "agreements": note.agreements.map(JSONValue.string) ?? .null,
-                        "addenda": .array(note.addenda.map { ["field": .string($0.field), "value": $0.value.jsonValue()] }),
+                        "addenda": .array(note.addenda.map { $0.jsonValue() }),
                         "openConflicts": .array(conflicts.map { $0.jsonValue() }),
                     ])
                     return
@@ -212,8 +212,14 @@ struct NoteCommand: AsyncParsableCommand {
                 }
                 for addendum in note.addenda {
                     Output.line("")
-                    Output.line("Addendum to \(addendum.field) by \(addendum.value.author), \(Output.time(addendum.value.milliseconds)):")
-                    Output.block(Output.text(addendum.value.value))
+                    if let reason = addendum.reason, addendum.isDecision {
+                        Output.line("Decision on \(addendum.field) by \(addendum.value.author), \(Output.time(addendum.value.milliseconds)) (the record above is unchanged):")
+                        Output.block(Output.text(addendum.value.value))
+                        Output.line("Reason: \(reason)")
+                    } else {
+                        Output.line("Addendum to \(addendum.field) by \(addendum.value.author), \(Output.time(addendum.value.milliseconds)):")
+                        Output.block(Output.text(addendum.value.value))
+                    }
                 }
                 for conflict in conflicts {
                     Output.line("")

@@ -48,3 +48,13 @@ extension ConflictValue {
         return .object(object)
     }
 }
+
+extension Addendum {
+    /// `field` and `value` (the change, signed and dated, as in a conflict
+    /// record); a decision adds its `reason`.
+    public func jsonValue() -> JSONValue {
+        var object: [String: JSONValue] = ["field": .string(field), "value": value.jsonValue()]
+        if let reason { object["reason"] = .string(reason) }
+        return .object(object)
+    }
+}

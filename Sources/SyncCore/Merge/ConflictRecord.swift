@@ -70,4 +70,9 @@ public struct ConflictRecord: Hashable, Sendable, Identifiable {
 public struct Addendum: Hashable, Sendable {
     public let field: String
     public let value: ConflictValue
+    /// A supervisor's decision (`value.change == .resolve`) carries its reason.
+    public let reason: String?
+
+    /// Whether this is a supervisor's decision on the field rather than an edit.
+    public var isDecision: Bool { value.change == .resolve }
 }

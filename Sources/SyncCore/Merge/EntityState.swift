@@ -223,15 +223,34 @@ public struct EntityState: Sendable {
     }
 
     /// Changes to a finalized entity that its finalization did not include,
-    /// oldest first. Empty for an entity that is not finalized.
+    /// oldest first: late edits and corrections, and the supervisors'
+    /// decisions (`resolve`) made after it, which the record does not take
+    /// (it never changes) but which must show where the note is shown, not
+    /// only in the conflict log (Protocol.md §7). Empty for an entity that is
+    /// not finalized.
     public func addenda() -> [Addendum] {
         guard isFinalized else { return [] }
         let frozen = frozenOperations()
         return orderedOperations.compactMap { operation in
             guard !frozen.contains(operation.id), let field = operation.field else { return nil }
-            if case .resolve = operation.change { return nil }
-            return Addendum(field: field, value: ConflictValue(operation))
+            if case .resolve(_, _, _, let reason) = operation.change {
+                return Addendum(field: field, value: ConflictValue(operation), reason: reason)
+            }
+            return Addendum(field: field, value: ConflictValue(operation), reason: nil)
         }
+    }
+
+    /// The record's current values of a field (§7): for a single-valued field
+    /// the values not replaced within the record; for a set-valued one the
+    /// additions whose element is in the record's set, one per tag still in
+    /// effect there.
+    private func recordValueOperations(of field: String, frozen: Set<OperationID>) -> [OperationID] {
+        guard sets[field] != nil else { return frozenHeads(of: field, frozen: frozen) }
+        var set = ObservedRemoveSet()
+        for operation in history(of: field) where frozen.contains(operation.id) {
+            Self.apply(operation, to: &set, in: operations)
+        }
+        return set.live.values.flatMap { $0 }.sorted()
     }
 
     // MARK: Conflicts
@@ -279,7 +298,7 @@ public struct EntityState: Sendable {
                 }
             }
             for (field, late) in lateByField {
-                let record = frozenHeads(of: field, frozen: frozen).compactMap { operations[$0] }
+                let record = recordValueOperations(of: field, frozen: frozen).compactMap { operations[$0] }
                 records.append(openRecord(.editAfterFinalization, field: field, values: record + late))
             }
         }

@@ -37,6 +37,18 @@ struct ReviewCasePages {
         let date: String
         let status: String
         let author: String
+        /// Supervisors' decisions made after the note was finalized: the record
+        /// keeps its text, so they are shown beside it (Protocol.md §7).
+        let decisions: [String]
+    }
+
+    /// One line per supervisor's decision made after the note was finalized.
+    static func decisions(of note: Note) -> [String] {
+        note.addenda.filter { $0.isDecision }.map { (decision: Addendum) -> String in
+            let time = ReviewTime.text(milliseconds: Int64(decision.value.milliseconds))
+            let value = ReviewConflictPages.display(decision.value.value)
+            return "\(decision.field) decided \(time) by \(decision.value.author.name): \(value) (\(decision.reason ?? ""))"
+        }
     }
 
     struct ParticipantRow: Sendable {
@@ -163,7 +175,8 @@ struct ReviewCasePages {
             conflicts: conflicts,
             notes: notes.map {
                 NoteRow(title: $0.title ?? "Untitled", kind: $0.kind.rawValue, date: $0.date?.description ?? "",
-                        status: $0.status.rawValue, author: $0.author?.name ?? "")
+                        status: $0.status.rawValue, author: $0.author?.name ?? "",
+                        decisions: Self.decisions(of: $0))
             },
             participants: loaded.entities.compactMap(Participant.init).map {
                 ParticipantRow(name: $0.name ?? "", role: $0.role.rawValue, age: $0.age.map(String.init) ?? "")
