@@ -83,4 +83,21 @@ import Testing
             #expect(error.code == "unknown-field" && error.member == "context.secretField")
         }
     }
+
+    /// Protocol.md §5.1, §8: an operation a batch carries twice (a client that
+    /// retries inside one batch) is one operation, checked once; a second,
+    /// different `create` of the same entity in the batch is `entity-exists`.
+    @Test func theSameCreateTwiceInABatchIsOneButASecondCreateIsRefused() throws {
+        var fixture = try WriteRulesFixture.Fixture()
+        var dorte = OperationAuthor(replica: ReplicaID(using: &fixture.random), user: UserID("dorte")!, wallClock: ManualWallClock(milliseconds: 1_795_000_100_000))
+        let writer = WriteRules.Writer(user: dorte.user, role: .supervisor) { _ in true }
+        let note = dorte.create(EntityType.note, inCase: fixture.caseID, using: &fixture.random)
+        try WriteRules.check([note, note], by: writer, holding: fixture.held)
+        let other = Operation(id: dorte.create(EntityType.note, inCase: fixture.caseID, using: &fixture.random).id, seq: note.seq + 1,
+                              author: note.author, caseID: note.caseID, entity: note.entity,
+                              change: .create(entityType: EntityType.participant))
+        do { try WriteRules.check([note, other], by: writer, holding: fixture.held); Issue.record("second create accepted") } catch let error as WriteRefusal {
+            #expect(error.code == "entity-exists" && error.index == 1)
+        }
+    }
 }

@@ -59,7 +59,12 @@ public enum WriteRules {
     ) throws {
         var walk = BatchWalk(held: held)
         var access: [EntityID: Bool] = [:]
+        var checked: [OperationID: Operation] = [:]
         for (index, operation) in operations.enumerated() {
+            // The same operation again is one operation (§5.1): judged once.
+            // Another with the same id is not skipped; the store refuses it
+            // as a conflicting duplicate.
+            if let earlier = checked.updateValue(operation, forKey: operation.id), earlier == operation { continue }
             let caseExists = try walk.caseExists(operation.caseID, index: index)
             let createsCase = !caseExists && walk.createsCase(operation.caseID, in: operations)
             let judgedBefore = acceptedBefore.contains(operation.id)
