@@ -132,7 +132,7 @@ public struct OperationAuthor: Sendable {
     public mutating func resolve(
         _ conflict: ConflictRecord, with value: JSONValue, reason: String
     ) throws(AuthoringError) -> Operation {
-        guard !reason.allSatisfy(\.isWhitespace) else { throw .emptyReason }
+        guard !BlankText.isBlank(reason) else { throw .emptyReason }
         guard !conflict.values.isEmpty else { throw .nothingToResolve }
         return make(
             .resolve(field: conflict.field, value: value, supersedes: conflict.values.map(\.operation), reason: reason),

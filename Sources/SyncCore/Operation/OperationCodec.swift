@@ -173,7 +173,7 @@ public struct OperationCodec: Sendable {
                 throw OperationError(path: reader.path("supersedes"), reason: .emptyText)
             }
             let reason = try reader.string("reason")
-            guard !reason.allSatisfy(\.isWhitespace) else {
+            guard !BlankText.isBlank(reason) else {
                 throw OperationError(path: reader.path("reason"), reason: .emptyText)
             }
             guard reason.utf8.count <= limits.maximumReasonBytes else {
@@ -327,7 +327,7 @@ private struct MemberReader {
         for (field, ids) in fields {
             let fieldPath = "\(path(member)).\(field)"
             guard FieldName.isValid(field) else { throw OperationError(path: fieldPath, reason: .invalidName) }
-            context[field] = try Self.operationIDs(ids, path: fieldPath, limit: limits.maximumPredecessors * 16)
+            context[field] = try Self.operationIDs(ids, path: fieldPath, limit: limits.maximumContextOperationsPerField)
         }
         return context
     }

@@ -85,6 +85,9 @@ public struct OperationLimits: Sendable, Hashable {
     public var maximumPredecessors = 256
     public var maximumContextFields = 256
     public var maximumReasonBytes = 4096
+    /// Operation ids per field of a `finalize` context: a set-valued field
+    /// names every addition and removal seen, so more than `predecessors`.
+    public var maximumContextOperationsPerField = 4096
     public var maximumOperationsPerBatch = 10_000
 
     public init() {}
