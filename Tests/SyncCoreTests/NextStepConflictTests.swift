@@ -83,6 +83,28 @@ import Testing
         return (anna, created.entity, [created, title])
     }
 
+    /// Protocol.md §5, the current next step, at its edges: a step whose
+    /// `status` was never written is open; a step the case names that is done
+    /// leaves the case with none (an older open step does not come back);
+    /// `nextStep` set to `null` names none either.
+    @Test func theCurrentStepIsTheNamedOpenOneAndNothingElse() throws {
+        var random = SeededRandom(seed: 9)
+        var (anna, caseID, _) = Self.newCase(random: &random)
+        let first = try anna.author.createNextStep([(NextStep.Field.text, "Ring til skolen")], in: anna.state.entity(caseID)!, using: &random)
+        anna.write(first)
+        #expect(anna.plan(caseID).current?.id == first[0].entity, "no status written: open")
+        let second = try anna.author.createNextStep([(NextStep.Field.text, "Hjemmebesøg")], in: anna.state.entity(caseID)!, using: &random)
+        anna.write(second)
+        #expect(anna.plan(caseID).current?.id == second[0].entity)
+        _ = anna.markDone(in: caseID)
+        #expect(anna.plan(caseID).current == nil, "the first step is open but no longer named")
+        #expect(anna.plan(caseID).live.isEmpty)
+        let third = try anna.author.createNextStep([(NextStep.Field.text, "Netværksmøde")], in: anna.state.entity(caseID)!, using: &random)
+        anna.write(third)
+        anna.write([try anna.author.set(Case.Field.nextStep, to: .null, on: anna.state.entity(caseID)!)])
+        #expect(anna.plan(caseID).current == nil && anna.plan(caseID).isNamed)
+    }
+
     @Test func twoStepsSetOfflineAreAConflictThatAResolutionSettles() throws {
         var random = SeededRandom(seed: 1)
         var (anna, caseID, setup) = Self.newCase(random: &random)

@@ -38,6 +38,10 @@ import Testing
         Case(label: "too many operations", method: .post, uri: "/v1/push",
              body: #"{"batch":"x","operations":["# + Array(repeating: validOperation, count: 1001).joined(separator: ",") + "]}",
              status: .unprocessableContent, code: "too-many-operations"),
+        Case(label: "a reason of white space only", method: .post, uri: "/v1/push",
+             body: #"{"batch":"x","operations":["# + validOperation.replacingOccurrences(of: #""kind":"create""#, with: #""kind":"resolve","field":"title","value":"t","supersedes":["01a207a232800000-3f6c1e0a9b2d4c8e8f7a6b5c4d3e2f10"],"reason":" \u00a0\u3000""#)
+                .replacingOccurrences(of: #""entityType":"case","#, with: "") + "]}",
+             status: .unprocessableContent, code: "empty-text"),
         Case(label: "reads of the wrong form", method: .post, uri: "/v1/push", body: #"{"batch":"x","operations":[],"reads":[{"at":1}]}"#, status: .badRequest, code: "invalid-timestamp"),
         Case(label: "unknown cursor", method: .get, uri: "/v1/pull?cursor=c123", body: nil, status: .conflict, code: "unknown-cursor"),
         Case(label: "limit out of range", method: .get, uri: "/v1/pull?limit=0", body: nil, status: .badRequest, code: "invalid-parameter"),
@@ -60,6 +64,11 @@ import Testing
             #expect(reply.status == input.status, "\(input.label): \(reply.raw)")
             #expect(reply.problemCode == input.code, "\(input.label): \(reply.raw)")
             #expect(reply.body.member("detail")?.stringValue?.isEmpty == false)
+            // Protocol.md §10.1, 400 or 422: a 422 is about the value of
+            // `operations`, a 400 about the document around it.
+            let path = reply.body.member("path")?.stringValue ?? ""
+            if reply.status == .unprocessableContent { #expect(path.hasPrefix("operations"), "\(input.label): \(reply.raw)") }
+            if reply.status == .badRequest { #expect(!path.hasPrefix("operations["), "\(input.label): \(reply.raw)") }
             #expect(try await harness.database.operationCount() == 0)
         }
     }

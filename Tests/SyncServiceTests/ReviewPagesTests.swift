@@ -227,6 +227,35 @@ import Testing
         }
     }
 
+    /// Issue 15: a note finalized while its body was in conflict keeps its
+    /// record; the supervisor's decision is shown with the note on the case
+    /// page, not only in the conflict log.
+    @Test func aDecisionAfterFinalizationIsShownWithTheNote() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var (laptop, _, caseID, noteID) = try await Self.concurrentBodies(client, first: "Emil var glad.", second: "Emil var stille.")
+            _ = try await laptop.pull(via: client)
+            let finalize = try laptop.write { author, state, _ in try author.finalize(state.entity(noteID)!) }
+            #expect(try await laptop.push([finalize], via: client).status == .ok)
+
+            var browser = ReviewBrowser()
+            try await browser.signIn("dorte", via: client)
+            let conflictID = "\(noteID)/body/concurrent-values"
+            let page = try await browser.get(ReviewConflictPages.conflictLink(conflictID), via: client)
+            let token = try #require(page.csrf)
+            let values = try #require(page.html.range(of: #"name="values" value=""#).map { String(page.html[$0.upperBound...].prefix { $0 != "\"" }) })
+            let resolved = try await browser.post(
+                "/review/conflict/resolve",
+                form: [("csrf", token), ("id", conflictID), ("values", values), ("choice", "merged"),
+                       ("merged", "Emil var stille, men glad til sidst."), ("reason", "Efter samtale med begge")],
+                via: client)
+            #expect(resolved.status == .seeOther, "\(resolved.html)")
+            let casePage = try await browser.get("/review/cases/\(caseID)", via: client)
+            #expect(casePage.html.contains("body decided"))
+            #expect(casePage.html.contains("by dorte: Emil var stille, men glad til sidst. (Efter samtale med begge)"))
+        }
+    }
+
     /// Two laptops each set the next step of a case that had none: the queue
     /// lists the conflict over the case's current next step, the case page
     /// shows both steps as competing, the conflict page says what each step

@@ -40,6 +40,23 @@ import Testing
         }
     }
 
+    /// Protocol.md §8: a gap in an author's `seq` is not an error. The server
+    /// stores what comes after it, and the missing operation when it comes.
+    @Test func aGapInSequenceNumbersIsStoredAndFilledLater() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var anna = try await client.login("anna")
+            let operations = try anna.newCase(title: "Familien Holm")
+            let missing = operations[1]
+            let afterGap = try await anna.push(operations.filter { $0.id != missing.id }, batch: "without-2", via: client)
+            #expect(afterGap.status == .ok, "\(afterGap.raw)")
+            #expect(afterGap.body.member("stored") == .integer(Int64(operations.count - 1)))
+            let filled = try await anna.push([missing], batch: "the-2", via: client)
+            #expect(filled.status == .ok && filled.body.member("stored") == .integer(1), "\(filled.raw)")
+            #expect(try await harness.database.operationCount() == operations.count)
+        }
+    }
+
     @Test func pullHandsEachDeviceOnlyItsCasesAndResumesFromItsCursor() async throws {
         let harness = try await ServerHarness.make()
         try await harness.test { client in
