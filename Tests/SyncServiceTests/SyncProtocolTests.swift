@@ -57,6 +57,32 @@ import Testing
         }
     }
 
+    /// Protocol.md §8: an operation a batch carries twice is stored once; two
+    /// different operations with one author replica's `seq`, or one id with
+    /// two contents, refuse the whole batch.
+    @Test func duplicatesInsideOneBatch() async throws {
+        let harness = try await ServerHarness.make()
+        try await harness.test { client in
+            var anna = try await client.login("anna")
+            let operations = try anna.newCase(title: "Familien Holm")
+            let twice = try await anna.push(operations + [operations[0]], batch: "twice", via: client)
+            #expect(twice.status == .ok, "\(twice.raw)")
+            #expect(twice.body.member("stored") == .integer(Int64(operations.count)))
+
+            let note = try anna.newNote(in: operations[0].entity, body: "Hjemmebesøg")
+            let last = note[note.count - 1]
+            let laterID = OperationID(timestamp: HLCTimestamp(rawValue: last.id.timestamp.rawValue + 1), replica: last.replica)
+            let sameSeq = SyncCore.Operation(id: laterID, seq: last.seq, author: last.author, caseID: last.caseID, entity: last.entity, change: last.change)
+            let taken = try await anna.push(note + [sameSeq], batch: "same-seq", via: client)
+            #expect(taken.status == .conflict && taken.problemCode == "sequence-number-taken", "\(taken.raw)")
+            let otherContent = SyncCore.Operation(id: last.id, seq: last.seq, author: last.author, caseID: last.caseID, entity: last.entity,
+                                                  change: .set(field: Note.Field.place, value: "Skolen", predecessors: []))
+            let conflicting = try await anna.push(note + [otherContent], batch: "same-id", via: client)
+            #expect(conflicting.status == .conflict && conflicting.problemCode == "conflicting-duplicate", "\(conflicting.raw)")
+            #expect(try await harness.database.operationCount() == operations.count, "nothing of a refused batch is stored")
+        }
+    }
+
     @Test func pullHandsEachDeviceOnlyItsCasesAndResumesFromItsCursor() async throws {
         let harness = try await ServerHarness.make()
         try await harness.test { client in
