@@ -105,9 +105,10 @@ import Testing
         #expect(differing > 0)
     }
 
-    /// Issue 15: an operation stored in the legacy spelling, sent again, is
-    /// the operation already held, not a `conflicting-duplicate`.
-    @Test func aNumberStoredInTheLegacySpellingIsTheSameValue() throws {
+    /// What the server's duplicate check relies on (LegacyNumberSpellingTests):
+    /// a body in the legacy spelling reads back, and written anew it is in
+    /// today's canonical form.
+    @Test func aLegacySpellingReadsBackAndIsWrittenAnewCanonically() throws {
         let legacy = Self.legacyForm([.number(1e-7), .number(1e16 + 2), .number(1e20)])
         let canonical = OperationCodec.canonicalBytes(try OperationCodec.parse(legacy, path: ""))
         #expect(legacy != canonical)
