@@ -59,7 +59,7 @@ import Testing
             let reply = try await client.call(input.method, input.uri, token: dorte.token, rawBody: input.body)
             #expect(reply.status == input.status, "\(input.label): \(reply.raw)")
             #expect(reply.problemCode == input.code, "\(input.label): \(reply.raw)")
-            #expect(reply.body.member("detail")?.stringValue?.isEmpty == false)
+            #expect(reply.problem?.detail.isEmpty == false)
             #expect(try await harness.database.operationCount() == 0)
         }
     }
@@ -71,7 +71,7 @@ import Testing
             let huge = #"{"batch":"x","operations":[],"padding":""# + String(repeating: "x", count: RequestLimits.maximumBodyBytes) + #""}"#
             let reply = try await client.call(.post, "/v1/push", token: anna.token, rawBody: huge)
             #expect(reply.status == .contentTooLarge && reply.problemCode == "body-too-large")
-            #expect(reply.body.member("limit") == .integer(Int64(RequestLimits.maximumBodyBytes)))
+            #expect(reply.problem?.extensions["limit"] == .integer(Int64(RequestLimits.maximumBodyBytes)))
         }
     }
 

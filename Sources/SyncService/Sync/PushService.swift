@@ -5,18 +5,19 @@ import SyncPersistence
 
 extension ServerDatabase {
     /// Checks and stores one pushed batch in one transaction, or refuses all of it.
-    /// A batch id already stored for this device returns the stored receipt.
-    func push(_ request: PushRequest, from device: AuthenticatedDevice) async throws -> (receipt: JSONValue, stored: Int) {
+    /// A batch id already stored for this device returns the stored receipt,
+    /// as the bytes that were stored.
+    func push(_ request: PushBatch, from device: AuthenticatedDevice) async throws -> (receipt: Data, stored: Int) {
         try Self.checkAuthorship(request.operations, device: device)
         let at = now
         let codec = self.codec
         let receiptKey = self.receiptKey
         let acceptedBefore = ReceiptProof.accepted(request.operations, proofs: request.proofs, codec: codec, key: receiptKey)
-        let (receipt, stored, openConflictDelta) = try await groupCommit.write { db -> (JSONValue, Int, Int) in
+        let (receipt, stored, openConflictDelta) = try await groupCommit.write { db -> (Data, Int, Int) in
             var openConflictDelta = 0
             let storedReceipt = try db.cachedStatement(sql: "SELECT receipt FROM pushReceipt WHERE device = ? AND batch = ?")
             if let existing = try Data.fetchOne(storedReceipt, arguments: [device.replica.description, request.batch]) {
-                return (try OperationCodec.parse(existing, path: "receipt"), 0, 0)
+                return (existing, 0, 0)
             }
             // Operations already held were checked when they were first stored; a
             // retry under another batch id must not be judged again (the case it
@@ -36,7 +37,7 @@ extension ServerDatabase {
             do {
                 entries = try OperationLog.apply(request.operations, receivedAt: UInt64(at), codec: codec, in: db)
             } catch let error as OperationError {
-                throw Problem.invalidOperations(error)
+                throw PushRefusal.invalidOperation(error)
             }
             let fresh = Set(entries.filter(\.isNew).map(\.id))
             // Once each: a batch may carry the same operation twice, and the
@@ -98,18 +99,15 @@ extension ServerDatabase {
                     source: "device", at: at, in: db)
             }
 
-            let receipt: JSONValue = [
-                "batch": .string(request.batch),
-                "serverTime": .integer(at),
-                "stored": .integer(Int64(fresh.count)),
-                "duplicates": .integer(Int64(entries.count - fresh.count)),
-                "operations": .array(zip(entries, request.operations).map { entry, operation in
-                    ["id": .string(entry.id.description), "position": .integer(entry.position),
-                     "proof": .string(ReceiptProof.make(for: entry.id, canonical: codec.encode(operation), key: receiptKey))]
-                }),
-            ]
+            let receipt = PushReceipt(
+                batch: request.batch, serverTime: at, stored: fresh.count, duplicates: entries.count - fresh.count,
+                operations: zip(entries, request.operations).map { entry, operation in
+                    PushReceipt.Entry(id: entry.id, position: entry.position,
+                                      proof: ReceiptProof.make(for: entry.id, canonical: codec.encode(operation), key: receiptKey))
+                }
+            ).encoded()
             try db.cachedStatement(sql: "INSERT INTO pushReceipt (device, batch, receipt, createdAt) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [device.replica.description, request.batch, OperationCodec.canonicalBytes(receipt), at])
+                .execute(arguments: [device.replica.description, request.batch, receipt, at])
             return (receipt, fresh.count, openConflictDelta)
         }
         // After the commit: a failed transaction changed nothing.
@@ -119,17 +117,13 @@ extension ServerDatabase {
 
     /// Every operation must be written by the authenticated user on the
     /// authenticated device: nobody pushes in someone else's name.
-    static func checkAuthorship(_ operations: [SyncCore.Operation], device: AuthenticatedDevice) throws(Problem) {
+    static func checkAuthorship(_ operations: [SyncCore.Operation], device: AuthenticatedDevice) throws(PushRefusal) {
         for (index, operation) in operations.enumerated() {
             guard operation.author == device.user else {
-                throw Problem(.forbidden, code: "forged-author", title: "Not allowed",
-                              detail: "operation author \(operation.author) is not the signed-in user \(device.user)",
-                              extensions: ["path": .string("operations[\(index)].author")])
+                throw .forgedAuthor(index: index, author: operation.author, user: device.user)
             }
             guard operation.replica == device.replica else {
-                throw Problem(.forbidden, code: "forged-device", title: "Not allowed",
-                              detail: "operation \(operation.id) was not written on this device (\(device.replica))",
-                              extensions: ["path": .string("operations[\(index)].id")])
+                throw .forgedDevice(index: index, operation: operation.id, device: device.replica)
             }
         }
     }
@@ -160,9 +154,8 @@ extension ServerDatabase {
             ahead = ahead.filter { operations[$0].milliseconds > limit }
         }
         guard let first = ahead.first else { return }
-        throw Problem.clockAhead(
-            path: "operations[\(first)].id", first: operations[first].id,
-            ahead: operations[first].milliseconds - UInt64(max(0, serverTime)), limit: maximumClockAhead,
+        throw PushRefusal.clockAhead(
+            index: first, ahead: operations[first].milliseconds - UInt64(max(0, serverTime)), limit: maximumClockAhead,
             serverTime: serverTime, operations: ahead.map { operations[$0].id })
     }
 
@@ -183,8 +176,7 @@ extension ServerDatabase {
             try WriteRules.check(checked.map { operations[$0] }, by: writer, holding: LoggedEntities(db: db, codec: codec, bodies: PlaintextBodies()),
                                  acceptedBefore: acceptedBefore)
         } catch let error as WriteRefusal {
-            let original = WriteRefusal(error.reason, index: checked[error.index], member: error.member, detail: error.detail)
-            throw Problem.refusedWrite(original, path: original.path)
+            throw PushRefusal.refusedWrite(WriteRefusal(error.reason, index: checked[error.index], member: error.member, detail: error.detail))
         }
     }
 }
