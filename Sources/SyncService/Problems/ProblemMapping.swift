@@ -55,6 +55,11 @@ extension Problem {
             clockAhead(index: index, ahead: ahead, limit: limit, serverTime: serverTime, operations: operations)
         case .refusedWrite(let refusal): refusedWrite(refusal)
         case .invalidOperation(let error): invalidOperations(error)
+        case .batchIDReused(let batch):
+            Problem(.conflict, code: "batch-id-reused", title: "The batch id was used for other operations",
+                    detail: "batch \(batch) was stored before with other operations; a retry sends the same operations, "
+                        + "and a new batch needs a new id",
+                    extensions: ["path": "batch"])
         }
     }
 

@@ -14,6 +14,8 @@ enum PushRefusal: Error, Sendable {
     case refusedWrite(WriteRefusal)
     /// The log refuses an operation (§8: a conflicting duplicate, a taken sequence number).
     case invalidOperation(OperationError)
+    /// The batch id was stored before for other operations (§10.3).
+    case batchIDReused(batch: String)
 
     /// A review session's own race: two writes took the same sequence
     /// number or id, and the loser is authored again.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import SyncCore
@@ -6,18 +7,23 @@ import SyncPersistence
 extension ServerDatabase {
     /// Checks and stores one pushed batch in one transaction, or refuses all of it.
     /// A batch id already stored for this device returns the stored receipt,
-    /// as the bytes that were stored.
+    /// as the bytes that were stored, if it was stored for these operations.
     func push(_ request: PushBatch, from device: AuthenticatedDevice) async throws -> (receipt: Data, stored: Int) {
         try Self.checkAuthorship(request.operations, device: device)
         let at = now
         let codec = self.codec
         let receiptKey = self.receiptKey
         let acceptedBefore = ReceiptProof.accepted(request.operations, proofs: request.proofs, codec: codec, key: receiptKey)
+        let operationsHash = Self.operationsHash(request.operations, codec: codec)
         let (receipt, stored, openConflictDelta) = try await groupCommit.write { db -> (Data, Int, Int) in
             var openConflictDelta = 0
-            let storedReceipt = try db.cachedStatement(sql: "SELECT receipt FROM pushReceipt WHERE device = ? AND batch = ?")
-            if let existing = try Data.fetchOne(storedReceipt, arguments: [device.replica.description, request.batch]) {
-                return (existing, 0, 0)
+            let storedReceipt = try db.cachedStatement(sql: "SELECT receipt, operationsHash FROM pushReceipt WHERE device = ? AND batch = ?")
+            if let existing = try Row.fetchOne(storedReceipt, arguments: [device.replica.description, request.batch]) {
+                let receipt: Data = existing["receipt"]
+                guard Self.isRetry(of: receipt, storedHash: existing["operationsHash"], operations: request.operations, hash: operationsHash) else {
+                    throw PushRefusal.batchIDReused(batch: request.batch)
+                }
+                return (receipt, 0, 0)
             }
             // Operations already held were checked when they were first stored; a
             // retry under another batch id must not be judged again (the case it
@@ -106,13 +112,41 @@ extension ServerDatabase {
                                       proof: ReceiptProof.make(for: entry.id, canonical: codec.encode(operation), key: receiptKey))
                 }
             ).encoded()
-            try db.cachedStatement(sql: "INSERT INTO pushReceipt (device, batch, receipt, createdAt) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [device.replica.description, request.batch, receipt, at])
+            try db.cachedStatement(sql: "INSERT INTO pushReceipt (device, batch, receipt, createdAt, operationsHash) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [device.replica.description, request.batch, receipt, at, operationsHash])
             return (receipt, fresh.count, openConflictDelta)
         }
         // After the commit: a failed transaction changed nothing.
         if openConflictDelta != 0 { openConflicts.withLock { $0 += openConflictDelta } }
         return (receipt, stored)
+    }
+
+    /// What a receipt is stored with to tell a retry from a reuse of its
+    /// batch id: the SHA-256 of the batch's operations in canonical form, in
+    /// the order sent.
+    static func operationsHash(_ operations: [SyncCore.Operation], codec: OperationCodec) -> Data {
+        Data(SHA256.hash(data: codec.encodeBatch(operations)))
+    }
+
+    /// Whether a push under a stored batch id is a retry of that batch. A
+    /// receipt stored before the hash was kept is compared by the ids it
+    /// lists, in order: the ids fix what a retry holds (an id already stored
+    /// with other content is refused whenever it is sent as new), and a
+    /// receipt of a form too old to read is taken as the retry it was
+    /// taken for before.
+    static func isRetry(of receipt: Data, storedHash: Data?, operations: [SyncCore.Operation], hash: Data) -> Bool {
+        if let storedHash { return storedHash == hash }
+        guard let stored = try? PushReceipt.decode(receipt) else { return true }
+        return stored.operations.map(\.id) == operations.map(\.id)
+    }
+
+    /// Receipts of batches pushed from now on keep the hash of their operations.
+    static func registerPushReceiptMigration(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("server v5 push receipts keep their operations' hash") { db in
+            try db.alter(table: PushReceiptRecord.databaseTableName) { table in
+                table.add(column: "operationsHash", .blob)
+            }
+        }
     }
 
     /// Every operation must be written by the authenticated user on the
