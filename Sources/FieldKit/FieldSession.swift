@@ -104,19 +104,21 @@ public struct FieldSession: Sendable {
         let secretValue = try secretOnce()
         let existingVault = FileManager.default.fileExists(atPath: paths.vaultHeader.path)
             ? try Vault.open(secret: secretValue, at: paths.vaultHeader) : nil
-        let signIn: [String: JSONValue] = ["user": .string(user), "password": .string(password), "deviceName": .string(deviceName)]
+        let signIn = DeviceSignIn(user: user, password: password, deviceName: deviceName)
         let connection = ServerConnection(baseURL: server, token: nil, caFile: caFile)
         var reply: ServerConnection.Reply?
         // Only to the server that gave the token: another (a training server,
         // a mistyped address) must never see it.
         var resumed = false
         if let previous, let token = previous.token, previous.settings.server == server {
-            let answer = try await connection.exchange(.post, "/v1/devices", json: .object(signIn.merging(["resume": .string(token)]) { $1 }))
+            var resuming = signIn
+            resuming.resume = token
+            let answer = try await connection.exchange(.post, "/v1/devices", body: resuming.encoded())
             if let refusal = answer.refusal {
                 guard answer.problemCode == "cannot-resume" || answer.problemCode == "unknown-member" else { throw refusal }
                 guard previous.waiting == 0 else {
                     throw FieldError.invalidArgument("""
-                        the server cannot take back this laptop's earlier sign-in (\(answer.body.member("detail")?.stringValue ?? "no detail")), \
+                        the server cannot take back this laptop's earlier sign-in (\(answer.problem?.detail ?? "no detail")), \
                         and \(previous.waiting) changes made under it have not reached the server; they are kept on this laptop: ask your IT support
                         """)
                 }
@@ -127,10 +129,10 @@ public struct FieldSession: Sendable {
         } else if let previous, previous.waiting > 0 {
             throw FieldError.invalidArgument("\(previous.waiting) changes of \(previous.settings.user)'s previous sign-in have not reached the server; run field sync first")
         }
-        if reply == nil { reply = try await connection.call(.post, "/v1/devices", json: .object(signIn)) }
-        guard let reply, let token = reply.body.member("token")?.stringValue, let device = reply.body.member("device")?.stringValue,
-              let role = reply.body.member("role")?.stringValue
-        else { throw FieldError.serverRefused(status: reply?.status ?? 0, code: "bad-answer", detail: "the sign-in answer was incomplete") }
+        let answer: ServerConnection.Reply
+        if let reply { answer = reply } else { answer = try await connection.call(.post, "/v1/devices", body: signIn.encoded()) }
+        let signedIn = try answer.decoded(DeviceSignInAnswer.decode)
+        let (token, device, role) = (signedIn.token, signedIn.device.description, signedIn.role.rawValue)
         let vault = try existingVault ?? Vault.create(secret: secretValue, at: paths.vaultHeader)
         // The CA is copied beside the settings, readable by this user only: a
         // file elsewhere could be swapped by whoever else may write there.

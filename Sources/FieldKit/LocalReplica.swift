@@ -292,7 +292,7 @@ public final class LocalReplica: Sendable {
 
     struct PendingRead: Sendable {
         let id: Int64
-        let document: JSONValue
+        let read: PushBatch.Read
     }
 
     /// The oldest reads not yet uploaded, but for those of cases that wait:
@@ -302,12 +302,11 @@ public final class LocalReplica: Sendable {
             let skipped = cases.map { _ in "?" }.joined(separator: ",")
             return try Row.fetchAll(db, sql: """
                 SELECT id, at, caseID, entity, what FROM readLog WHERE caseID NOT IN (\(skipped)) ORDER BY id LIMIT ?
-                """, arguments: StatementArguments(cases.map(\.description)) + [limit]).map { row in
-                let entity: String? = row["entity"]
-                return PendingRead(id: row["id"], document: [
-                    "at": .integer(row["at"]), "case": .string(row["caseID"]),
-                    "entity": entity.map(JSONValue.string) ?? .null, "what": .string(row["what"]),
-                ])
+                """, arguments: StatementArguments(cases.map(\.description)) + [limit]).compactMap { row in
+                // The laptop logs reads of cases it holds, by their ids.
+                guard let caseID = EntityID(row["caseID"] as String) else { return nil }
+                let entity = (row["entity"] as String?).flatMap(EntityID.init)
+                return PendingRead(id: row["id"], read: PushBatch.Read(at: row["at"], caseID: caseID, entity: entity, what: row["what"]))
             }
         }
     }

@@ -29,34 +29,43 @@ struct ServerConnection: Sendable {
 
     struct Reply: Sendable {
         let status: Int
-        let body: JSONValue
+        let body: Data
+
+        /// The problem document of a refusal, nil for a success. A refusal
+        /// whose body is no problem document (a proxy's page) is `http-<status>`.
+        var problem: ProblemDocument? {
+            guard status >= 400 else { return nil }
+            return (try? ProblemDocument.decode(body))
+                ?? ProblemDocument(code: "http-\(status)", title: "", status: status, detail: "no detail")
+        }
 
         /// The problem's code (Protocol.md §10.1), for a refusal.
-        var problemCode: String? {
-            guard status >= 400 else { return nil }
-            return body.member("type")?.stringValue?.replacingOccurrences(of: "urn:casework-sync:problem:", with: "") ?? "http-\(status)"
-        }
+        var problemCode: String? { problem?.code }
 
         /// The refusal as the laptop reports it, or nil for a success.
         var refusal: FieldError? {
-            guard let code = problemCode else { return nil }
-            let detail = body.member("detail")?.stringValue ?? "no detail"
-            if code == "purge-required" { return .purged(detail) }
-            if code == "unauthenticated" { return .signInUnknown(detail) }
-            if code == "storage-full" { return .serverStorageFull }
-            if code == "clock-ahead", let serverTime = body.member("serverTime")?.integerValue, serverTime > 0 {
-                let refused = (body.member("operations")?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(OperationID.init) }
-                return .clockAhead(serverTime: UInt64(serverTime), operations: refused, detail: detail)
+            guard let problem else { return nil }
+            switch problem.code {
+            case "purge-required": return .purged(problem.detail)
+            case "unauthenticated": return .signInUnknown(problem.detail)
+            case "storage-full": return .serverStorageFull
+            case "clock-ahead":
+                if let serverTime = problem.serverTime, serverTime > 0 {
+                    return .clockAhead(serverTime: UInt64(serverTime), operations: problem.operations, detail: problem.detail)
+                }
+            default: break
             }
-            return .serverRefused(status: status, code: code, detail: detail)
+            return .serverRefused(status: status, code: problem.code, detail: problem.detail)
         }
 
-        /// The index of the operation a refused push names in its `path`
-        /// (`operations[3].caseID`), if it names one.
-        var refusedOperationIndex: Int? {
-            guard let path = body.member("path")?.stringValue, path.hasPrefix("operations["),
-                  let close = path.firstIndex(of: "]") else { return nil }
-            return Int(path[path.index(path.startIndex, offsetBy: "operations[".count)..<close])
+        /// The answer of a success, as the wire type `decode` reads it; an
+        /// answer not of its form is the server's fault, reported as such.
+        func decoded<Document>(_ decode: (Data) throws(WireError) -> Document) throws -> Document {
+            do {
+                return try decode(body)
+            } catch {
+                throw FieldError.serverRefused(status: status, code: "bad-answer", detail: "the server's answer is not of the form the protocol gives: \(error)")
+            }
         }
     }
 
@@ -83,8 +92,8 @@ struct ServerConnection: Sendable {
     /// Every request goes through the address check, so settings written by an
     /// earlier `field` with a plain http address to another machine are
     /// refused too, before a token is sent. A refusal by the server throws.
-    func call(_ method: Method, _ path: String, json: JSONValue? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Reply {
-        let reply = try await exchange(method, path, json: json, timeout: timeout)
+    func call(_ method: Method, _ path: String, body: Data? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Reply {
+        let reply = try await exchange(method, path, body: body, timeout: timeout)
         if let refusal = reply.refusal { throw refusal }
         return reply
     }
@@ -92,7 +101,7 @@ struct ServerConnection: Sendable {
     /// Like `call`, but a refusal by the server is returned, for a caller that
     /// acts on the problem's code and path. A network failure, an untrusted
     /// certificate and a redirect still throw.
-    func exchange(_ method: Method, _ path: String, json: JSONValue? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Reply {
+    func exchange(_ method: Method, _ path: String, body: Data? = nil, timeout: TimeAmount = .seconds(60)) async throws -> Reply {
         let address = try ServerAddress(baseURL)
         var request = HTTPClientRequest(url: address.url + path)
         if address.isEncrypted, let caFile { request.tlsConfiguration = try Self.tlsConfiguration(trusting: caFile) }
@@ -102,9 +111,9 @@ struct ServerConnection: Sendable {
         case .delete: request.method = .DELETE
         }
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let json {
+        if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: Array(OperationCodec.canonicalBytes(json))))
+            request.body = .bytes(ByteBuffer(bytes: Array(body)))
         }
         let response: HTTPClientResponse
         let bytes: ByteBuffer
@@ -115,7 +124,6 @@ struct ServerConnection: Sendable {
             if Self.isCertificateFailure(error) { throw FieldError.untrustedServer(address.url) }
             throw FieldError.serverUnreachable(Self.summary(of: error))
         }
-        let body = (try? OperationCodec.parse(Data(bytes.readableBytesView), path: "")) ?? .null
         let status = Int(response.status.code)
         if (300..<400).contains(status) {
             let location = response.headers.first(name: "Location") ?? "nowhere"
@@ -123,7 +131,7 @@ struct ServerConnection: Sendable {
                 status: status, code: "redirect",
                 detail: "the server sent this laptop to \(location); set the server's own https address with field login")
         }
-        return Reply(status: status, body: body)
+        return Reply(status: status, body: Data(bytes.readableBytesView))
     }
 
     /// A server whose certificate does not verify will not verify on a retry:

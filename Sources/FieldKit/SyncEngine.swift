@@ -57,7 +57,7 @@ public struct SyncEngine: Sendable {
             // A server of an earlier version does not state it: nothing to compare.
             guard state.status == 404 || state.status == 405 else { throw refusal }
         } else {
-            let held = try Self.heldRanges(state.body.member("held"))
+            let held = try state.decoded(DeviceState.decode).held
             report.resent = try await replica.requeueLost(heldByServer: held).count
         }
         let waiting = try await replica.status().waitingOperations
@@ -78,23 +78,18 @@ public struct SyncEngine: Sendable {
             // offline must reach the server after the case, or it is refused.
             let reads = operations.count < pushBatchSize ? try await replica.pendingReads(limit: 5_000, excludingCases: readsWaitFor) : []
             guard !operations.isEmpty || !reads.isEmpty else { break }
-            var members: [String: JSONValue] = [
-                "batch": .string(Self.batchID(replica: replica.replica, operations: operations, reads: reads)),
-                "operations": .array(operations.map(OperationCodec().jsonValue(of:))),
-                "reads": .array(reads.map(\.document)),
-            ]
-            if !batch.proofs.isEmpty {
-                members["proofs"] = .object(Dictionary(uniqueKeysWithValues: batch.proofs.map { ($0.key.description, .string($0.value)) }))
-            }
-            let body = JSONValue.object(members)
-            let receipt = try await retrying { try await connection.exchange(.post, "/v1/push", json: body).throwingBusy() }
+            let body = PushBatch(
+                batch: Self.batchID(replica: replica.replica, operations: operations, reads: reads), operations: operations,
+                reads: reads.map(\.read), proofs: batch.proofs
+            ).encoded()
+            let receipt = try await retrying { try await connection.exchange(.post, "/v1/push", body: body).throwingBusy() }
             if let refusal = receipt.refusal {
                 if case .clockAhead(let serverTime, let refused, _) = refusal, report.redated == nil {
                     // Once a sync: the re-dated changes are not ahead of the server.
                     report.redated = try await redate(refused, serverTime: serverTime, sparing: try await replica.resentInOutbox())
                     continue
                 }
-                guard let code = receipt.problemCode, let index = receipt.refusedOperationIndex, operations.indices.contains(index)
+                guard let code = receipt.problemCode, let index = receipt.problem?.operationIndex, operations.indices.contains(index)
                 else { throw refusal }
                 let refused = operations[index]
                 if Self.refusalsThatWait.contains(code), !blockedCases.contains(refused.caseID), !blockedEntities.contains(refused.entity) {
@@ -111,10 +106,7 @@ public struct SyncEngine: Sendable {
                 }
                 continue
             }
-            let acknowledged: [(id: OperationID, proof: String?)] = (receipt.body.member("operations")?.arrayValue ?? []).compactMap {
-                guard let id = $0.member("id")?.stringValue.flatMap(OperationID.init) else { return nil }
-                return (id, $0.member("proof")?.stringValue)
-            }
+            let acknowledged = try receipt.decoded(PushReceipt.decode).operations.map { (id: $0.id, proof: $0.proof) }
             try await replica.acknowledge(operations: acknowledged, reads: reads.map(\.id))
             report.pushed += acknowledged.count
             progress("push", report.pushed, waiting)
@@ -136,19 +128,14 @@ public struct SyncEngine: Sendable {
                 continue
             }
             fromStart = false
-            let operations = try OperationCodec().operations(from: page.body.member("operations") ?? .array([]), path: "operations")
-            let removed = (page.body.member("removedCases")?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(EntityID.init) }
-            guard let next = page.body.member("cursor")?.stringValue else {
-                throw FieldError.serverRefused(status: page.status, code: "no-cursor", detail: "the pull answer had no cursor")
-            }
-            try await replica.storePulled(operations, removedCases: removed, cursor: next)
-            report.pulled += operations.count
-            report.removedCases += removed
+            let pulled = try page.decoded { data throws(WireError) in try PullPage.decode(data) }
+            try await replica.storePulled(pulled.operations, removedCases: pulled.removedCases, cursor: pulled.cursor)
+            report.pulled += pulled.operations.count
+            report.removedCases += pulled.removedCases
             // The server counts what is left only when a page is full; the
             // total is what came so far plus that.
-            let left = page.body.member("remaining")?.integerValue.map(Int.init) ?? 0
-            progress("pull", report.pulled, report.pulled + left)
-            if page.body.member("hasMore") != .bool(true) { break }
+            progress("pull", report.pulled, report.pulled + pulled.remaining)
+            if !pulled.hasMore { break }
         }
         try await replica.markSynced()
         // A case deleted by the pull (access lost) no longer waits.
@@ -171,20 +158,6 @@ public struct SyncEngine: Sendable {
             return "reads-\(replica)-\(reads.last?.id ?? 0)-\(digest)"
         }
         return "\(replica)-\(first.seq)-\(last.seq)-\(reads.last?.id ?? 0)-\(digest)"
-    }
-
-    /// The `held` member of the device state: ascending `[first, last]` ranges.
-    static func heldRanges(_ value: JSONValue?) throws -> [ClosedRange<UInt64>] {
-        guard case .array(let items)? = value else {
-            throw FieldError.serverRefused(status: 200, code: "bad-answer", detail: "the device state had no held ranges")
-        }
-        return try items.map { item in
-            let pair = item.arrayValue
-            guard pair.count == 2, let first = pair[0].integerValue, let last = pair[1].integerValue,
-                  first >= 1, first <= last
-            else { throw FieldError.serverRefused(status: 200, code: "bad-answer", detail: "a held range of the device state is not [first, last]") }
-            return UInt64(first)...UInt64(last)
-        }
     }
 
     /// Retries network failures, and a server too busy to take the body now

@@ -69,21 +69,21 @@ import Testing
             switch endpoint {
             case .writeExistingCase:
                 let note = try device.newNote(in: caseID, body: "note")
-                reply = try await client.call(.post, "/v1/push", token: token, json: Laptop.pushBody(note, batch: "w"))
+                reply = try await client.call(.post, "/v1/push", token: token, document: Laptop.pushBody(note, batch: "w"))
             case .createCase:
                 let ops = try device.newCase(title: "new")
-                reply = try await client.call(.post, "/v1/push", token: token, json: Laptop.pushBody(ops, batch: "c"))
+                reply = try await client.call(.post, "/v1/push", token: token, document: Laptop.pushBody(ops, batch: "c"))
             case .changeMembership:
                 let op = try device.write { a, s, _ in try a.add("bo", to: Case.Field.members, on: s.entity(caseID)!) }
-                reply = try await client.call(.post, "/v1/push", token: token, json: Laptop.pushBody([op], batch: "m"))
+                reply = try await client.call(.post, "/v1/push", token: token, document: Laptop.pushBody([op], batch: "m"))
             case .resolveConflict:
                 let record = try #require(anna.state.conflicts(inCase: caseID).first ?? conflict)
                 let op = try device.write { a, _, _ in try a.resolve(record, with: "A", reason: "test") }
-                reply = try await client.call(.post, "/v1/push", token: token, json: Laptop.pushBody([op], batch: "r"))
+                reply = try await client.call(.post, "/v1/push", token: token, document: Laptop.pushBody([op], batch: "r"))
             case .pullCase:
                 reply = try await client.call(.get, "/v1/pull", token: token)
                 if reply.status == .ok {
-                    let sent = reply.body.member("operations")?.arrayValue.compactMap { $0.member("case")?.stringValue } ?? []
+                    let sent = try reply.page().operations.map(\.caseID.description)
                     #expect(sent.contains(caseID.description) == Self.allowed(caller, endpoint),
                             "\(caller) pulling: case sent = \(sent.contains(caseID.description))")
                     return

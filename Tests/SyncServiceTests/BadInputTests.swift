@@ -63,10 +63,10 @@ import Testing
             let reply = try await client.call(input.method, input.uri, token: dorte.token, rawBody: input.body)
             #expect(reply.status == input.status, "\(input.label): \(reply.raw)")
             #expect(reply.problemCode == input.code, "\(input.label): \(reply.raw)")
-            #expect(reply.body.member("detail")?.stringValue?.isEmpty == false)
+            #expect(reply.problem?.detail.isEmpty == false)
             // Protocol.md §10.1, 400 or 422: a 422 is about the value of
             // `operations`, a 400 about the document around it.
-            let path = reply.body.member("path")?.stringValue ?? ""
+            let path = reply.problem?.path ?? ""
             if reply.status == .unprocessableContent { #expect(path.hasPrefix("operations"), "\(input.label): \(reply.raw)") }
             if reply.status == .badRequest { #expect(!path.hasPrefix("operations["), "\(input.label): \(reply.raw)") }
             #expect(try await harness.database.operationCount() == 0)
@@ -80,7 +80,7 @@ import Testing
             let huge = #"{"batch":"x","operations":[],"padding":""# + String(repeating: "x", count: RequestLimits.maximumBodyBytes) + #""}"#
             let reply = try await client.call(.post, "/v1/push", token: anna.token, rawBody: huge)
             #expect(reply.status == .contentTooLarge && reply.problemCode == "body-too-large")
-            #expect(reply.body.member("limit") == .integer(Int64(RequestLimits.maximumBodyBytes)))
+            #expect(reply.problem?.extensions["limit"] == .integer(Int64(RequestLimits.maximumBodyBytes)))
         }
     }
 

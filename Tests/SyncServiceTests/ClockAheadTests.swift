@@ -33,11 +33,12 @@ import Testing
             let refused = try await anna.push(operations, via: client)
             #expect(refused.status == .conflict)
             #expect(refused.problemCode == "clock-ahead")
-            #expect(refused.body.member("path") == "operations[0].id")
-            #expect(refused.body.member("serverTime") == .integer(Int64(ManualWallClock.monday)))
-            #expect(refused.body.member("ahead") == .integer(Int64(48 * Self.hour)))
-            #expect(refused.body.member("operations") == .array(operations.map { .string($0.id.description) }))
-            let detail = try #require(refused.body.member("detail")?.stringValue)
+            let problem = try #require(refused.problem)
+            #expect(problem.path == "operations[0].id")
+            #expect(problem.serverTime == Int64(ManualWallClock.monday))
+            #expect(problem.extensions["ahead"] == .integer(Int64(48 * Self.hour)))
+            #expect(problem.operations == operations.map(\.id))
+            let detail = problem.detail
             #expect(detail.contains("ahead of the server's by 48 h 0 min"), "\(detail)")
             #expect(try await server.database.operationCount() == 0, "nothing of the batch is stored")
 
@@ -67,8 +68,8 @@ import Testing
             let later = try anna.write { a, s, _ in try a.set(Case.Field.title, to: "Familien Holm-Berg", on: s.entity(operations[0].entity)!) }
             let refused = try await anna.push(operations + [later], batch: "third", via: client)
             #expect(refused.problemCode == "clock-ahead")
-            #expect(refused.body.member("operations") == .array([.string(later.id.description)]))
-            #expect(refused.body.member("path") == .string("operations[\(operations.count)].id"))
+            #expect(refused.problem?.operations == [later.id])
+            #expect(refused.problem?.path == "operations[\(operations.count)].id")
         }
     }
 

@@ -38,31 +38,30 @@ import Testing
         let database = harness.database
         let (_, annaToken) = try #require(try await database.registerDevice(user: "anna", password: Self.password, deviceName: "a"))
         // Another user cannot take anna's device.
-        #expect(try await database.resumeRefusal(annaToken, user: "bo")?.code == "cannot-resume")
+        #expect(try await database.resumeRefusal(annaToken, user: "bo") == .cannotResume)
         // A token with one character changed, or made up, is not this server's.
         var forged = Array(annaToken)
         forged[forged.count - 3] = forged[forged.count - 3] == "A" ? "B" : "A"
-        #expect(try await database.resumeRefusal(String(forged), user: "anna")?.code == "cannot-resume")
-        #expect(try await database.resumeRefusal(DeviceToken.generate(), user: "anna")?.code == "cannot-resume")
+        #expect(try await database.resumeRefusal(String(forged), user: "anna") == .cannotResume)
+        #expect(try await database.resumeRefusal(DeviceToken.generate(), user: "anna") == .cannotResume)
         // Another server's token (another key) is not this server's either.
         let other = try await ServerHarness.make()
         let (_, otherToken) = try #require(try await other.database.registerDevice(user: "anna", password: Self.password, deviceName: "a"))
-        #expect(try await database.resumeRefusal(otherToken, user: "anna")?.code == "cannot-resume")
+        #expect(try await database.resumeRefusal(otherToken, user: "anna") == .cannotResume)
         // A device that signed out, or was revoked, stays so.
         let (signedOut, signedOutToken) = try #require(try await database.registerDevice(user: "anna", password: Self.password, deviceName: "b"))
         try await database.logout(signedOut)
-        #expect(try await database.resumeRefusal(signedOutToken, user: "anna")?.code == "cannot-resume")
+        #expect(try await database.resumeRefusal(signedOutToken, user: "anna") == .cannotResume)
         let (revoked, revokedToken) = try #require(try await database.registerDevice(user: "anna", password: Self.password, deviceName: "c"))
         try await database.revokeDevice(revoked.replica.description)
-        #expect(try await database.resumeRefusal(revokedToken, user: "anna")?.code == "cannot-resume")
+        #expect(try await database.resumeRefusal(revokedToken, user: "anna") == .cannotResume)
     }
 
     @Test func theSignInRouteAnswersCannotResumeWithoutCheckingThePassword() async throws {
         let harness = try await ServerHarness.make()
         try await harness.test { client in
-            let refused = try await client.call(.post, "/v1/devices", json: [
-                "user": "anna", "password": "not checked", "deviceName": "x", "resume": "cwt_nothing",
-            ])
+            let signIn = DeviceSignIn(user: "anna", password: "not checked", deviceName: "x", resume: "cwt_nothing")
+            let refused = try await client.call(.post, "/v1/devices", document: signIn.encoded())
             #expect(refused.status == .conflict && refused.problemCode == "cannot-resume", "\(refused.raw)")
             let events = try await harness.database.auditEvents(.init(actor: "anna"))
             #expect(!events.contains { $0.action == "login-failed" })

@@ -24,10 +24,11 @@ import Testing
             var anna = try await client.login("anna")
             let empty = try await client.call(.get, "/v1/devices/current", token: anna.token)
             #expect(empty.status == .ok)
-            #expect(empty.body.member("device") == .string(anna.author.replica.description))
-            #expect(empty.body.member("user") == .string("anna") && empty.body.member("role") == .string("caseworker"))
-            #expect(empty.body.member("held") == .array([]))
-            #expect(empty.body.member("serverTime")?.integerValue != nil)
+            let state = try empty.deviceState()
+            #expect(state.device == anna.author.replica)
+            #expect(state.user == "anna" && state.role == .caseworker)
+            #expect(state.held.isEmpty)
+            #expect(state.serverTime > 0)
 
             // A case (its creation, title and members), then a note that is
             // never sent, then a second case: the server holds two ranges.
@@ -35,13 +36,8 @@ import Testing
             let note = try anna.newNote(in: caseID, body: "Hjemmebesøg")
             let second = try anna.newCase(title: "Familien Berg")
             #expect(try await anna.push(second, via: client).status == .ok)
-            let firstCase = 1...Int64(note[0].seq - 1)
-            let secondCase = Int64(second.first!.seq)...Int64(second.last!.seq)
             let held = try await client.call(.get, "/v1/devices/current", token: anna.token)
-            #expect(held.body.member("held") == .array([
-                .array([.integer(firstCase.lowerBound), .integer(firstCase.upperBound)]),
-                .array([.integer(secondCase.lowerBound), .integer(secondCase.upperBound)]),
-            ]))
+            #expect(try held.deviceState().held == [1...(note[0].seq - 1), second.first!.seq...second.last!.seq])
             #expect(try await client.call(.get, "/v1/devices/current").status == .unauthorized)
         }
     }
@@ -54,7 +50,7 @@ import Testing
             // As the quarantine migration leaves it: the last operation moved
             // out of the log, the replica's progress unchanged.
             let replica = anna.author.replica.description
-            let before = try await client.call(.get, "/v1/devices/current", token: anna.token).body.member("held")
+            let before = try await client.call(.get, "/v1/devices/current", token: anna.token).deviceState().held
             try await harness.database.writer.write { db in
                 let row = try #require(try Row.fetchOne(db, sql: "SELECT id, caseID, position, receivedAt, body FROM operation WHERE replica = ? ORDER BY seq DESC LIMIT 1", arguments: [replica]))
                 try db.execute(sql: """
@@ -63,7 +59,7 @@ import Testing
                 try db.execute(sql: "DELETE FROM operation WHERE id = ?", arguments: [row["id"] as String])
                 try db.execute(sql: "DELETE FROM replicaProgress WHERE replica = ?", arguments: [replica])
             }
-            let after = try await client.call(.get, "/v1/devices/current", token: anna.token).body.member("held")
+            let after = try await client.call(.get, "/v1/devices/current", token: anna.token).deviceState().held
             #expect(after == before)
         }
     }
@@ -95,16 +91,12 @@ import Testing
             let caseID = try await anna.pushNewCase(via: client)
             let note = try anna.newNote(in: caseID, body: "Hjemmebesøg")
             let receipt = try await anna.push(note, via: client)
-            let someProof = try #require(receipt.body.member("operations")?.arrayValue.first?.member("proof")?.stringValue)
+            let someProof = try #require(try receipt.receipt().operations.first?.proof)
             // A caseworker may not add a colleague to a case.
             let share = try anna.write { a, s, _ in try a.add(.string("bo"), to: Case.Field.members, on: s.entity(caseID)!) }
             for proof in [someProof, "AAAAAAAAAAAAAAAAAAAAAA", String(someProof.reversed())] {
-                var body = Laptop.pushBody([share], batch: "share-\(proof.prefix(4))")
-                if case .object(var members) = body {
-                    members["proofs"] = .object([share.id.description: .string(proof)])
-                    body = .object(members)
-                }
-                let refused = try await client.call(.post, "/v1/push", token: anna.token, json: body)
+                let body = PushBatch(batch: "share-\(proof.prefix(4))", operations: [share], proofs: [share.id: proof])
+                let refused = try await client.call(.post, "/v1/push", token: anna.token, document: body.encoded())
                 #expect(refused.status == .forbidden && refused.problemCode == "membership-change-not-allowed", "\(refused.raw)")
             }
         }

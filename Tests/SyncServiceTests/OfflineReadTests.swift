@@ -9,9 +9,8 @@ import Testing
 @Suite struct OfflineReadTests {
     static var now: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    static func read(_ caseID: EntityID, at: Int64 = now - 1_000, what: String = "case-show", entity: EntityID? = nil) -> JSONValue {
-        ["at": .integer(at), "case": .string(caseID.description), "what": .string(what),
-         "entity": entity.map { .string($0.description) } ?? .null]
+    static func read(_ caseID: EntityID, at: Int64 = now - 1_000, what: String = "case-show", entity: EntityID? = nil) -> PushBatch.Read {
+        PushBatch.Read(at: at, caseID: caseID, entity: entity, what: what)
     }
 
     static func events(_ action: String, case caseID: EntityID? = nil, in harness: ServerHarness) async throws -> [AuditEvent] {
@@ -33,7 +32,7 @@ import Testing
                 Self.read(annasCase[0].entity, what: "note-show", entity: bosCase),
             ]
             let reply = try await client.call(.post, "/v1/push", token: anna.token,
-                                              json: Laptop.pushBody(annasCase, batch: "reads", reads: reads))
+                                              document: Laptop.pushBody(annasCase, batch: "reads", reads: reads))
             #expect(reply.status == .ok, "the operations still go through: \(reply.raw)")
             #expect(try await Self.events("device-read", case: annasCase[0].entity, in: harness).count == 1)
             #expect(try await Self.events("device-read", case: bosCase, in: harness).isEmpty,
@@ -59,7 +58,7 @@ import Testing
             ]
             #expect(try await dorte.push(handover, via: client).status == .ok)
             let reply = try await client.call(.post, "/v1/push", token: anna.token,
-                                              json: Laptop.pushBody([], batch: "late-reads", reads: [Self.read(caseID)]))
+                                              document: Laptop.pushBody([], batch: "late-reads", reads: [Self.read(caseID)]))
             #expect(reply.status == .ok)
             #expect(try await Self.events("device-read", case: caseID, in: harness).count == 1)
         }
@@ -71,16 +70,16 @@ import Testing
         try await harness.test { client in
             var anna = try await client.login("anna")
             let caseID = try await anna.pushNewCase(via: client)
-            let full = Array(repeating: Self.read(caseID), count: PushRequest.maximumReads)
+            let full = Array(repeating: Self.read(caseID), count: PushBatch.maximumReads)
             var sent = 0
             while sent < OfflineReadCheck.maximumPerUserPerDay {
-                let reply = try await client.call(.post, "/v1/push", token: anna.token, json: Laptop.pushBody([], batch: "r\(sent)", reads: full))
+                let reply = try await client.call(.post, "/v1/push", token: anna.token, document: Laptop.pushBody([], batch: "r\(sent)", reads: full))
                 #expect(reply.status == .ok)
                 sent += full.count
             }
             let secondLaptop = try await client.login("anna")
             let over = try await client.call(.post, "/v1/push", token: secondLaptop.token,
-                                             json: Laptop.pushBody([], batch: "over", reads: [Self.read(caseID), Self.read(caseID)]))
+                                             document: Laptop.pushBody([], batch: "over", reads: [Self.read(caseID), Self.read(caseID)]))
             #expect(over.status == .ok)
             #expect(try await Self.events("device-read", case: caseID, in: harness).count == OfflineReadCheck.maximumPerUserPerDay)
             let refused = try await Self.events("device-reads-refused", in: harness)

@@ -143,9 +143,9 @@ import Testing
     @Test func pushLimitsAreTheServers() {
         let components = Self.document["components"] as! [String: Any]
         let push = ((components["schemas"] as! [String: Any])["PushRequest"] as! [String: Any])["properties"] as! [String: Any]
-        #expect((push["operations"] as! [String: Any])["maxItems"] as? Int == PushRequest.maximumOperations)
-        #expect((push["reads"] as! [String: Any])["maxItems"] as? Int == PushRequest.maximumReads)
-        #expect((push["proofs"] as! [String: Any])["maxProperties"] as? Int == PushRequest.maximumOperations)
+        #expect((push["operations"] as! [String: Any])["maxItems"] as? Int == PushBatch.maximumOperations)
+        #expect((push["reads"] as! [String: Any])["maxItems"] as? Int == PushBatch.maximumReads)
+        #expect((push["proofs"] as! [String: Any])["maxProperties"] as? Int == PushBatch.maximumOperations)
         let read = ((components["schemas"] as! [String: Any])["OfflineRead"] as! [String: Any])["properties"] as! [String: Any]
         let at = read["at"] as! [String: Any]
         #expect(at["minimum"] as? Int64 == Int64(HLCTimestamp.earliestMilliseconds))
@@ -154,7 +154,7 @@ import Testing
         #expect(proof["minLength"] as? Int == 1 && proof["maxLength"] as? Int == 64)
         let batch = (push["batch"] as! [String: Any])["pattern"] as! String
         for text in ["b1", "a.b-c_D", String(repeating: "x", count: 128), String(repeating: "x", count: 129), "", "a b", "a/b", "æ"] {
-            #expect(Self.matches(batch, text) == PushRequest.isValidBatchID(text), "batch \(text)")
+            #expect(Self.matches(batch, text) == PushBatch.isValidBatchID(text), "batch \(text)")
         }
     }
 }

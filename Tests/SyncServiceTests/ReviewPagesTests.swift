@@ -456,9 +456,8 @@ import Testing
             var anna = try await client.login("anna")
             let caseOps = try anna.newCase(title: "Familien Holm")
             let caseID = caseOps[0].entity
-            let read: JSONValue = ["at": .integer(Int64(Date().timeIntervalSince1970 * 1000) - 1_000),
-                                   "case": .string(caseID.description), "what": "case-show"]
-            _ = try await client.call(.post, "/v1/push", token: anna.token, json: Laptop.pushBody(caseOps, batch: "b1", reads: [read]))
+            let read = PushBatch.Read(at: Int64(Date().timeIntervalSince1970 * 1000) - 1_000, caseID: caseID, entity: nil, what: "case-show")
+            _ = try await client.call(.post, "/v1/push", token: anna.token, document: Laptop.pushBody(caseOps, batch: "b1", reads: [read]))
 
             var browser = ReviewBrowser()
             try await browser.signIn("dorte", via: client)

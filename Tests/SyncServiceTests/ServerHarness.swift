@@ -32,22 +32,38 @@ struct ServerHarness {
 struct Reply: @unchecked Sendable {
     let status: HTTPResponse.Status
     let headers: HTTPFields
+    /// Parsed, for answers that are no wire type (the conflict and audit logs, health).
     let body: JSONValue
     let raw: String
 
-    var problemCode: String? {
-        guard case .string(let type)? = body.member("type") else { return nil }
-        return type.replacingOccurrences(of: "urn:casework-sync:problem:", with: "")
+    /// The problem document of a refusal.
+    var problem: ProblemDocument? {
+        status.code >= 400 ? try? ProblemDocument.decode(Data(raw.utf8)) : nil
     }
+
+    var problemCode: String? { problem?.code }
+
+    func receipt() throws -> PushReceipt { try PushReceipt.decode(Data(raw.utf8)) }
+    func page() throws -> PullPage { try PullPage.decode(Data(raw.utf8)) }
+    func deviceState() throws -> DeviceState { try DeviceState.decode(Data(raw.utf8)) }
+    func signedIn() throws -> DeviceSignInAnswer { try DeviceSignInAnswer.decode(Data(raw.utf8)) }
 }
 
 
 extension TestClientProtocol {
-    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: JSONValue? = nil, rawBody: String? = nil) async throws -> Reply {
+    /// `document`: a wire type's encoded bytes; `json` and `rawBody`: bodies
+    /// of no wire type's form, for the tests of bad input.
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, document: Data? = nil, json: JSONValue? = nil,
+        rawBody: String? = nil
+    ) async throws -> Reply {
         var headers = HTTPFields()
         if let token { headers[.authorization] = "Bearer \(token)" }
         var body: ByteBuffer?
-        if let json {
+        if let document {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(data: document)
+        } else if let json {
             headers[.contentType] = "application/json"
             body = ByteBuffer(data: OperationCodec.canonicalBytes(json))
         } else if let rawBody {
@@ -65,11 +81,10 @@ extension TestClientProtocol {
     }
 
     func login(_ user: String, password: String = ServerHarness.password) async throws -> Laptop {
-        let reply = try await call(.post, "/v1/devices", json: ["user": .string(user), "password": .string(password), "deviceName": "test laptop"])
+        let reply = try await call(.post, "/v1/devices", document: DeviceSignIn(user: user, password: password, deviceName: "test laptop").encoded())
         try #require(reply.status == .created, "login of \(user) failed: \(reply.raw)")
-        let token = try #require(reply.body.member("token")?.stringValue)
-        let replica = try #require(reply.body.member("device")?.stringValue.flatMap(ReplicaID.init))
-        return Laptop(user: UserID(user)!, token: token, replica: replica)
+        let answer = try reply.signedIn()
+        return Laptop(user: UserID(user)!, token: answer.token, replica: answer.device)
     }
 }
 
@@ -123,14 +138,13 @@ struct Laptop: Sendable {
         return [created, try write { a, s, _ in try a.set(Note.Field.body, to: .string(body), on: s.entity(created.entity)!) }]
     }
 
-    static func pushBody(_ operations: [SyncCore.Operation], batch: String, reads: [JSONValue] = []) -> JSONValue {
-        let codec = OperationCodec()
-        return ["batch": .string(batch), "operations": .array(operations.map(codec.jsonValue(of:))), "reads": .array(reads)]
+    static func pushBody(_ operations: [SyncCore.Operation], batch: String, reads: [PushBatch.Read] = []) -> Data {
+        PushBatch(batch: batch, operations: operations, reads: reads).encoded()
     }
 
     func push(_ operations: [SyncCore.Operation], batch: String? = nil, via client: any TestClientProtocol) async throws -> Reply {
         try await client.call(.post, "/v1/push", token: token,
-                              json: Self.pushBody(operations, batch: batch ?? "b-\(operations.first?.id.description ?? "empty")"))
+                              document: Self.pushBody(operations, batch: batch ?? "b-\(operations.first?.id.description ?? "empty")"))
     }
 
     /// Pulls until the server has nothing more; applies what arrives.
@@ -140,13 +154,13 @@ struct Laptop: Sendable {
             let query = (cursor.map { "cursor=\($0)&" } ?? "") + "limit=\(limit)"
             let reply = try await client.call(.get, "/v1/pull?\(query)", token: token)
             try #require(reply.status == .ok, "pull failed: \(reply.raw)")
-            let operations = try OperationCodec().operations(from: reply.body.member("operations") ?? .array([]), path: "operations")
-            try state.apply(operations)
-            author.observe(operations)
-            received += operations.count
-            removedCases.append(contentsOf: (reply.body.member("removedCases")?.arrayValue ?? []).compactMap(\.stringValue))
-            cursor = reply.body.member("cursor")?.stringValue
-            if reply.body.member("hasMore") != .bool(true) { return received }
+            let page = try reply.page()
+            try state.apply(page.operations)
+            author.observe(page.operations)
+            received += page.operations.count
+            removedCases.append(contentsOf: page.removedCases.map(\.description))
+            cursor = page.cursor
+            if !page.hasMore { return received }
         }
     }
 }

@@ -18,11 +18,10 @@ import Testing
     static let password = "correct horse battery"
 
     static func login(_ user: String, port: Int) async throws -> Laptop {
-        let reply = try await HTTPClient.shared.call(.post, "http://127.0.0.1:\(port)/v1/devices",
-                                                     json: ["user": .string(user), "password": .string(password), "deviceName": "full disk test"])
+        let reply = try await HTTPClient.shared.signIn(at: "http://127.0.0.1:\(port)", user, password: password, deviceName: "full disk test")
         try #require(reply.status == 201, "sign-in of \(user): \(reply.status) \(reply.body)")
-        return Laptop(user: UserID(user)!, token: reply.body.member("token")!.stringValue!,
-                      replica: ReplicaID(reply.body.member("device")!.stringValue!)!)
+        let answer = try reply.signedIn()
+        return Laptop(user: UserID(user)!, token: answer.token, replica: answer.device)
     }
 
     static func metric(_ name: String, port: Int) async throws -> Double? {
@@ -62,7 +61,7 @@ import Testing
             let caseID = newCase[0].entity
             func push(_ operations: [SyncCore.Operation]) async throws -> HTTPReply {
                 let reply = try await HTTPClient.shared.call(.post, "http://127.0.0.1:\(port)/v1/push", token: anna.token,
-                                                             json: Laptop.pushBody(operations, batch: "b-\(operations[0].id)"))
+                                                             document: Laptop.pushBody(operations, batch: "b-\(operations[0].id)"))
                 if reply.status == 200 { acknowledged.formUnion(operations.map(\.id)) }
                 return reply
             }
@@ -81,7 +80,7 @@ import Testing
                 if reply.status != 200 {
                     refused = note
                     #expect(reply.status == 503)
-                    #expect(reply.body.member("type")?.stringValue == "urn:casework-sync:problem:storage-full", "\(reply.body)")
+                    #expect(reply.problem?.code == "storage-full", "\(reply.body)")
                     #expect(reply.retryAfter == "60")
                     break
                 }
@@ -90,13 +89,13 @@ import Testing
             // The laptops keep trying: still refused, told once in the log.
             for _ in 0..<20 {
                 let reply = try await push(refused)
-                #expect(reply.status == 503 && reply.body.member("type")?.stringValue == "urn:casework-sync:problem:storage-full")
+                #expect(reply.status == 503 && reply.problem?.code == "storage-full")
             }
             // A small write may still fit where the write-ahead log has room
             // already; it does not end the episode while the disk is full.
             for _ in 0..<3 {
                 let pull = try await HTTPClient.shared.call(.get, "http://127.0.0.1:\(port)/v1/pull", token: anna.token)
-                #expect(pull.status == 200 || pull.body.member("type")?.stringValue == "urn:casework-sync:problem:storage-full", "\(pull.body)")
+                #expect(pull.status == 200 || pull.problem?.code == "storage-full", "\(pull.body)")
             }
             #expect(try await Self.metric("sync_storage_full", port: port) == 1)
             #expect(try await Self.metric("sync_storage_full_total", port: port) ?? 0 >= 21)
@@ -126,10 +125,10 @@ import Testing
                 let query = dorte.cursor.map { "?cursor=\($0)" } ?? ""
                 let reply = try await HTTPClient.shared.call(.get, "http://127.0.0.1:\(port)/v1/pull\(query)", token: dorte.token)
                 try #require(reply.status == 200, "\(reply.body)")
-                let operations = try OperationCodec().operations(from: reply.body.member("operations")!, path: "operations")
-                held.formUnion(operations.map(\.id))
-                dorte.cursor = reply.body.member("cursor")?.stringValue
-                if reply.body.member("hasMore") != .bool(true) { break }
+                let page = try reply.page()
+                held.formUnion(page.operations.map(\.id))
+                dorte.cursor = page.cursor
+                if !page.hasMore { break }
             }
             #expect(acknowledged.isSubset(of: held), "\(acknowledged.subtracting(held).count) acknowledged operations are gone")
             #expect(server.terminate() == 0, "SIGTERM drains and exits cleanly")

@@ -7,25 +7,37 @@ import Testing
 
 struct HTTPReply {
     let status: Int
+    /// Parsed, for answers that are no wire type (the audit log, health).
     let body: JSONValue
+    let data: Data
     var retryAfter: String?
+
+    var problem: ProblemDocument? { status >= 400 ? try? ProblemDocument.decode(data) : nil }
+    func page() throws -> PullPage { try PullPage.decode(data) }
+    func signedIn() throws -> DeviceSignInAnswer { try DeviceSignInAnswer.decode(data) }
 }
 
 extension HTTPClient {
     enum Method { case get, post }
 
-    func call(_ method: Method, _ url: String, token: String? = nil, json: JSONValue? = nil) async throws -> HTTPReply {
+    /// `document`: a wire type's encoded bytes.
+    func call(_ method: Method, _ url: String, token: String? = nil, document: Data? = nil) async throws -> HTTPReply {
         var request = HTTPClientRequest(url: url)
         request.method = method == .post ? .POST : .GET
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        if let json {
+        if let document {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(data: OperationCodec.canonicalBytes(json)))
+            request.body = .bytes(ByteBuffer(data: document))
         }
         let response = try await execute(request, timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 64 * 1024 * 1024)
-        return HTTPReply(status: Int(response.status.code), body: (try? OperationCodec.parse(Data(buffer: body), path: "")) ?? .null,
+        let data = Data(buffer: try await response.body.collect(upTo: 64 * 1024 * 1024))
+        return HTTPReply(status: Int(response.status.code), body: (try? OperationCodec.parse(data, path: "")) ?? .null, data: data,
                          retryAfter: response.headers.first(name: "Retry-After"))
+    }
+
+    /// Signs in as a new device (`POST /v1/devices`).
+    func signIn(at base: String, _ user: String, password: String, deviceName: String = "process test") async throws -> HTTPReply {
+        try await call(.post, "\(base)/v1/devices", document: DeviceSignIn(user: user, password: password, deviceName: deviceName).encoded())
     }
 }
 
@@ -33,11 +45,10 @@ extension HTTPClient {
     static let password = "correct horse battery"
 
     func login(_ client: HTTPClient, _ server: ServerProcess, _ user: String) async throws -> Laptop {
-        let reply = try await client.call(.post, "http://127.0.0.1:\(server.port)/v1/devices",
-                                          json: ["user": .string(user), "password": .string(Self.password), "deviceName": "process test"])
+        let reply = try await client.signIn(at: "http://127.0.0.1:\(server.port)", user, password: Self.password)
         try #require(reply.status == 201)
-        return Laptop(user: UserID(user)!, token: reply.body.member("token")!.stringValue!,
-                      replica: ReplicaID(reply.body.member("device")!.stringValue!)!)
+        let answer = try reply.signedIn()
+        return Laptop(user: UserID(user)!, token: answer.token, replica: answer.device)
     }
 
     /// Pushes run continuously from several laptops while the server is killed
@@ -73,7 +84,7 @@ extension HTTPClient {
                         let reply: HTTPReply
                         do {
                             reply = try await client.call(.post, "http://127.0.0.1:\(port)/v1/push", token: laptop.token,
-                                                          json: Laptop.pushBody(pending, batch: "r\(round)-b\(batch)-\(pending[0].id)"))
+                                                          document: Laptop.pushBody(pending, batch: "r\(round)-b\(batch)-\(pending[0].id)"))
                         } catch {
                             return laptop  // the server is gone: unacknowledged, kept for the next round
                         }
@@ -96,10 +107,10 @@ extension HTTPClient {
                 let query = cursor.map { "?cursor=\($0)" } ?? ""
                 let reply = try await client.call(.get, "http://127.0.0.1:\(server.port)/v1/pull\(query)", token: dorte.token)
                 try #require(reply.status == 200)
-                let operations = try OperationCodec().operations(from: reply.body.member("operations")!, path: "operations")
-                held.formUnion(operations.map(\.id))
-                cursor = reply.body.member("cursor")?.stringValue
-                if reply.body.member("hasMore") != .bool(true) { break }
+                let page = try reply.page()
+                held.formUnion(page.operations.map(\.id))
+                cursor = page.cursor
+                if !page.hasMore { break }
             } while true
             dorte.cursor = cursor
             let acked = await acknowledged.ids

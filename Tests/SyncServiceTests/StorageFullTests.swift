@@ -81,20 +81,21 @@ struct RecordingLogHandler: LogHandler {
         let status: HTTPResponse.Status
         let headers: HTTPFields
         let body: JSONValue
+        let problem: ProblemDocument?
 
-        var code: String? { body.member("type")?.stringValue?.replacingOccurrences(of: "urn:casework-sync:problem:", with: "") }
+        var code: String? { problem?.code }
     }
 
     static func send(
-        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: JSONValue? = nil, via client: any TestClientProtocol
+        _ method: HTTPRequest.Method, _ uri: String, token: String? = nil, document: Data? = nil, via client: any TestClientProtocol
     ) async throws -> Answer {
         var headers = HTTPFields()
         if let token { headers[.authorization] = "Bearer \(token)" }
-        if json != nil { headers[.contentType] = "application/json" }
-        let response = try await client.execute(
-            uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(data: OperationCodec.canonicalBytes($0)) })
-        return Answer(status: response.status, headers: response.headers,
-                      body: (try? OperationCodec.parse(Data(String(buffer: response.body).utf8), path: "")) ?? .null)
+        if document != nil { headers[.contentType] = "application/json" }
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: document.map { ByteBuffer(data: $0) })
+        let data = Data(buffer: response.body)
+        return Answer(status: response.status, headers: response.headers, body: (try? OperationCodec.parse(data, path: "")) ?? .null,
+                      problem: response.status.code >= 400 ? try? ProblemDocument.decode(data) : nil)
     }
 
     /// Sends `attempt` until it is answered with anything but success; every
@@ -113,8 +114,8 @@ struct RecordingLogHandler: LogHandler {
         #expect(answer.code == "storage-full", "\(answer.body)", sourceLocation: sourceLocation)
         #expect(answer.headers[.retryAfter] == "60", sourceLocation: sourceLocation)
         #expect(answer.headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
-        #expect(answer.body.member("retryAfter") == .integer(60), sourceLocation: sourceLocation)
-        #expect(answer.body.member("detail")?.stringValue?.contains("its disk is full; nothing was stored") == true,
+        #expect(answer.problem?.retryAfter == 60, sourceLocation: sourceLocation)
+        #expect(answer.problem?.detail.contains("its disk is full; nothing was stored") == true,
                 sourceLocation: sourceLocation)
     }
 
@@ -136,13 +137,13 @@ struct RecordingLogHandler: LogHandler {
             var refused: [SyncCore.Operation] = []
             let first = try await Self.untilRefused {
                 let note = try anna.newNote(in: caseID, body: String(repeating: "Hjemmebesøg hos familien Holm. ", count: 40))
-                let answer = try await Self.send(.post, "/v1/push", token: anna.token, json: Laptop.pushBody(note, batch: "b-\(note[0].id)"), via: client)
+                let answer = try await Self.send(.post, "/v1/push", token: anna.token, document: Laptop.pushBody(note, batch: "b-\(note[0].id)"), via: client)
                 if answer.status == .ok { acknowledged.formUnion(note.map(\.id)) } else { refused = note }
                 return answer
             }
             Self.expectStorageFull(first)
             let again = try await Self.send(.post, "/v1/push", token: anna.token,
-                                            json: Laptop.pushBody(refused, batch: "b-\(refused[0].id)"), via: client)
+                                            document: Laptop.pushBody(refused, batch: "b-\(refused[0].id)"), via: client)
             Self.expectStorageFull(again)
             #expect(try await Self.refusalCount(via: client) >= refusalsBefore + 2)
             #expect(server.log.messages(at: .error).count == 1, "one error for the episode, not one per request: \(server.log.messages(at: .error))")
@@ -150,7 +151,7 @@ struct RecordingLogHandler: LogHandler {
 
             try await server.makeRoom()
             let stored = try await Self.send(.post, "/v1/push", token: anna.token,
-                                             json: Laptop.pushBody(refused, batch: "b-\(refused[0].id)"), via: client)
+                                             document: Laptop.pushBody(refused, batch: "b-\(refused[0].id)"), via: client)
             #expect(stored.status == .ok)
             acknowledged.formUnion(refused.map(\.id))
             #expect(server.log.messages(at: .notice).filter { $0.contains("room again") }.count == 1)
@@ -166,7 +167,7 @@ struct RecordingLogHandler: LogHandler {
             try await server.fillTheDisk()
             Self.expectStorageFull(try await Self.untilRefused {
                 let note = try anna.newNote(in: caseID, body: String(repeating: "Netværksmøde på skolen. ", count: 40))
-                return try await Self.send(.post, "/v1/push", token: anna.token, json: Laptop.pushBody(note, batch: "b-\(note[0].id)"), via: client)
+                return try await Self.send(.post, "/v1/push", token: anna.token, document: Laptop.pushBody(note, batch: "b-\(note[0].id)"), via: client)
             })
             #expect(server.log.messages(at: .error).count == 2)
         }
@@ -191,7 +192,7 @@ struct RecordingLogHandler: LogHandler {
                         let token = laptops[index].token
                         group.addTask {
                             (note.map(\.id), try await Self.send(.post, "/v1/push", token: token,
-                                                                 json: Laptop.pushBody(note, batch: "b-\(note[0].id)"), via: client))
+                                                                 document: Laptop.pushBody(note, batch: "b-\(note[0].id)"), via: client))
                         }
                     }
                     return try await group.reduce(into: []) { $0.append($1) }
@@ -232,9 +233,9 @@ struct RecordingLogHandler: LogHandler {
                 try await Self.send(.get, "/v1/pull", token: anna.token, via: client)
             })
             Self.expectStorageFull(try await Self.untilRefused {
-                try await Self.send(.post, "/v1/devices", json: [
-                    "user": "anna", "password": .string(ServerHarness.password), "deviceName": "another laptop",
-                ], via: client)
+                try await Self.send(.post, "/v1/devices",
+                                    document: DeviceSignIn(user: "anna", password: ServerHarness.password, deviceName: "another laptop").encoded(),
+                                    via: client)
             })
             var remaining = laptops[...]
             Self.expectStorageFull(try await Self.untilRefused(limit: laptops.count) {

@@ -10,9 +10,9 @@ import Testing
         try await harness.test { client in
             let laptop = try await client.login("anna")
             #expect(laptop.token.hasPrefix("cwt_") && laptop.token.count >= 47)
-            let wrong = try await client.call(.post, "/v1/devices", json: ["user": "anna", "password": "guess guess guess", "deviceName": "x"])
+            let wrong = try await client.call(.post, "/v1/devices", document: DeviceSignIn(user: "anna", password: "guess guess guess", deviceName: "x").encoded())
             #expect(wrong.status == .unauthorized && wrong.problemCode == "invalid-credentials")
-            let unknown = try await client.call(.post, "/v1/devices", json: ["user": "nobody", "password": "guess guess guess", "deviceName": "x"])
+            let unknown = try await client.call(.post, "/v1/devices", document: DeviceSignIn(user: "nobody", password: "guess guess guess", deviceName: "x").encoded())
             #expect(unknown.status == .unauthorized && unknown.problemCode == "invalid-credentials")
             let root = try await client.login("root")
             let audit = try await client.call(.get, "/v1/audit?user=anna", token: root.token)
@@ -28,14 +28,15 @@ import Testing
             let operations = try anna.newCase(title: "Familien Holm")
             let first = try await anna.push(operations, batch: "batch-1", via: client)
             #expect(first.status == .ok)
-            #expect(first.body.member("stored") == .integer(4))
-            #expect(first.body.member("operations")?.arrayValue.count == 4)
+            let receipt = try first.receipt()
+            #expect(receipt.stored == 4 && receipt.duplicates == 0)
+            #expect(receipt.operations.map(\.id) == operations.map(\.id))
             let retry = try await anna.push(operations, batch: "batch-1", via: client)
-            #expect(retry.body == first.body, "a retried batch returns the same receipt")
+            #expect(retry.raw == first.raw, "a retried batch returns the same receipt")
             let overlapping = try await anna.push(operations, batch: "batch-2", via: client)
             #expect(overlapping.status == .ok, "\(overlapping.raw)")
-            #expect(overlapping.body.member("stored") == .integer(0))
-            #expect(overlapping.body.member("duplicates") == .integer(4))
+            #expect(try overlapping.receipt().stored == 0)
+            #expect(try overlapping.receipt().duplicates == 4)
             #expect(try await harness.database.operationCount() == 4)
         }
     }
@@ -50,9 +51,10 @@ import Testing
             let missing = operations[1]
             let afterGap = try await anna.push(operations.filter { $0.id != missing.id }, batch: "without-2", via: client)
             #expect(afterGap.status == .ok, "\(afterGap.raw)")
-            #expect(afterGap.body.member("stored") == .integer(Int64(operations.count - 1)))
+            #expect(try afterGap.receipt().stored == operations.count - 1)
             let filled = try await anna.push([missing], batch: "the-2", via: client)
-            #expect(filled.status == .ok && filled.body.member("stored") == .integer(1), "\(filled.raw)")
+            #expect(filled.status == .ok, "\(filled.raw)")
+            #expect(try filled.receipt().stored == 1)
             #expect(try await harness.database.operationCount() == operations.count)
         }
     }
@@ -67,7 +69,7 @@ import Testing
             let operations = try anna.newCase(title: "Familien Holm")
             let twice = try await anna.push(operations + [operations[0]], batch: "twice", via: client)
             #expect(twice.status == .ok, "\(twice.raw)")
-            #expect(twice.body.member("stored") == .integer(Int64(operations.count)))
+            #expect(try twice.receipt().stored == operations.count)
 
             let note = try anna.newNote(in: operations[0].entity, body: "Hjemmebesøg")
             let last = note[note.count - 1]
@@ -121,11 +123,11 @@ import Testing
             var pulled = 0
             while true {
                 let page = try await client.call(.get, "/v1/pull?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""), token: laptop.token)
-                let count = page.body.member("operations")?.arrayValue.count ?? 0
-                pulled += count
-                seen.append(Int(page.body.member("remaining")?.integerValue ?? -1))
-                cursor = page.body.member("cursor")?.stringValue
-                if page.body.member("hasMore") != .bool(true) { break }
+                let decoded = try page.page()
+                pulled += decoded.operations.count
+                seen.append(decoded.remaining)
+                cursor = decoded.cursor
+                if !decoded.hasMore { break }
             }
             // 8 operations in pages of 3: 5 left, 2 left, then the last 2 and nothing left.
             #expect(pulled == 8)
@@ -145,7 +147,8 @@ import Testing
             let laptop = try await client.login("anna")
             func pull(after cursor: String?) async throws -> (ok: Bool, cursor: String?, count: Int) {
                 let page = try await client.call(.get, "/v1/pull?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""), token: laptop.token)
-                return (page.status == .ok, page.body.member("cursor")?.stringValue, page.body.member("operations")?.arrayValue.count ?? 0)
+                let decoded = page.status == .ok ? try page.page() : nil
+                return (page.status == .ok, decoded?.cursor, decoded?.operations.count ?? 0)
             }
             var cursors: [String] = []
             var cursor: String?
@@ -262,11 +265,11 @@ import Testing
             try await harness.database.revokeDevice(anna.author.replica.description)
             let revoked = try await client.call(.get, "/v1/pull", token: anna.token)
             #expect(revoked.status == .unauthorized && revoked.problemCode == "purge-required")
-            #expect(revoked.body.member("purge") == .bool(true))
+            #expect(revoked.problem?.purge == true)
             try await harness.database.removeUser("bo")
             let removed = try await client.call(.get, "/v1/pull", token: bo.token)
             #expect(removed.status == .unauthorized && removed.problemCode == "purge-required")
-            let login = try await client.call(.post, "/v1/devices", json: ["user": "bo", "password": .string(ServerHarness.password), "deviceName": "x"])
+            let login = try await client.call(.post, "/v1/devices", document: DeviceSignIn(user: "bo", password: ServerHarness.password, deviceName: "x").encoded())
             #expect(login.status == .unauthorized)
         }
     }
@@ -312,10 +315,10 @@ import Testing
         try await harness.test { client in
             var anna = try await client.login("anna")
             let caseOps = try anna.newCase(title: "Familien Holm")
-            let read: JSONValue = ["at": .integer(Int64(Date().timeIntervalSince1970 * 1000) - 1_000),
-                                   "case": .string(caseOps[0].entity.description), "what": "case-show"]
+            let read = PushBatch.Read(at: Int64(Date().timeIntervalSince1970 * 1000) - 1_000, caseID: caseOps[0].entity, entity: nil,
+                                      what: "case-show")
             let reply = try await client.call(.post, "/v1/push", token: anna.token,
-                                              json: Laptop.pushBody(caseOps, batch: "with-reads", reads: [read]))
+                                              document: Laptop.pushBody(caseOps, batch: "with-reads", reads: [read]))
             #expect(reply.status == .ok)
             let dorte = try await client.login("dorte")
             let audit = try await client.call(.get, "/v1/audit?case=\(caseOps[0].entity)", token: dorte.token)

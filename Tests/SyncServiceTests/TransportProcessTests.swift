@@ -83,17 +83,16 @@ import Testing
 
         let client = HTTPClient.shared
         #expect(try await client.call(.get, "\(base)/health").status == 200)
-        let login = try await client.call(.post, "\(base)/v1/devices",
-                                          json: ["user": "anna", "password": .string(ServerProcessTests.password), "deviceName": "t"])
+        let login = try await client.signIn(at: base, "anna", password: ServerProcessTests.password, deviceName: "t")
         try #require(login.status == 201)
-        var laptop = Laptop(user: UserID("anna")!, token: login.body.member("token")!.stringValue!,
-                            replica: ReplicaID(login.body.member("device")!.stringValue!)!)
+        let answer = try login.signedIn()
+        var laptop = Laptop(user: UserID("anna")!, token: answer.token, replica: answer.device)
         let created = try laptop.newCase(title: "Familien Holm")
         #expect(try await client.call(.post, "\(base)/v1/push", token: laptop.token,
-                                      json: Laptop.pushBody(created, batch: "b1")).status == 200)
+                                      document: Laptop.pushBody(created, batch: "b1")).status == 200)
         let pulled = try await client.call(.get, "\(base)/v1/pull", token: laptop.token)
         #expect(pulled.status == 200)
-        #expect(pulled.body.member("operations")?.arrayValue.count == created.count)
+        #expect(try pulled.page().operations.count == created.count)
 
         // Generous: 201 connections, 64 at a time, one second each.
         let deadline = Date().addingTimeInterval(90)

@@ -83,7 +83,7 @@ import Testing
                 let code = WriteRulesFixture.expected(kind: kind, type: type, role: caller.role, member: caller.isMember)
                 #expect(Int(reply.status.code) == Self.status(of: code) && reply.problemCode == code,
                         "\(caller) \(kind) on \(type): \(reply.status.code) \(reply.raw)")
-                if code != nil { #expect(reply.body.member("path")?.stringValue?.hasPrefix("operations[0]") == true, "\(reply.raw)") }
+                if code != nil { #expect(reply.problem?.path?.hasPrefix("operations[0]") == true, "\(reply.raw)") }
             }
         }
     }

@@ -123,7 +123,7 @@ struct InitialSync: AsyncParsableCommand {
                 let t1 = clock.now
                 let json = try reply.json()
                 let t2 = clock.now
-                let page = try PullPage(json, codec: codec)
+                let page = try PullPage(json: json, codec: codec)
                 let t3 = clock.now
                 _ = try state.apply(page.operations)
                 device.author.observe(page.operations)

@@ -108,7 +108,7 @@ struct PullCost: AsyncParsableCommand {
                 let t0 = clock.now
                 let reply = try await client.pullPage(device, limit: limit)
                 let elapsed = (clock.now - t0).milliseconds
-                let page = try PullPage(try reply.json(), codec: codec)
+                let page = try PullPage(json: try reply.json(), codec: codec)
                 guard page.operations.count == limit, page.hasMore else {
                     throw LoadError("\(label): the first pull brought \(page.operations.count) operations (hasMore \(page.hasMore)), expected \(limit) and more")
                 }

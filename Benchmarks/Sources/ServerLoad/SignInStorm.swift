@@ -88,10 +88,8 @@ struct SignInStorm: AsyncParsableCommand {
                         var attempt = 0
                         while clock.now < stormEnd {
                             attempt += 1
-                            let body = OperationCodec.canonicalBytes([
-                                "user": .string("nobody\(attacker)x\(attempt)"), "password": "not the password at all",
-                                "deviceName": "guesser",
-                            ])
+                            let body = DeviceSignIn(user: "nobody\(attacker)x\(attempt)", password: "not the password at all",
+                                                    deviceName: "guesser").encoded()
                             do {
                                 let reply = try await client.send(.POST, "/v1/devices", body: body)
                                 answers.byStatus[reply.status, default: 0] += 1
@@ -158,7 +156,6 @@ struct SignInStorm: AsyncParsableCommand {
 
 extension SyncServerClient {
     func cursor(of reply: Reply) throws -> String {
-        guard let cursor = try reply.json().member("cursor")?.stringValue else { throw LoadError("a pull page without a cursor") }
-        return cursor
+        try PullPage.decode(reply.data).cursor
     }
 }

@@ -11,7 +11,6 @@ struct SimulatedDevice: Sendable {
     var random: SeededRandom
     var cursor: String?
     private var batches = 0
-    private let codec = OperationCodec()
 
     init(user: UserID, token: String, replica: ReplicaID, seed: UInt64) {
         self.user = user
@@ -56,12 +55,7 @@ struct SimulatedDevice: Sendable {
     /// The body of POST /v1/push, with a batch id unique on this device.
     mutating func pushBody(_ operations: [SyncCore.Operation]) -> Data {
         batches += 1
-        var data = Data(#"{"batch":""#.utf8)
-        data.append(contentsOf: "\(author.replica)-\(batches)".utf8)
-        data.append(contentsOf: #"","operations":"#.utf8)
-        data.append(codec.encodeBatch(operations))
-        data.append(UInt8(ascii: "}"))
-        return data
+        return PushBatch(batch: "\(author.replica)-\(batches)", operations: operations).encoded()
     }
 }
 

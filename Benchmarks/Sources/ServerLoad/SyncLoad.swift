@@ -105,7 +105,7 @@ struct SyncLoad: AsyncParsableCommand {
                     try await client.push(created, from: &device)
                     let codec = OperationCodec()
                     while true {
-                        let page = try PullPage(try await client.pullPage(device, limit: 1000).json(), codec: codec)
+                        let page = try PullPage(json: try await client.pullPage(device, limit: 1000).json(), codec: codec)
                         device.cursor = page.cursor
                         device.author.observe(page.operations)
                         if !page.hasMore { break }
@@ -152,7 +152,7 @@ struct SyncLoad: AsyncParsableCommand {
 
                             let reply = try await client.pullPage(device, limit: 1000)
                             let t2 = clock.now
-                            let page = try PullPage(try reply.json(), codec: codec)
+                            let page = try PullPage(json: try reply.json(), codec: codec)
                             guard page.operations.count == operations.count, !page.hasMore else {
                                 throw LoadError("pull after push brought \(page.operations.count) operations (hasMore \(page.hasMore)), expected \(operations.count)")
                             }

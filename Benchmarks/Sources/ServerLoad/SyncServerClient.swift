@@ -48,17 +48,12 @@ final class SyncServerClient: Sendable {
 
     /// Signs in and registers a new device (POST /v1/devices).
     func login(_ user: String, password: String, deviceName: String, seed: UInt64) async throws -> SimulatedDevice {
-        let body = OperationCodec.canonicalBytes([
-            "user": .string(user), "password": .string(password), "deviceName": .string(deviceName),
-        ])
+        let body = DeviceSignIn(user: user, password: password, deviceName: deviceName).encoded()
         let reply = try await send(.POST, "/v1/devices", body: body)
         guard reply.status == 201 else { throw LoadError("login of \(user) answered \(reply.status): \(reply.text)") }
-        let json = try reply.json()
-        guard let token = json.member("token")?.stringValue,
-              let replica = json.member("device")?.stringValue.flatMap(ReplicaID.init),
-              let userID = UserID(user)
+        guard let answer = try? DeviceSignInAnswer.decode(reply.data), let userID = UserID(user)
         else { throw LoadError("login of \(user): unexpected answer \(reply.text)") }
-        return SimulatedDevice(user: userID, token: token, replica: replica, seed: seed)
+        return SimulatedDevice(user: userID, token: answer.token, replica: answer.device, seed: seed)
     }
 
     /// POST /v1/push; throws unless the server stored the batch (200).
@@ -82,27 +77,5 @@ final class SyncServerClient: Sendable {
             throw LoadError("/health answered \(reply.status): \(reply.text)")
         }
         return Int(count)
-    }
-}
-
-/// A decoded pull page, as a field client reads it.
-struct PullPage {
-    let cursor: String
-    let hasMore: Bool
-    let operations: [SyncCore.Operation]
-
-    init(_ json: JSONValue, codec: OperationCodec) throws {
-        guard let cursor = json.member("cursor")?.stringValue, let hasMore = json.member("hasMore")?.boolValue else {
-            throw LoadError("a pull page without cursor or hasMore")
-        }
-        self.cursor = cursor
-        self.hasMore = hasMore
-        operations = try codec.operations(from: json.member("operations") ?? .array([]), path: "operations")
-    }
-}
-
-extension JSONValue {
-    func member(_ name: String) -> JSONValue? {
-        if case .object(let members) = self { members[name] } else { nil }
     }
 }

@@ -31,14 +31,6 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
-/// Every path the server answers, with its methods; any other method on these
-/// paths is a 405 with an `Allow` header.
-let endpoints: [(String, [HTTPRequest.Method])] = [
-    ("health", [.get]), ("metrics", [.get]), ("openapi.json", [.get]), ("v1/devices", [.post]),
-    ("v1/devices/current", [.get, .delete]), ("v1/push", [.post]), ("v1/pull", [.get]), ("v1/conflicts", [.get]),
-    ("v1/audit", [.get]),
-] + ReviewPages.endpoints
-
 /// Assembles the router: public routes, then everything under `/v1` behind the
 /// device authenticator and the body budget. Errors become problem documents;
 /// metrics see every request with its final status. `transport` decides the
@@ -52,7 +44,8 @@ public func buildRouter(
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
-    router.add(middleware: ProblemMiddleware())
+    let allowedMethods = AllowedMethods()
+    router.add(middleware: ProblemMiddleware(allowedMethods: allowedMethods))
     ServiceRoutes(database: database).addRoutes(to: router)
     let signIn = SignInGuard(database: database, limiter: SignInLimiter(limits: signInLimits, clock: database.clock))
     let devices = DeviceRoutes(database: database, signIn: signIn)
@@ -63,6 +56,7 @@ public func buildRouter(
     SyncRoutes(database: database).addRoutes(to: authenticated)
     ReviewRoutes(database: database).addRoutes(to: authenticated)
     ReviewPages(database: database, transport: transport, signIn: signIn).addRoutes(to: router)
+    allowedMethods.record(router)
     return router
 }
 

@@ -2,25 +2,23 @@ import Hummingbird
 import Logging
 
 /// Turns every error escaping a route into an `application/problem+json`
-/// response, so that no client ever sees a bare status or a stack trace.
+/// response (`Problem(mapping:)`), so that no client ever sees a bare status
+/// or a stack trace.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let allowedMethods: AllowedMethods
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let problem as Problem {
-            return try problem.response(from: request, context: context)
-        } catch is StorageFull {
-            // Logged once per episode where it was detected (StorageFullWatch), not per request.
-            return try Problem.storageFull.response(from: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
             // The router knows no route for this method; if the path exists with
             // other methods, that is a 405, not a 404.
             let path = String(request.uri.path.drop { $0 == "/" })
             if path == "review" || path.hasPrefix("review/") {
                 // A browser on the review pages gets a page, not a problem document.
-                return ReviewErrorMiddleware.unmatchedPage(request, allowed: endpoints.first(where: { $0.0 == path })?.1)
+                return ReviewErrorMiddleware.unmatchedPage(request, allowed: allowedMethods(path))
             }
-            if let allowed = endpoints.first(where: { $0.0 == path })?.1 {
+            if let allowed = allowedMethods(path) {
                 return try Problem.methodNotAllowed(request.uri.path, allowed: allowed).response(from: request, context: context)
             }
             return try Problem(.notFound, code: "not-found", title: "Not found", detail: "there is no resource at \(request.uri.path)")
@@ -31,6 +29,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 detail: error.body ?? Self.detail(for: error.status, request: request))
             return try problem.response(from: request, context: context)
         } catch {
+            // A full disk is logged once per episode where it was detected
+            // (StorageFullWatch), not per request.
+            if let problem = Problem(mapping: error) { return try problem.response(from: request, context: context) }
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return try Problem.internalError.response(from: request, context: context)
         }

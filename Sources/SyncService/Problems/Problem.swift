@@ -2,7 +2,10 @@ import Foundation
 import Hummingbird
 import SyncCore
 
-/// An RFC 9457 problem document, and the error that carries it to the client.
+/// An RFC 9457 problem document (`ProblemDocument`) with its status and
+/// headers: the error that carries it to the client. Thrown by the router
+/// and its middleware, which speak HTTP; storage and sync throw errors of
+/// their own, which `Problem(mapping:)` turns into problems in one place.
 ///
 /// `type` is a stable URN per kind of problem (`urn:casework-sync:problem:<code>`),
 /// listed in Protocol.md; clients branch on it, never on `detail`, which is for people.
@@ -25,26 +28,15 @@ public struct Problem: Error, HTTPResponseError, Sendable, Equatable {
         self.extensions = extensions
     }
 
-    public var type: String { "urn:casework-sync:problem:\(code)" }
-
-    public var document: JSONValue {
-        var members = extensions
-        members["type"] = .string(type)
-        members["title"] = .string(title)
-        members["status"] = .integer(Int64(status.code))
-        members["detail"] = .string(detail)
-        return .object(members)
+    public var document: ProblemDocument {
+        ProblemDocument(code: code, title: title, status: Int(status.code), detail: detail, extensions: extensions)
     }
-
-    public static let mediaType = "application/problem+json"
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
-        headers[.contentType] = Self.mediaType
+        headers[.contentType] = ProblemDocument.mediaType
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-        return Response(
-            status: status, headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(data: OperationCodec.canonicalBytes(document))))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(data: document.encoded())))
     }
 }
 
@@ -52,49 +44,6 @@ extension Problem {
     public static func badRequest(_ code: String, _ detail: String, path: String? = nil) -> Problem {
         Problem(.badRequest, code: code, title: "The request is not valid", detail: detail,
                 extensions: path.map { ["path": .string($0)] } ?? [:])
-    }
-
-    /// A refused operation or batch, with the code and path SyncCore gave.
-    public static func invalidOperations(_ error: OperationError) -> Problem {
-        let status: HTTPResponse.Status = switch error.reason {
-        case .conflictingDuplicate, .sequenceNumberTaken: .conflict
-        // 413 is kept for a body over the byte limit; a value or a batch over a
-        // count limit is a well-formed request that breaks a rule: 422.
-        default: .unprocessableContent
-        }
-        return Problem(status, code: error.reason.code, title: "The operations were refused", detail: error.description,
-                       extensions: ["path": .string(error.path)])
-    }
-
-    /// An operation the write rules refuse (Protocol.md §5, §10.3), at its
-    /// place in the request as sent.
-    public static func refusedWrite(_ refusal: WriteRefusal, path: String) -> Problem {
-        let (status, title): (HTTPResponse.Status, String) = switch refusal.reason {
-        case .notAMember, .membershipChangeNotAllowed, .resolutionNotAllowed: (.forbidden, "Not allowed")
-        case .unknownCase: (.notFound, "Unknown case")
-        case .unknownEntity: (.notFound, "Unknown entity")
-        case .caseMismatch: (.conflict, "Entity belongs to another case")
-        case .entityExists: (.conflict, "Entity exists already")
-        case .unknownEntityType, .kindNotAllowed, .unknownField, .invalidValue: (.unprocessableContent, "The operations were refused")
-        }
-        return Problem(status, code: refusal.code, title: title, detail: refusal.detail, extensions: ["path": .string(path)])
-    }
-
-    /// Operations dated further ahead of the server's clock than it accepts
-    /// (Protocol.md §3, §10.3). The device re-dates them, to `serverTime`,
-    /// and sends them again under new ids: the server holds none of them.
-    public static func clockAhead(
-        path: String, first: OperationID, ahead: UInt64, limit: UInt64, serverTime: Int64, operations: [OperationID]
-    ) -> Problem {
-        let minutes = ahead / 60_000
-        let span = minutes >= 60 ? "\(minutes / 60) h \(minutes % 60) min" : "\(minutes) min"
-        return Problem(
-            .conflict, code: "clock-ahead", title: "The device's clock is ahead of the server's",
-            detail: "the device's clock is ahead of the server's by \(span): operation \(first) is dated after the server's time "
-                + "by more than the \(limit / 3_600_000) hours allowed (\(operations.count) operation\(operations.count == 1 ? "" : "s") in all); "
-                + "correct the device's clock and send them again with new ids",
-            extensions: ["path": .string(path), "serverTime": .integer(serverTime), "ahead": .integer(Int64(ahead)),
-                         "operations": .array(operations.map { .string($0.description) })])
     }
 
     public static func unauthenticated(_ detail: String) -> Problem {
@@ -134,37 +83,6 @@ extension Problem {
                               detail: "the server is reading as many request bodies as its memory allows; send again in \(retryAfterSeconds) s",
                               extensions: ["retryAfter": .integer(Int64(retryAfterSeconds))])
         problem.headers[.retryAfter] = "\(retryAfterSeconds)"
-        return problem
-    }
-
-    /// The disk under the database is full: nothing of the request was
-    /// stored, and the same request succeeds once the operator has made room.
-    /// Not a refusal of the request: the client keeps what it sent.
-    public static var storageFull: Problem {
-        let seconds = StorageFull.retryAfterSeconds
-        var problem = Problem(.serviceUnavailable, code: "storage-full", title: "The server cannot store changes",
-                              detail: "the server cannot store changes right now: its disk is full; nothing was stored, try again later",
-                              extensions: ["retryAfter": .integer(Int64(seconds))])
-        problem.headers[.retryAfter] = "\(seconds)"
-        return problem
-    }
-
-    /// 429 after too many failed sign-ins, 503 when the password checks are
-    /// all taken; both say when to come back.
-    public static func signInRefused(_ refusal: SignInRefusal) -> Problem {
-        var problem = switch refusal {
-        case .throttled(let seconds, let limit):
-            Problem(.tooManyRequests, code: "too-many-attempts", title: "Too many sign-in attempts",
-                    detail: limit == .user
-                        ? "too many failed sign-ins under this user name; try again in \(seconds) seconds"
-                        : "too many failed sign-ins from this address; try again in \(seconds) seconds",
-                    extensions: ["retryAfter": .integer(Int64(seconds))])
-        case .busy:
-            Problem(.serviceUnavailable, code: "sign-in-busy", title: "The server is busy",
-                    detail: "the server is checking too many passwords at once; try again in a moment",
-                    extensions: ["retryAfter": .integer(Int64(refusal.retryAfterSeconds))])
-        }
-        problem.headers[.retryAfter] = String(refusal.retryAfterSeconds)
         return problem
     }
 

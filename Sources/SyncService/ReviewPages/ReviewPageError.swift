@@ -56,19 +56,26 @@ struct ReviewErrorMiddleware: RouterMiddleware {
             var response = Self.page(for: .storageFull, session: context.reviewSession)
             response.headers[.retryAfter] = "\(StorageFull.retryAfterSeconds)"
             return response
-        } catch let problem as Problem where problem.status.code < 500 {
-            return Self.page(for: ReviewPageError(status: problem.status, heading: problem.title, message: problem.detail),
-                             session: context.reviewSession)
         } catch let error as HTTPError where error.status.code < 500 {
             return Self.page(for: ReviewPageError(status: error.status, heading: error.status.reasonPhrase,
                                                   message: error.body ?? error.status.reasonPhrase),
                              session: context.reviewSession)
         } catch {
+            if let problem = Self.refusal(error) {
+                return Self.page(for: ReviewPageError(status: problem.status, heading: problem.title, message: problem.detail),
+                                 session: context.reviewSession)
+            }
             context.logger.error("unhandled error on a review page", metadata: ["error": "\(String(reflecting: error))"])
             return Self.page(for: ReviewPageError(status: .internalServerError, heading: "Server error",
                                                   message: "The server failed to handle the request; it has been logged."),
                              session: context.reviewSession)
         }
+    }
+
+    /// The problem a refusal of the request maps to, as a laptop would be
+    /// answered; nil for a fault.
+    private static func refusal(_ error: any Error) -> Problem? {
+        Problem(mapping: error).flatMap { $0.status.code < 500 ? $0 : nil }
     }
 
     /// A path under /review that no route answers, or answers with other methods.

@@ -24,13 +24,6 @@ struct ReviewPages {
         ReviewCasePages(database: database).addRoutes(to: signedIn)
         ReviewAccessLogPages(database: database).addRoutes(to: signedIn)
     }
-
-    /// The paths with fixed names, for 405 answers (`endpoints`).
-    static let endpoints: [(String, [HTTPRequest.Method])] = [
-        ("review", [.get]), ("review/style.css", [.get]), ("review/sign-in", [.get, .post]), ("review/sign-out", [.post]),
-        ("review/conflicts", [.get]), ("review/conflict", [.get]), ("review/conflict/resolve", [.post]),
-        ("review/cases", [.get]), ("review/access-log", [.get]), ("review/access-log.csv", [.get]),
-    ]
 }
 
 extension SyncRequestContext {

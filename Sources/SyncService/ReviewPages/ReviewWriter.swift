@@ -3,16 +3,6 @@ import GRDB
 import SyncCore
 import SyncPersistence
 
-extension PushRequest {
-    /// A batch written on the server itself, by a review session's device.
-    init(batch: String, operations: [SyncCore.Operation]) {
-        self.batch = batch
-        self.operations = operations
-        self.reads = []
-        self.proofs = [:]
-    }
-}
-
 extension ServerDatabase {
     /// Entities merged from every stored operation, with receive times.
     func mergedEntities(_ ids: [EntityID]) async throws -> [EntityID: ConflictLog.MergedEntity] {
@@ -68,12 +58,11 @@ extension ServerDatabase {
             var random = SystemRandomSource()
             let batch = "review-\(first.seq)-\(last.seq)-\(EntityID(using: &random).description.prefix(12))"
             do {
-                let (_, stored) = try await push(PushRequest(batch: batch, operations: operations), from: session.device)
+                let (_, stored) = try await push(PushBatch(batch: batch, operations: operations), from: session.device)
                 SyncMetrics.operationsPushed.increment(by: stored)
                 SyncMetrics.openConflicts.record(openConflictGauge)
                 return operations
-            } catch let problem as Problem
-                where ["sequence-number-taken", "conflicting-duplicate"].contains(problem.code) && attempt < 3 {
+            } catch let refusal as PushRefusal where refusal.isLostRace && attempt < 3 {
                 continue
             }
         }

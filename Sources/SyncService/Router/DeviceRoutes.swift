@@ -14,7 +14,7 @@ struct DeviceRoutes {
 
     func addAuthenticatedRoutes(to group: RouterGroup<SyncRequestContext>) {
         group.get("devices/current") { _, context in
-            Response.json(try await database.deviceState(try context.requireDevice()))
+            Response.json(try await database.deviceState(try context.requireDevice()).encoded())
         }
         group.delete("devices/current") { _, context in
             try await database.logout(try context.requireDevice())
@@ -23,44 +23,18 @@ struct DeviceRoutes {
     }
 
     func login(_ request: Request, context: SyncRequestContext) async throws -> Response {
-        let body = try await request.jsonBody(limit: RequestLimits.maximumLoginBodyBytes)
-        guard case .object(let members) = body else {
-            throw Problem.badRequest("wrong-type", "the body must be a JSON object with user, password and deviceName")
-        }
-        if let unknown = members.keys.first(where: { !["user", "password", "deviceName", "resume"].contains($0) }) {
-            throw Problem.badRequest("unknown-member", "unknown member \"\(unknown)\"", path: unknown)
-        }
-        func text(_ name: String, maximum: Int) throws(Problem) -> String {
-            guard let value = members[name] else { throw Problem.badRequest("missing-member", "missing member \"\(name)\"", path: name) }
-            // Bytes, not characters: one letter with thousands of combining
-            // marks is one character and would fill the audit log.
-            guard case .string(let text) = value, !text.isEmpty, text.utf8.count <= maximum else {
-                throw Problem.badRequest("wrong-type", "\"\(name)\" must be a non-empty string of at most \(maximum) bytes", path: name)
-            }
-            return text
-        }
-        let user = try text("user", maximum: UserID.maximumLength)
-        let password = try text("password", maximum: 1024)
-        let deviceName = try text("deviceName", maximum: 200)
-        let resume = members["resume"] == nil ? nil : try text("resume", maximum: 200)
-        if let resume, let refusal = try await database.resumeRefusal(resume, user: user) { throw refusal }
-        let registered: (device: AuthenticatedDevice, token: String)?
-        do {
-            registered = try await signIn.attempt(user: user, source: signIn.source(of: request, context: context), via: nil) {
-                try await database.registerDevice(user: user, password: password, deviceName: deviceName, resume: resume)
-            } failed: { $0 == nil }
-        } catch let refusal as SignInRefusal {
-            throw Problem.signInRefused(refusal)
-        }
+        let body = try DeviceSignIn.decode(try await request.jsonBody(limit: RequestLimits.maximumLoginBodyBytes))
+        if let resume = body.resume, let refusal = try await database.resumeRefusal(resume, user: body.user) { throw refusal }
+        let registered = try await signIn.attempt(user: body.user, source: signIn.source(of: request, context: context), via: nil) {
+            try await database.registerDevice(user: body.user, password: body.password, deviceName: body.deviceName, resume: body.resume)
+        } failed: { $0 == nil }
         guard let (device, token) = registered else {
             throw Problem(.unauthorized, code: "invalid-credentials", title: "Sign-in failed",
                           detail: "the user name or password is wrong, or the user was removed")
         }
-        let document: JSONValue = [
-            "device": .string(device.replica.description), "token": .string(token), "user": .string(device.user.name),
-            "role": .string(device.role.rawValue), "serverTime": .integer(database.now),
-        ]
-        return .json(document, status: .created)
+        let answer = DeviceSignInAnswer(device: device.replica, token: token, user: device.user.name, role: device.role,
+                                        serverTime: database.now)
+        return .json(answer.encoded(), status: .created)
     }
 }
 

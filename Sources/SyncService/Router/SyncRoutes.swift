@@ -11,7 +11,7 @@ struct SyncRoutes {
     func addRoutes(to group: RouterGroup<SyncRequestContext>) {
         group.post("push") { request, context in
             let device = try context.requireDevice()
-            let push = try PushRequest(try await request.jsonBody(limit: RequestLimits.maximumBodyBytes), codec: OperationCodec())
+            let push = try PushBatch.decode(try await request.jsonBody(limit: RequestLimits.maximumBodyBytes))
             let (receipt, stored) = try await database.push(push, from: device)
             SyncMetrics.pushSessions.increment()
             SyncMetrics.operationsPushed.increment(by: stored)

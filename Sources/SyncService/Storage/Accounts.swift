@@ -38,6 +38,9 @@ public enum AccountError: Error, CustomStringConvertible, Equatable {
     /// Why `PasswordPolicy` refused the password.
     case weakPassword(String)
     case invalidBcryptCost(Int)
+    /// A sign-in's `resume` names no device of this server that the user
+    /// may take back (Protocol.md §10.2).
+    case cannotResume
 
     public var description: String {
         switch self {
@@ -51,6 +54,7 @@ public enum AccountError: Error, CustomStringConvertible, Equatable {
         case .weakPassword(let reason): "the password is refused: \(reason)"
         case .invalidBcryptCost(let cost):
             "the bcrypt cost must be from \(ServerDatabase.bcryptCosts.lowerBound) to \(ServerDatabase.bcryptCosts.upperBound), not \(cost)"
+        case .cannotResume: "this server cannot take back the device of that earlier sign-in; sign in as a new device"
         }
     }
 }
@@ -224,7 +228,7 @@ extension ServerDatabase {
                 // Already known (an answer to an earlier resume was lost):
                 // only the very same live token passes.
                 guard existing.tokenHash == DeviceToken.hash(token), existing.revokedAt == nil, existing.user == user.name else {
-                    throw Self.cannotResume()
+                    throw AccountError.cannotResume
                 }
             } else {
                 try DeviceRecord(
@@ -241,21 +245,15 @@ extension ServerDatabase {
 
     /// Why `resume` cannot register its device again for `user`, or nil if it
     /// can: checked before the password, so that a refusal costs no guess.
-    public func resumeRefusal(_ resume: String, user name: String) async throws -> Problem? {
+    public func resumeRefusal(_ resume: String, user name: String) async throws -> AccountError? {
         let name = UserName.normalized(name)
         // One answer for every refusal: it must not tell whose a token is,
         // or whether that device was revoked, to whoever holds an old one.
-        guard let replica = DeviceToken.replica(of: resume, user: name, key: deviceTokenKey) else { return Self.cannotResume() }
+        guard let replica = DeviceToken.replica(of: resume, user: name, key: deviceTokenKey) else { return .cannotResume }
         let existing = try await writer.read { db in try DeviceRecord.fetchOne(db, key: replica.description) }
         guard let existing else { return nil }
         if existing.tokenHash == DeviceToken.hash(resume), existing.revokedAt == nil, existing.user == name { return nil }
-        return Self.cannotResume()
-    }
-
-    static func cannotResume() -> Problem {
-        Problem(.conflict, code: "cannot-resume", title: "The earlier sign-in cannot be resumed",
-                detail: "this server cannot take back the device of that earlier sign-in; sign in as a new device",
-                extensions: ["path": "resume"])
+        return .cannotResume
     }
 
     /// The user, if the name (in any spelling `UserName.normalized` maps to

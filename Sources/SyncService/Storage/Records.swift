@@ -39,6 +39,9 @@ struct PushReceiptRecord: Codable, FetchableRecord, PersistableRecord, Sendable 
     var batch: String
     var receipt: Data
     var createdAt: Int64
+    /// SHA-256 of the batch's operations (`ServerDatabase.isRetry`); nil in
+    /// receipts stored before it was kept.
+    var operationsHash: Data?
 }
 
 struct PullCursorRecord: Codable, FetchableRecord, PersistableRecord, Sendable {

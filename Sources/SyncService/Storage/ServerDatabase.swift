@@ -186,6 +186,7 @@ public final class ServerDatabase: Sendable {
         OfflineReadCheck.registerMigrations(in: &migrator)
         OperationQuarantine.registerMigration(in: &migrator)
         ServerKeys.registerMigration(in: &migrator)
+        registerPushReceiptMigration(in: &migrator)
         return migrator
     }
 

@@ -35,10 +35,6 @@ struct DeviceHoldings: Sendable, Equatable {
         held = ranges
     }
 
-    var json: JSONValue {
-        .array(held.map { .array([.integer(Int64($0.lowerBound)), .integer(Int64($0.upperBound))]) })
-    }
-
     static func read(for replica: ReplicaID, in db: Database) throws -> DeviceHoldings {
         let knowledge = try OperationLog.knowledge(of: replica, in: db)
         let contiguous = knowledge.contiguous[replica, default: 0]
@@ -62,11 +58,8 @@ struct DeviceHoldings: Sendable, Equatable {
 extension ServerDatabase {
     /// The signed-in device's state: who it is, and which of its operations
     /// the server holds.
-    func deviceState(_ device: AuthenticatedDevice) async throws -> JSONValue {
+    func deviceState(_ device: AuthenticatedDevice) async throws -> DeviceState {
         let holdings = try await writer.read { db in try DeviceHoldings.read(for: device.replica, in: db) }
-        return [
-            "device": .string(device.replica.description), "user": .string(device.user.name),
-            "role": .string(device.role.rawValue), "held": holdings.json, "serverTime": .integer(now),
-        ]
+        return DeviceState(device: device.replica, user: device.user.name, role: device.role, held: holdings.held, serverTime: now)
     }
 }

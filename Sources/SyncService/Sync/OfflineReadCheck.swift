@@ -49,8 +49,8 @@ enum OfflineReadCheck {
     /// the push's transaction, after its operations are stored (so a case the
     /// batch creates is held).
     static func sort(
-        _ reads: [PushRequest.OfflineRead], device: AuthenticatedDevice, now: Int64, in db: Database
-    ) throws -> (accepted: [PushRequest.OfflineRead], refused: [Refusal: Int]) {
+        _ reads: [PushBatch.Read], device: AuthenticatedDevice, now: Int64, in db: Database
+    ) throws -> (accepted: [PushBatch.Read], refused: [Refusal: Int]) {
         guard !reads.isEmpty else { return ([], [:]) }
         let replica = device.replica.description
         let signedInAt = try Int64.fetchOne(
@@ -78,7 +78,7 @@ enum OfflineReadCheck {
         let day = now / dayMilliseconds
         let usedToday = try Int.fetchOne(
             db.cachedStatement(sql: "SELECT count FROM readQuota WHERE user = ? AND day = ?"), arguments: [user, day]) ?? 0
-        var accepted: [PushRequest.OfflineRead] = []
+        var accepted: [PushBatch.Read] = []
         var refused: [Refusal: Int] = [:]
         for (index, read) in reads.enumerated() {
             // The cap first: past it, a read costs no lookup in the writer.

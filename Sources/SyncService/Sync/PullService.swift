@@ -5,7 +5,7 @@ import SyncPersistence
 
 /// A page of a pull, ready to send: the operations are the stored canonical
 /// bytes, never decoded and re-encoded.
-public struct PullPage: Sendable {
+public struct StoredPullPage: Sendable {
     public let cursor: String
     public let operations: [Data]
     public let removedCases: [EntityID]
@@ -15,26 +15,10 @@ public struct PullPage: Sendable {
     public let remaining: Int
     public let serverTime: Int64
 
-    /// The response body, written around the stored operation bytes.
+    /// The response body (`PullPage`), written around the stored operation bytes.
     public var body: Data {
-        var data = Data()
-        data.append(contentsOf: #"{"cursor":""#.utf8)
-        data.append(contentsOf: cursor.utf8)
-        data.append(contentsOf: #"","hasMore":"#.utf8)
-        data.append(contentsOf: (hasMore ? "true" : "false").utf8)
-        data.append(contentsOf: #","operations":["#.utf8)
-        for (index, operation) in operations.enumerated() {
-            if index > 0 { data.append(UInt8(ascii: ",")) }
-            data.append(operation)
-        }
-        data.append(contentsOf: #"],"removedCases":["#.utf8)
-        data.append(contentsOf: removedCases.map { "\"\($0)\"" }.joined(separator: ",").utf8)
-        data.append(contentsOf: #"],"remaining":"#.utf8)
-        data.append(contentsOf: String(remaining).utf8)
-        data.append(contentsOf: #","serverTime":"#.utf8)
-        data.append(contentsOf: String(serverTime).utf8)
-        data.append(UInt8(ascii: "}"))
-        return data
+        PullPage.encoded(cursor: cursor, hasMore: hasMore, operations: operations, removedCases: removedCases,
+                         remaining: remaining, serverTime: serverTime)
     }
 }
 
@@ -51,7 +35,7 @@ extension ServerDatabase {
     /// only, so a pull costs what it returns, not what the database holds. A
     /// case the device can no longer read is reported in `removedCases` for as
     /// long as the client keeps presenting a cursor that contains it.
-    public func pull(after cursor: String?, limit: Int, for device: AuthenticatedDevice) async throws -> PullPage {
+    public func pull(after cursor: String?, limit: Int, for device: AuthenticatedDevice) async throws -> StoredPullPage {
         let at = now
         // One transaction on the writer's connection reads the page and stores
         // the new cursor with its audit events. Reading in a snapshot beside
@@ -59,12 +43,12 @@ extension ServerDatabase {
         // a database of a million operations then cost 1.6 times one from ten
         // thousand (1.2 on the writer, whose warm page cache holds what the
         // last pulls read); see BENCHMARKS.md.
-        let (page, read) = try await groupCommit.write { db -> (PullPage, PageRead) in
+        let (page, read) = try await groupCommit.write { db -> (StoredPullPage, PageRead) in
             let read = try Self.readPage(after: cursor, limit: limit, for: device, in: db)
             // Nothing new and nothing lost: the cursor stays as it was, and the
             // pull writes nothing (a device polling an idle caseload is cheap).
             if let cursor, read.operations.isEmpty, read.removed.isEmpty {
-                return (PullPage(cursor: cursor, operations: [], removedCases: [], hasMore: false, remaining: 0, serverTime: at), read)
+                return (StoredPullPage(cursor: cursor, operations: [], removedCases: [], hasMore: false, remaining: 0, serverTime: at), read)
             }
             let id = Self.newCursorID()
             try db.cachedStatement(sql: "INSERT INTO pullCursor (id, device, createdAt, positions) VALUES (?, ?, ?, ?)")
@@ -81,7 +65,7 @@ extension ServerDatabase {
                 try AuditLog.record(.accessRemoved, actor: device.user.name, device: device.replica.description, caseID: caseID,
                                     detail: ["purge": .bool(true)], at: at, in: db)
             }
-            return (PullPage(cursor: id, operations: read.operations, removedCases: read.removed.compactMap(EntityID.init),
+            return (StoredPullPage(cursor: id, operations: read.operations, removedCases: read.removed.compactMap(EntityID.init),
                              hasMore: read.hasMore, remaining: 0, serverTime: at), read)
         }
         guard page.hasMore else { return page }
@@ -94,7 +78,7 @@ extension ServerDatabase {
                 sum + (try OperationLog.count(ofCase: caseID, after: read.positions[caseID.description] ?? 0, in: db))
             }
         }
-        return PullPage(cursor: page.cursor, operations: page.operations, removedCases: page.removedCases,
+        return StoredPullPage(cursor: page.cursor, operations: page.operations, removedCases: page.removedCases,
                         hasMore: true, remaining: remaining, serverTime: at)
     }
 
@@ -113,9 +97,7 @@ extension ServerDatabase {
         if let cursor {
             let stored = try db.cachedStatement(sql: "SELECT positions FROM pullCursor WHERE id = ? AND device = ?")
             guard let record = try Data.fetchOne(stored, arguments: [cursor, device.replica.description]) else {
-                throw Problem(.conflict, code: "unknown-cursor", title: "Unknown cursor",
-                              detail: "cursor \(cursor) is unknown to this device (or expired); pull without a cursor to start over",
-                              extensions: ["path": "cursor"])
+                throw PullRefusal.unknownCursor(cursor)
             }
             positions = try decodePositions(record)
         }

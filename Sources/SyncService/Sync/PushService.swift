@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import SyncCore
@@ -5,18 +6,24 @@ import SyncPersistence
 
 extension ServerDatabase {
     /// Checks and stores one pushed batch in one transaction, or refuses all of it.
-    /// A batch id already stored for this device returns the stored receipt.
-    func push(_ request: PushRequest, from device: AuthenticatedDevice) async throws -> (receipt: JSONValue, stored: Int) {
+    /// A batch id already stored for this device returns the stored receipt,
+    /// as the bytes that were stored, if it was stored for these operations.
+    func push(_ request: PushBatch, from device: AuthenticatedDevice) async throws -> (receipt: Data, stored: Int) {
         try Self.checkAuthorship(request.operations, device: device)
         let at = now
         let codec = self.codec
         let receiptKey = self.receiptKey
         let acceptedBefore = ReceiptProof.accepted(request.operations, proofs: request.proofs, codec: codec, key: receiptKey)
-        let (receipt, stored, openConflictDelta) = try await groupCommit.write { db -> (JSONValue, Int, Int) in
+        let operationsHash = Self.operationsHash(request.operations, codec: codec)
+        let (receipt, stored, openConflictDelta) = try await groupCommit.write { db -> (Data, Int, Int) in
             var openConflictDelta = 0
-            let storedReceipt = try db.cachedStatement(sql: "SELECT receipt FROM pushReceipt WHERE device = ? AND batch = ?")
-            if let existing = try Data.fetchOne(storedReceipt, arguments: [device.replica.description, request.batch]) {
-                return (try OperationCodec.parse(existing, path: "receipt"), 0, 0)
+            let storedReceipt = try db.cachedStatement(sql: "SELECT receipt, operationsHash FROM pushReceipt WHERE device = ? AND batch = ?")
+            if let existing = try Row.fetchOne(storedReceipt, arguments: [device.replica.description, request.batch]) {
+                let receipt: Data = existing["receipt"]
+                guard Self.isRetry(of: receipt, storedHash: existing["operationsHash"], operations: request.operations, hash: operationsHash) else {
+                    throw PushRefusal.batchIDReused(batch: request.batch)
+                }
+                return (receipt, 0, 0)
             }
             // Operations already held were checked when they were first stored; a
             // retry under another batch id must not be judged again (the case it
@@ -36,7 +43,7 @@ extension ServerDatabase {
             do {
                 entries = try OperationLog.apply(request.operations, receivedAt: UInt64(at), codec: codec, in: db)
             } catch let error as OperationError {
-                throw Problem.invalidOperations(error)
+                throw PushRefusal.invalidOperation(error)
             }
             let fresh = Set(entries.filter(\.isNew).map(\.id))
             // Once each: a batch may carry the same operation twice, and the
@@ -98,18 +105,15 @@ extension ServerDatabase {
                     source: "device", at: at, in: db)
             }
 
-            let receipt: JSONValue = [
-                "batch": .string(request.batch),
-                "serverTime": .integer(at),
-                "stored": .integer(Int64(fresh.count)),
-                "duplicates": .integer(Int64(entries.count - fresh.count)),
-                "operations": .array(zip(entries, request.operations).map { entry, operation in
-                    ["id": .string(entry.id.description), "position": .integer(entry.position),
-                     "proof": .string(ReceiptProof.make(for: entry.id, canonical: codec.encode(operation), key: receiptKey))]
-                }),
-            ]
-            try db.cachedStatement(sql: "INSERT INTO pushReceipt (device, batch, receipt, createdAt) VALUES (?, ?, ?, ?)")
-                .execute(arguments: [device.replica.description, request.batch, OperationCodec.canonicalBytes(receipt), at])
+            let receipt = PushReceipt(
+                batch: request.batch, serverTime: at, stored: fresh.count, duplicates: entries.count - fresh.count,
+                operations: zip(entries, request.operations).map { entry, operation in
+                    PushReceipt.Entry(id: entry.id, position: entry.position,
+                                      proof: ReceiptProof.make(for: entry.id, canonical: codec.encode(operation), key: receiptKey))
+                }
+            ).encoded()
+            try db.cachedStatement(sql: "INSERT INTO pushReceipt (device, batch, receipt, createdAt, operationsHash) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [device.replica.description, request.batch, receipt, at, operationsHash])
             return (receipt, fresh.count, openConflictDelta)
         }
         // After the commit: a failed transaction changed nothing.
@@ -117,19 +121,43 @@ extension ServerDatabase {
         return (receipt, stored)
     }
 
+    /// What a receipt is stored with to tell a retry from a reuse of its
+    /// batch id: the SHA-256 of the batch's operations in canonical form, in
+    /// the order sent.
+    static func operationsHash(_ operations: [SyncCore.Operation], codec: OperationCodec) -> Data {
+        Data(SHA256.hash(data: codec.encodeBatch(operations)))
+    }
+
+    /// Whether a push under a stored batch id is a retry of that batch. A
+    /// receipt stored before the hash was kept is compared by the ids it
+    /// lists, in order: the ids fix what a retry holds (an id already stored
+    /// with other content is refused whenever it is sent as new), and a
+    /// receipt of a form too old to read is taken as the retry it was
+    /// taken for before.
+    static func isRetry(of receipt: Data, storedHash: Data?, operations: [SyncCore.Operation], hash: Data) -> Bool {
+        if let storedHash { return storedHash == hash }
+        guard let stored = try? PushReceipt.decode(receipt) else { return true }
+        return stored.operations.map(\.id) == operations.map(\.id)
+    }
+
+    /// Receipts of batches pushed from now on keep the hash of their operations.
+    static func registerPushReceiptMigration(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("server v5 push receipts keep their operations' hash") { db in
+            try db.alter(table: PushReceiptRecord.databaseTableName) { table in
+                table.add(column: "operationsHash", .blob)
+            }
+        }
+    }
+
     /// Every operation must be written by the authenticated user on the
     /// authenticated device: nobody pushes in someone else's name.
-    static func checkAuthorship(_ operations: [SyncCore.Operation], device: AuthenticatedDevice) throws(Problem) {
+    static func checkAuthorship(_ operations: [SyncCore.Operation], device: AuthenticatedDevice) throws(PushRefusal) {
         for (index, operation) in operations.enumerated() {
             guard operation.author == device.user else {
-                throw Problem(.forbidden, code: "forged-author", title: "Not allowed",
-                              detail: "operation author \(operation.author) is not the signed-in user \(device.user)",
-                              extensions: ["path": .string("operations[\(index)].author")])
+                throw .forgedAuthor(index: index, author: operation.author, user: device.user)
             }
             guard operation.replica == device.replica else {
-                throw Problem(.forbidden, code: "forged-device", title: "Not allowed",
-                              detail: "operation \(operation.id) was not written on this device (\(device.replica))",
-                              extensions: ["path": .string("operations[\(index)].id")])
+                throw .forgedDevice(index: index, operation: operation.id, device: device.replica)
             }
         }
     }
@@ -160,9 +188,8 @@ extension ServerDatabase {
             ahead = ahead.filter { operations[$0].milliseconds > limit }
         }
         guard let first = ahead.first else { return }
-        throw Problem.clockAhead(
-            path: "operations[\(first)].id", first: operations[first].id,
-            ahead: operations[first].milliseconds - UInt64(max(0, serverTime)), limit: maximumClockAhead,
+        throw PushRefusal.clockAhead(
+            index: first, ahead: operations[first].milliseconds - UInt64(max(0, serverTime)), limit: maximumClockAhead,
             serverTime: serverTime, operations: ahead.map { operations[$0].id })
     }
 
@@ -183,8 +210,7 @@ extension ServerDatabase {
             try WriteRules.check(checked.map { operations[$0] }, by: writer, holding: LoggedEntities(db: db, codec: codec, bodies: PlaintextBodies()),
                                  acceptedBefore: acceptedBefore)
         } catch let error as WriteRefusal {
-            let original = WriteRefusal(error.reason, index: checked[error.index], member: error.member, detail: error.detail)
-            throw Problem.refusedWrite(original, path: original.path)
+            throw PushRefusal.refusedWrite(WriteRefusal(error.reason, index: checked[error.index], member: error.member, detail: error.detail))
         }
     }
 }
