@@ -23,52 +23,7 @@ public final class LocalReplica: Sendable {
         self.replica = replica
         self.user = user
         self.clock = clock
-        try Self.migrator.migrate(writer)
-    }
-
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        OperationLog.registerMigrations(in: &migrator)
-        migrator.registerMigration("field v1") { db in
-            try db.create(table: "clientState") { table in
-                table.primaryKey("id", .integer).check { $0 == 1 }
-                table.column("clock", .integer).notNull()
-                table.column("nextSeq", .integer).notNull()
-                table.column("cursor", .text)
-                table.column("lastSyncAt", .integer)
-            }
-            try db.execute(sql: "INSERT INTO clientState (id, clock, nextSeq) VALUES (1, 0, 1)")
-            // Operations written here and not yet acknowledged by the server.
-            try db.create(table: "outbox", options: .withoutRowID) { table in
-                table.primaryKey("seq", .integer)
-                table.column("id", .text).notNull()
-                table.column("caseID", .text).notNull()
-            }
-            // Reads of case data on this laptop, for the server's audit log.
-            try db.create(table: "readLog") { table in
-                table.autoIncrementedPrimaryKey("id")
-                table.column("at", .integer).notNull()
-                table.column("caseID", .text).notNull()
-                table.column("entity", .text)
-                table.column("what", .text).notNull()
-            }
-        }
-        OperationLog.registerClusteringMigration(in: &migrator)
-        OperationLog.registerEntityTypeMigration(in: &migrator)
-        migrator.registerMigration("field v2: sealed device token") { db in
-            try db.alter(table: "clientState") { table in table.add(column: "sealedToken", .blob) }
-        }
-        // What the server acknowledged of this laptop's own operations, with
-        // its receipt's proof: sent again after a restore (Protocol.md §10.9).
-        migrator.registerMigration("field v3: acknowledgements") { db in
-            try db.create(table: "acknowledgement", options: .withoutRowID) { table in
-                table.primaryKey("id", .text)
-                table.column("proof", .text)
-                // Why the server refused it when it was sent again, for good.
-                table.column("givenUp", .text)
-            }
-        }
-        return migrator
+        try LocalReplicaSchema.migrator.migrate(writer)
     }
 
     static func open(paths: FieldPaths, vault: Vault, settings: FieldSettings, clock: any WallClock) throws -> LocalReplica {
@@ -99,7 +54,7 @@ public final class LocalReplica: Sendable {
                 replica: replica, user: user, wallClock: clock, now: now,
                 latest: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), nextSeq: UInt64(row["nextSeq"] as Int64))
             let operations = try make(&author) { id in
-                try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec, bodies: vault).first
+                try OperationLog.fold(StoredOperation.ofEntity(id.description), codec: codec, bodies: vault, in: db).states[id]
             }
             // What cannot be read back is never written (the check above
             // makes this hold; it costs nothing to be sure).
@@ -133,24 +88,21 @@ public final class LocalReplica: Sendable {
     // MARK: Reading
 
     public func entity(_ id: EntityID) async throws -> EntityState? {
-        let stored = try await writer.read { db in try OperationLog.bodies(ofEntity: id, in: db) }
-        return try OperationLog.fold(stored, codec: codec, bodies: vault).first
+        try await fold(StoredOperation.ofEntity(id.description)).states[id]
     }
 
     public func entities(inCase caseID: EntityID) async throws -> [EntityState] {
-        let stored = try await writer.read { db in try OperationLog.bodies(ofCase: caseID, in: db) }
-        return try OperationLog.fold(stored, codec: codec, bodies: vault).filter { $0.caseID == caseID }
+        try await fold(StoredOperation.all().ofCase(caseID.description)).entities.filter { $0.caseID == caseID }
     }
 
     /// Every case held, as merged entity states of the case entities.
     public func cases() async throws -> [EntityState] {
-        let stored = try await writer.read { db in
-            try Data.fetchAll(db, sql: """
-                SELECT operation.body FROM entity JOIN operation ON operation.entity = entity.id
-                WHERE entity.id = entity.caseID
-                """)
-        }
-        return try OperationLog.fold(stored, codec: codec, bodies: vault).filter { $0.entityType == EntityType.caseFile }
+        try await fold(StoredOperation.all().ofCaseEntities()).entities.filter { $0.entityType == EntityType.caseFile }
+    }
+
+    private func fold(_ request: some FetchRequest<StoredOperation> & Sendable) async throws -> EntityFold {
+        let (codec, vault) = (self.codec, self.vault)
+        return try await writer.read { db in try OperationLog.fold(request, codec: codec, bodies: vault, in: db) }
     }
 
     /// Finds an entity from its id or an unambiguous prefix of at least 6 digits.
@@ -386,16 +338,28 @@ public final class LocalReplica: Sendable {
     /// Replaces the stored device token, sealed.
     func storeDeviceToken(_ token: String) throws {
         let sealed = try vault.sealToken(token)
-        try writer.write { db in try db.execute(sql: "UPDATE clientState SET sealedToken = ? WHERE id = 1", arguments: [sealed]) }
+        try writer.write { db in try ClientStateRecord.row.updateAll(db, ClientStateRecord.Columns.sealedToken.set(to: sealed)) }
+    }
+
+    /// The device token is stored with the new sequence in one transaction: a
+    /// laptop never holds a token for one device and the numbering of another.
+    func startNewDevice(token: String) async throws {
+        let sealed = try vault.sealToken(token)
+        try await writer.write { db in
+            try ClientStateRecord.row.updateAll(db, [
+                ClientStateRecord.Columns.nextSeq.set(to: 1), ClientStateRecord.Columns.cursor.set(to: nil),
+                ClientStateRecord.Columns.sealedToken.set(to: sealed),
+            ])
+        }
     }
 
     /// Deletes a case for good: its operations, its unsent changes and its read log.
     static func purge(caseID: EntityID, in db: Database) throws {
         let id = caseID.description
-        try db.execute(sql: "DELETE FROM operation WHERE entity IN (SELECT id FROM entity WHERE caseID = ?)", arguments: [id])
-        try db.execute(sql: "DELETE FROM entity WHERE caseID = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM outbox WHERE caseID = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM readLog WHERE caseID = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM acknowledgement WHERE id NOT IN (SELECT id FROM operation)")
+        try OperationLog.deleteCase(caseID, in: db)
+        try OutboxRecord.filter(OutboxRecord.Columns.caseID == id).deleteAll(db)
+        try ReadLogRecord.filter(ReadLogRecord.Columns.caseID == id).deleteAll(db)
+        let held = StoredOperation.select(StoredOperation.Columns.id)
+        try AcknowledgementRecord.filter(!held.contains(AcknowledgementRecord.Columns.id)).deleteAll(db)
     }
 }
