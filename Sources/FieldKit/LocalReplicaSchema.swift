@@ -74,7 +74,7 @@ struct ClientStateRecord: TableRecord {
 }
 
 /// An operation written on this laptop that the server has not acknowledged yet.
-struct OutboxRecord: TableRecord {
+struct OutboxRecord: Codable, PersistableRecord {
     static let databaseTableName = "outbox"
 
     enum Columns {
@@ -82,10 +82,14 @@ struct OutboxRecord: TableRecord {
         static let id = Column("id")
         static let caseID = Column("caseID")
     }
+
+    var seq: Int64
+    var id: String
+    var caseID: String
 }
 
 /// A read of case data on this laptop, for the server's audit log.
-struct ReadLogRecord: TableRecord {
+struct ReadLogRecord: Codable, FetchableRecord, PersistableRecord {
     static let databaseTableName = "readLog"
 
     enum Columns {
@@ -95,6 +99,13 @@ struct ReadLogRecord: TableRecord {
         static let entity = Column("entity")
         static let what = Column("what")
     }
+
+    /// Given by SQLite on insert.
+    var id: Int64?
+    var at: Int64
+    var caseID: String
+    var entity: String?
+    var what: String
 }
 
 /// What the server acknowledged of this laptop's own operations, with its
