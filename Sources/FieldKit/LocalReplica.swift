@@ -310,8 +310,7 @@ public final class LocalReplica: Sendable {
             let held = try OperationLog.heldIDs(among: operations.map(\.id), in: db)
             try Self.checkForms(operations.filter { !held.contains($0.id) }, values: false, codec: codec, vault: vault, in: db)
             _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
-            let stored = try ClientStateRecord.row.select(ClientStateRecord.Columns.clock, as: Int64.self).fetchOne(db) ?? 0
-            var latest = HLCTimestamp(rawValue: UInt64(stored))
+            var latest = try ClientStateRecord.clock(in: db)
             var clock = HybridLogicalClock(latest: latest)
             for operation in operations { clock.observe(operation.id.timestamp, physical: now) }
             latest = clock.latest

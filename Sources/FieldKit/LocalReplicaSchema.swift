@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SyncCore
 import SyncPersistence
 
 /// The laptop's database: SyncPersistence's operation log plus the tables of
@@ -71,6 +72,15 @@ struct ClientStateRecord: TableRecord {
     }
 
     static var row: QueryInterfaceRequest<ClientStateRecord> { filter(Columns.id == 1) }
+
+    /// The hybrid clock's latest stamp, written or seen.
+    static func clock(in db: Database) throws -> HLCTimestamp {
+        HLCTimestamp(rawValue: UInt64(try row.select(Columns.clock, as: Int64.self).fetchOne(db) ?? 0))
+    }
+
+    static func setClock(_ clock: HLCTimestamp, in db: Database) throws {
+        try row.updateAll(db, Columns.clock.set(to: Int64(clock.rawValue)))
+    }
 }
 
 /// An operation written on this laptop that the server has not acknowledged yet.
