@@ -232,17 +232,6 @@ func restrictNewFiles() {
     umask(0o077)
 }
 
-extension LocalReplica {
-    /// The device token is stored with the new sequence in one transaction: a
-    /// laptop never holds a token for one device and the numbering of another.
-    func startNewDevice(token: String) async throws {
-        let sealed = try vault.sealToken(token)
-        try await writer.write { db in
-            try db.execute(sql: "UPDATE clientState SET nextSeq = 1, cursor = NULL, sealedToken = ? WHERE id = 1", arguments: [sealed])
-        }
-    }
-}
-
 extension SyncEngine {
     /// An engine for the session (or another server), for tests that tune retries.
     public static func forTesting(_ session: FieldSession, server: String? = nil) -> SyncEngine {
@@ -282,18 +271,7 @@ extension LocalReplica {
             let created = author.create(type, inCase: caseID, using: &random)
             var state = EntityState(id: created.entity)
             state.apply(created)
-            var operations = [created]
-            for (field, value) in fields {
-                let operation = try author.set(field, to: value, on: state)
-                state.apply(operation)
-                operations.append(operation)
-            }
-            for (field, element) in elements {
-                let operation = try author.add(element, to: field, on: state)
-                state.apply(operation)
-                operations.append(operation)
-            }
-            return operations
+            return [created] + (try Self.change(&state, fields: fields, elements: elements, by: &author))
         }[0].entity
     }
 
@@ -315,18 +293,26 @@ extension LocalReplica {
     public func setFields(_ id: EntityID, _ fields: [(String, JSONValue)], elements: [(String, JSONValue)] = []) async throws {
         try await write { author, lookup in
             guard var state = try lookup(id) else { throw FieldError.unknownID(id.description) }
-            var operations: [SyncCore.Operation] = []
-            for (field, value) in fields {
-                let operation = try author.set(field, to: value, on: state)
-                state.apply(operation)
-                operations.append(operation)
-            }
-            for (field, element) in elements {
-                let operation = try author.add(element, to: field, on: state)
-                state.apply(operation)
-                operations.append(operation)
-            }
-            return operations
+            return try Self.change(&state, fields: fields, elements: elements, by: &author)
         }
+    }
+
+    /// Sets `fields` and adds set `elements` on `state`, each operation
+    /// authored on the state the one before it left.
+    private static func change(
+        _ state: inout EntityState, fields: [(String, JSONValue)], elements: [(String, JSONValue)], by author: inout OperationAuthor
+    ) throws -> [SyncCore.Operation] {
+        var operations: [SyncCore.Operation] = []
+        for (field, value) in fields {
+            let operation = try author.set(field, to: value, on: state)
+            state.apply(operation)
+            operations.append(operation)
+        }
+        for (field, element) in elements {
+            let operation = try author.add(element, to: field, on: state)
+            state.apply(operation)
+            operations.append(operation)
+        }
+        return operations
     }
 }

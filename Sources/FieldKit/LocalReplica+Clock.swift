@@ -57,6 +57,8 @@ extension LocalReplica {
         // The bodies may carry a time the ordinary decoder refuses: that is
         // what is being repaired.
         let lenient = OperationCodec.acceptingAnyTimestamp
+        // Raw SQL in the laptop's storage: a join of the log with the
+        // laptop's outbox (see `LocalReplica.outbox`).
         let waiting = try Data.fetchAll(db, sql: """
             SELECT operation.body FROM outbox JOIN operation ON operation.id = outbox.id ORDER BY outbox.seq
             """).map { try OperationLog.decode(try vault.open($0), codec: lenient) }
@@ -69,9 +71,9 @@ extension LocalReplica {
         // from the top of the valid range; rare enough to scan.)
         var kept = HLCTimestamp(rawValue: 0)
         do {
-            let own = try Row.fetchCursor(db, sql: """
-                SELECT seq, id FROM operation WHERE id >= ? AND id < ? AND replica = ? ORDER BY id DESC
-                """, arguments: [validIDs.lower, validIDs.upper, replica.description])
+            let own = try StoredOperation.filter(isValidID && StoredOperation.Columns.replica == replica.description)
+                .select(StoredOperation.Columns.seq, StoredOperation.Columns.id).order(StoredOperation.Columns.id.desc)
+                .asRequest(of: Row.self).fetchCursor(db)
             while let row = try own.next() {
                 guard !seqs.contains(UInt64(row[0] as Int64)), let id = OperationID(row[1] as String) else { continue }
                 kept = id.timestamp
@@ -87,18 +89,21 @@ extension LocalReplica {
         // Through a name no id can have, so that a new id may be one that
         // another re-stamped change still holds.
         for operation in touched where restamping.newIDs[operation.id] != nil {
-            try db.execute(sql: "UPDATE operation SET id = ? WHERE id = ?",
-                           arguments: ["restamping-\(operation.seq)", operation.id.description])
+            try StoredOperation.filter(StoredOperation.Columns.id == operation.id.description)
+                .updateAll(db, StoredOperation.Columns.id.set(to: "restamping-\(operation.seq)"))
         }
         let codec = OperationCodec()
         for operation in touched {
             let renamed = restamping.applied(to: operation)
             let current = restamping.newIDs[operation.id] == nil ? operation.id.description : "restamping-\(operation.seq)"
-            try db.execute(sql: "UPDATE operation SET id = ?, body = ? WHERE id = ?",
-                           arguments: [renamed.id.description, try vault.seal(codec.encode(renamed), for: renamed.id), current])
-            try db.execute(sql: "UPDATE outbox SET id = ? WHERE seq = ?", arguments: [renamed.id.description, Int64(renamed.seq)])
+            try StoredOperation.filter(StoredOperation.Columns.id == current).updateAll(db, [
+                StoredOperation.Columns.id.set(to: renamed.id.description),
+                StoredOperation.Columns.body.set(to: try vault.seal(codec.encode(renamed), for: renamed.id)),
+            ])
+            try OutboxRecord.filter(OutboxRecord.Columns.seq == Int64(renamed.seq))
+                .updateAll(db, OutboxRecord.Columns.id.set(to: renamed.id.description))
         }
-        try db.execute(sql: "UPDATE clientState SET clock = ? WHERE id = 1", arguments: [Int64(last.rawValue)])
+        try ClientStateRecord.setClock(last, in: db)
         let old = chosen.map(\.milliseconds)
         return Restamped(count: chosen.count, oldMilliseconds: old.min()!...old.max()!, first: first, last: last)
     }
@@ -148,54 +153,60 @@ extension LocalReplica {
         lower: HLCTimestamp(milliseconds: HLCTimestamp.earliestMilliseconds, counter: 0).description,
         upper: HLCTimestamp(milliseconds: HLCTimestamp.latestMilliseconds, counter: 0).description)
 
+    private static var isValidID: SQLExpression {
+        StoredOperation.Columns.id >= validIDs.lower && StoredOperation.Columns.id < validIDs.upper
+    }
+
+    private static var isBrokenID: SQLExpression {
+        StoredOperation.Columns.id < validIDs.lower || StoredOperation.Columns.id >= validIDs.upper
+    }
+
+    private static var isBrokenRead: SQLExpression {
+        ReadLogRecord.Columns.at < Int64(HLCTimestamp.earliestMilliseconds)
+            || ReadLogRecord.Columns.at >= Int64(HLCTimestamp.latestMilliseconds)
+    }
+
     static func needsClockRepair(replica: ReplicaID, in db: Database) throws -> Bool {
-        let brokenOperation = try Bool.fetchOne(db, sql: """
-            SELECT EXISTS (SELECT 1 FROM operation WHERE (id < ? OR id >= ?) AND replica = ?)
-            """, arguments: [validIDs.lower, validIDs.upper, replica.description]) ?? false
-        let latest = try Int64.fetchOne(db, sql: "SELECT clock FROM clientState WHERE id = 1") ?? 0
-        let brokenRead = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM readLog WHERE at < ? OR at >= ?)", arguments: [
-            Int64(HLCTimestamp.earliestMilliseconds), Int64(HLCTimestamp.latestMilliseconds)]) ?? false
-        return brokenOperation || brokenRead || HLCTimestamp(rawValue: UInt64(latest)).milliseconds >= HLCTimestamp.latestMilliseconds
+        let brokenOperation = try !StoredOperation.filter(isBrokenID && StoredOperation.Columns.replica == replica.description).isEmpty(db)
+        let latest = try ClientStateRecord.clock(in: db)
+        let brokenRead = try !ReadLogRecord.filter(isBrokenRead).isEmpty(db)
+        return brokenOperation || brokenRead || latest.milliseconds >= HLCTimestamp.latestMilliseconds
     }
 
     static func repairClockDamage(replica: ReplicaID, vault: Vault, now: UInt64, in db: Database) throws -> ClockRepair? {
-        let (lower, upper) = validIDs
-        let broken = try Row.fetchAll(db, sql: """
-            SELECT seq, id FROM operation WHERE (id < ? OR id >= ?) AND replica = ? ORDER BY seq
-            """, arguments: [lower, upper, replica.description])
-        let latest = HLCTimestamp(rawValue: UInt64(try Int64.fetchOne(db, sql: "SELECT clock FROM clientState WHERE id = 1") ?? 0))
-        let (earliest, latestAllowed) = (Int64(HLCTimestamp.earliestMilliseconds), Int64(HLCTimestamp.latestMilliseconds))
-        let brokenReads = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM readLog WHERE at < ? OR at >= ?", arguments: [earliest, latestAllowed]) ?? 0
+        let ownOperations = StoredOperation.filter(StoredOperation.Columns.replica == replica.description)
+        let broken = try ownOperations.filter(isBrokenID).select(StoredOperation.Columns.seq, StoredOperation.Columns.id)
+            .order(StoredOperation.Columns.seq).asRequest(of: Row.self).fetchAll(db)
+        let latest = try ClientStateRecord.clock(in: db)
+        let brokenReads = try ReadLogRecord.filter(isBrokenRead).fetchCount(db)
         guard !broken.isEmpty || latest.milliseconds >= HLCTimestamp.latestMilliseconds || brokenReads > 0 else { return nil }
 
         let base: UInt64
         if HLCTimestamp.validMilliseconds.contains(now) {
             base = now
-        } else if let newest = try String.fetchOne(
-            db, sql: "SELECT MAX(id) FROM operation WHERE id >= ? AND id < ?", arguments: [lower, upper]).flatMap(OperationID.init) {
+        } else if let newest = try StoredOperation.filter(isValidID).select(max(StoredOperation.Columns.id), as: String.self)
+            .fetchOne(db).flatMap(OperationID.init) {
             base = newest.timestamp.milliseconds + 1
         } else {
             base = HLCTimestamp.earliestMilliseconds
         }
         var restamped = Restamped(count: 0, oldMilliseconds: nil, first: nil, last: nil)
         if let firstBroken = broken.first.map({ $0[0] as Int64 }) {
-            let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM outbox WHERE seq >= ?", arguments: [firstBroken])
+            let seqs = try OutboxRecord.filter(OutboxRecord.Columns.seq >= firstBroken).select(OutboxRecord.Columns.seq, as: Int64.self)
+                .fetchAll(db)
             restamped = try restamp(ownOperationsWithSeqs: Set(seqs.map(UInt64.init)), from: base, replica: replica, vault: vault, in: db)
         }
         if restamped.last == nil, latest.milliseconds >= HLCTimestamp.latestMilliseconds {
             // A stamp beyond 2100 whose change is gone (its case was removed):
             // the clock goes back to this laptop's newest valid stamp.
-            let newestOwn = try String.fetchOne(db, sql: """
-                SELECT id FROM operation WHERE replica = ? AND id >= ? AND id < ? ORDER BY seq DESC LIMIT 1
-                """, arguments: [replica.description, lower, upper]).flatMap(OperationID.init)
-            try db.execute(sql: "UPDATE clientState SET clock = ? WHERE id = 1",
-                           arguments: [Int64(newestOwn?.timestamp.rawValue ?? 0)])
+            let newestOwn = try ownOperations.filter(isValidID).order(StoredOperation.Columns.seq.desc)
+                .select(StoredOperation.Columns.id, as: String.self).fetchOne(db).flatMap(OperationID.init)
+            try ClientStateRecord.setClock(newestOwn?.timestamp ?? HLCTimestamp(rawValue: 0), in: db)
         }
         // A read's time is evidence, but one the server refuses would hold up
         // the outbox for good: it is dated when the laptop could first tell.
         let readTime = Int64(restamped.first?.milliseconds ?? base)
-        try db.execute(sql: "UPDATE readLog SET at = ? WHERE at < ? OR at >= ?", arguments: [readTime, earliest, latestAllowed])
+        try ReadLogRecord.filter(isBrokenRead).updateAll(db, ReadLogRecord.Columns.at.set(to: readTime))
         let brokenTime = broken.first.flatMap { OperationID($0[1] as String) }?.timestamp.milliseconds
         return ClockRepair(restamped: restamped, redatedReads: brokenReads, brokenMilliseconds: brokenTime)
     }
@@ -214,13 +225,15 @@ extension LocalReplica {
         return try await writer.write { db in
             var seqs: Set<UInt64> = []
             for id in refused where !resent.contains(id) {
-                if let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM outbox WHERE id = ?", arguments: [id.description]) {
+                if let seq = try OutboxRecord.filter(OutboxRecord.Columns.id == id.description)
+                    .select(OutboxRecord.Columns.seq, as: Int64.self).fetchOne(db) {
                     seqs.insert(UInt64(seq))
                 }
             }
             guard !seqs.isEmpty else { return nil }
             let serverStamp = HLCTimestamp(milliseconds: serverTime, counter: HLCTimestamp.maximumCounter).description
-            for row in try Row.fetchAll(db, sql: "SELECT seq, id FROM outbox WHERE id > ?", arguments: [serverStamp])
+            let later = OutboxRecord.filter(OutboxRecord.Columns.id > serverStamp).select(OutboxRecord.Columns.seq, OutboxRecord.Columns.id)
+            for row in try later.asRequest(of: Row.self).fetchAll(db)
             where !resent.contains(where: { $0.description == row[1] as String }) {
                 seqs.insert(UInt64(row[0] as Int64))
             }

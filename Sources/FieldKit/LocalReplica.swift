@@ -23,52 +23,7 @@ public final class LocalReplica: Sendable {
         self.replica = replica
         self.user = user
         self.clock = clock
-        try Self.migrator.migrate(writer)
-    }
-
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        OperationLog.registerMigrations(in: &migrator)
-        migrator.registerMigration("field v1") { db in
-            try db.create(table: "clientState") { table in
-                table.primaryKey("id", .integer).check { $0 == 1 }
-                table.column("clock", .integer).notNull()
-                table.column("nextSeq", .integer).notNull()
-                table.column("cursor", .text)
-                table.column("lastSyncAt", .integer)
-            }
-            try db.execute(sql: "INSERT INTO clientState (id, clock, nextSeq) VALUES (1, 0, 1)")
-            // Operations written here and not yet acknowledged by the server.
-            try db.create(table: "outbox", options: .withoutRowID) { table in
-                table.primaryKey("seq", .integer)
-                table.column("id", .text).notNull()
-                table.column("caseID", .text).notNull()
-            }
-            // Reads of case data on this laptop, for the server's audit log.
-            try db.create(table: "readLog") { table in
-                table.autoIncrementedPrimaryKey("id")
-                table.column("at", .integer).notNull()
-                table.column("caseID", .text).notNull()
-                table.column("entity", .text)
-                table.column("what", .text).notNull()
-            }
-        }
-        OperationLog.registerClusteringMigration(in: &migrator)
-        OperationLog.registerEntityTypeMigration(in: &migrator)
-        migrator.registerMigration("field v2: sealed device token") { db in
-            try db.alter(table: "clientState") { table in table.add(column: "sealedToken", .blob) }
-        }
-        // What the server acknowledged of this laptop's own operations, with
-        // its receipt's proof: sent again after a restore (Protocol.md §10.9).
-        migrator.registerMigration("field v3: acknowledgements") { db in
-            try db.create(table: "acknowledgement", options: .withoutRowID) { table in
-                table.primaryKey("id", .text)
-                table.column("proof", .text)
-                // Why the server refused it when it was sent again, for good.
-                table.column("givenUp", .text)
-            }
-        }
-        return migrator
+        try LocalReplicaSchema.migrator.migrate(writer)
     }
 
     static func open(paths: FieldPaths, vault: Vault, settings: FieldSettings, clock: any WallClock) throws -> LocalReplica {
@@ -94,12 +49,13 @@ public final class LocalReplica: Sendable {
         let (codec, vault, clock, replica, user) = (self.codec, self.vault, self.clock, self.replica, self.user)
         let now = clock.milliseconds()
         return try await writer.write { db in
-            let row = try Row.fetchOne(db, sql: "SELECT clock, nextSeq FROM clientState WHERE id = 1")!
+            let stored = try ClientStateRecord.row.select(ClientStateRecord.Columns.clock, ClientStateRecord.Columns.nextSeq)
+                .asRequest(of: Row.self).fetchOne(db)!
             var author = try Self.author(
                 replica: replica, user: user, wallClock: clock, now: now,
-                latest: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64)), nextSeq: UInt64(row["nextSeq"] as Int64))
+                latest: HLCTimestamp(rawValue: UInt64(stored[0] as Int64)), nextSeq: UInt64(stored[1] as Int64))
             let operations = try make(&author) { id in
-                try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec, bodies: vault).first
+                try OperationLog.fold(StoredOperation.ofEntity(id.description), codec: codec, bodies: vault, in: db).states[id]
             }
             // What cannot be read back is never written (the check above
             // makes this hold; it costs nothing to be sure).
@@ -109,11 +65,12 @@ public final class LocalReplica: Sendable {
             try Self.checkForms(operations, codec: codec, vault: vault, in: db)
             _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
             for operation in operations {
-                try db.execute(sql: "INSERT INTO outbox (seq, id, caseID) VALUES (?, ?, ?)",
-                               arguments: [Int64(operation.seq), operation.id.description, operation.caseID.description])
+                try OutboxRecord(seq: Int64(operation.seq), id: operation.id.description, caseID: operation.caseID.description).insert(db)
             }
-            try db.execute(sql: "UPDATE clientState SET clock = ?, nextSeq = ? WHERE id = 1",
-                           arguments: [Int64(author.clock.latest.rawValue), Int64(author.nextSeq)])
+            try ClientStateRecord.row.updateAll(db, [
+                ClientStateRecord.Columns.clock.set(to: Int64(author.clock.latest.rawValue)),
+                ClientStateRecord.Columns.nextSeq.set(to: Int64(author.nextSeq)),
+            ])
             return operations
         }
     }
@@ -125,32 +82,28 @@ public final class LocalReplica: Sendable {
         // would hold up the outbox; and a read that cannot be logged is not shown.
         guard HLCTimestamp.validMilliseconds.contains(now) else { throw FieldError.wrongClock(milliseconds: now) }
         try await writer.write { db in
-            try db.execute(sql: "INSERT INTO readLog (at, caseID, entity, what) VALUES (?, ?, ?, ?)",
-                           arguments: [Int64(now), caseID.description, entity?.description, what])
+            try ReadLogRecord(at: Int64(now), caseID: caseID.description, entity: entity?.description, what: what).insert(db)
         }
     }
 
     // MARK: Reading
 
     public func entity(_ id: EntityID) async throws -> EntityState? {
-        let stored = try await writer.read { db in try OperationLog.bodies(ofEntity: id, in: db) }
-        return try OperationLog.fold(stored, codec: codec, bodies: vault).first
+        try await fold(StoredOperation.ofEntity(id.description)).states[id]
     }
 
     public func entities(inCase caseID: EntityID) async throws -> [EntityState] {
-        let stored = try await writer.read { db in try OperationLog.bodies(ofCase: caseID, in: db) }
-        return try OperationLog.fold(stored, codec: codec, bodies: vault).filter { $0.caseID == caseID }
+        try await fold(StoredOperation.all().ofCase(caseID.description)).entities.filter { $0.caseID == caseID }
     }
 
     /// Every case held, as merged entity states of the case entities.
     public func cases() async throws -> [EntityState] {
-        let stored = try await writer.read { db in
-            try Data.fetchAll(db, sql: """
-                SELECT operation.body FROM entity JOIN operation ON operation.entity = entity.id
-                WHERE entity.id = entity.caseID
-                """)
-        }
-        return try OperationLog.fold(stored, codec: codec, bodies: vault).filter { $0.entityType == EntityType.caseFile }
+        try await fold(StoredOperation.all().ofCaseEntities()).entities.filter { $0.entityType == EntityType.caseFile }
+    }
+
+    private func fold(_ request: some FetchRequest<StoredOperation> & Sendable) async throws -> EntityFold {
+        let (codec, vault) = (self.codec, self.vault)
+        return try await writer.read { db in try OperationLog.fold(request, codec: codec, bodies: vault, in: db) }
     }
 
     /// Finds an entity from its id or an unambiguous prefix of at least 6 digits.
@@ -159,7 +112,8 @@ public final class LocalReplica: Sendable {
         let prefix = text.lowercased()
         guard prefix.count >= 6, prefix.allSatisfy(\.isHexDigit) else { throw FieldError.unknownID(text) }
         let matches = try await writer.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM entity WHERE id LIKE ? LIMIT 2", arguments: [prefix + "%"])
+            try StoredEntity.filter(StoredEntity.Columns.id.like(prefix + "%")).select(StoredEntity.Columns.id, as: String.self)
+                .limit(2).fetchAll(db)
         }
         guard matches.count == 1, let id = EntityID(matches[0]) else {
             throw matches.isEmpty ? FieldError.unknownID(text) : FieldError.invalidArgument("\(text) is ambiguous; give more digits")
@@ -179,9 +133,9 @@ public final class LocalReplica: Sendable {
     public func status() async throws -> Status {
         try await writer.read { db in
             Status(
-                waitingOperations: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0,
-                waitingReads: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM readLog") ?? 0,
-                lastSyncAt: try Int64.fetchOne(db, sql: "SELECT lastSyncAt FROM clientState WHERE id = 1"),
+                waitingOperations: try OutboxRecord.fetchCount(db),
+                waitingReads: try ReadLogRecord.fetchCount(db),
+                lastSyncAt: try ClientStateRecord.row.select(ClientStateRecord.Columns.lastSyncAt, as: Int64.self).fetchOne(db),
                 operations: try OperationLog.count(in: db))
         }
     }
@@ -198,6 +152,9 @@ public final class LocalReplica: Sendable {
     }
 
     func outbox(limit: Int, excludingCases cases: Set<EntityID> = [], entities: Set<EntityID> = []) async throws -> OutboxBatch {
+        // Raw SQL in the laptop's storage: a join of the log's table with two
+        // of the laptop's, which the query interface says only through
+        // associations declared across SyncPersistence's and FieldKit's records.
         let rows = try await writer.read { db in
             let skippedCases = cases.map { _ in "?" }.joined(separator: ",")
             let skippedEntities = entities.map { _ in "?" }.joined(separator: ",")
@@ -224,15 +181,16 @@ public final class LocalReplica: Sendable {
     /// change.
     func resentInOutbox() async throws -> Set<OperationID> {
         try await writer.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT outbox.id FROM outbox JOIN acknowledgement ON acknowledgement.id = outbox.id")
-                .compactMap(OperationID.init))
+            let acknowledged = AcknowledgementRecord.select(AcknowledgementRecord.Columns.id)
+            return Set(try OutboxRecord.filter(acknowledged.contains(OutboxRecord.Columns.id))
+                .select(OutboxRecord.Columns.id, as: String.self).fetchAll(db).compactMap(OperationID.init))
         }
     }
 
     /// The cases with changes in the outbox.
     func casesInOutbox() async throws -> Set<EntityID> {
         try await writer.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT DISTINCT caseID FROM outbox").compactMap(EntityID.init))
+            Set(try OutboxRecord.select(OutboxRecord.Columns.caseID, as: String.self).distinct().fetchAll(db).compactMap(EntityID.init))
         }
     }
 
@@ -241,8 +199,9 @@ public final class LocalReplica: Sendable {
     /// the laptop's history.
     func giveUp(_ id: OperationID, reason: String) async throws {
         try await writer.write { db in
-            try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id.description])
-            try db.execute(sql: "UPDATE acknowledgement SET givenUp = ? WHERE id = ?", arguments: [reason, id.description])
+            try OutboxRecord.filter(OutboxRecord.Columns.id == id.description).deleteAll(db)
+            try AcknowledgementRecord.filter(AcknowledgementRecord.Columns.id == id.description)
+                .updateAll(db, AcknowledgementRecord.Columns.givenUp.set(to: reason))
         }
     }
 
@@ -276,6 +235,9 @@ public final class LocalReplica: Sendable {
             return lost
         }
         guard !lost.isEmpty else { return [] }
+        // Raw SQL in the laptop's storage: INSERT … SELECT and ON CONFLICT DO
+        // NOTHING have no query-interface form (GRDB's `.ignore` is INSERT OR
+        // IGNORE, which would hide any other constraint failure too).
         try await writer.write { db in
             for operation in lost {
                 // Still held here (a pull may have purged its case meanwhile).
@@ -299,15 +261,13 @@ public final class LocalReplica: Sendable {
     /// they would be refused (the case or entity unknown) and lost.
     func pendingReads(limit: Int, excludingCases cases: Set<EntityID> = []) async throws -> [PendingRead] {
         try await writer.read { db in
-            let skipped = cases.map { _ in "?" }.joined(separator: ",")
-            return try Row.fetchAll(db, sql: """
-                SELECT id, at, caseID, entity, what FROM readLog WHERE caseID NOT IN (\(skipped)) ORDER BY id LIMIT ?
-                """, arguments: StatementArguments(cases.map(\.description)) + [limit]).compactMap { row in
-                // The laptop logs reads of cases it holds, by their ids.
-                guard let caseID = EntityID(row["caseID"] as String) else { return nil }
-                let entity = (row["entity"] as String?).flatMap(EntityID.init)
-                return PendingRead(id: row["id"], read: PushBatch.Read(at: row["at"], caseID: caseID, entity: entity, what: row["what"]))
-            }
+            try ReadLogRecord.filter(!cases.map(\.description).contains(ReadLogRecord.Columns.caseID))
+                .order(ReadLogRecord.Columns.id).limit(limit).fetchAll(db).compactMap { read in
+                    // The laptop logs reads of cases it holds, by their ids.
+                    guard let caseID = EntityID(read.caseID) else { return nil }
+                    return PendingRead(id: read.id ?? 0, read: PushBatch.Read(
+                        at: read.at, caseID: caseID, entity: read.entity.flatMap(EntityID.init), what: read.what))
+                }
         }
     }
 
@@ -316,20 +276,24 @@ public final class LocalReplica: Sendable {
     func acknowledge(operations: [(id: OperationID, proof: String?)], reads: [Int64]) async throws {
         try await writer.write { db in
             for (id, proof) in operations {
-                try db.execute(sql: "DELETE FROM outbox WHERE id = ?", arguments: [id.description])
+                try OutboxRecord.filter(OutboxRecord.Columns.id == id.description).deleteAll(db)
                 if let proof {
+                    // An upsert that keeps the row's other columns: raw SQL,
+                    // since GRDB's `upsert` writes a whole record.
                     try db.execute(sql: """
                         INSERT INTO acknowledgement (id, proof) VALUES (?, ?)
                         ON CONFLICT (id) DO UPDATE SET proof = excluded.proof
                         """, arguments: [id.description, proof])
                 }
             }
-            for read in reads { try db.execute(sql: "DELETE FROM readLog WHERE id = ?", arguments: [read]) }
+            try ReadLogRecord.filter(reads.contains(ReadLogRecord.Columns.id)).deleteAll(db)
         }
     }
 
     var cursor: String? {
-        get async throws { try await writer.read { db in try String.fetchOne(db, sql: "SELECT cursor FROM clientState WHERE id = 1") } }
+        get async throws {
+            try await writer.read { db in try ClientStateRecord.row.select(ClientStateRecord.Columns.cursor, as: String.self).fetchOne(db) }
+        }
     }
 
     /// Stores a pulled page, deletes the cases the user lost, and only then
@@ -346,19 +310,20 @@ public final class LocalReplica: Sendable {
             let held = try OperationLog.heldIDs(among: operations.map(\.id), in: db)
             try Self.checkForms(operations.filter { !held.contains($0.id) }, values: false, codec: codec, vault: vault, in: db)
             _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
-            var latest = HLCTimestamp(rawValue: UInt64(try Int64.fetchOne(db, sql: "SELECT clock FROM clientState WHERE id = 1") ?? 0))
+            var latest = try ClientStateRecord.clock(in: db)
             var clock = HybridLogicalClock(latest: latest)
             for operation in operations { clock.observe(operation.id.timestamp, physical: now) }
             latest = clock.latest
             for caseID in removedCases { try Self.purge(caseID: caseID, in: db) }
-            try db.execute(sql: "UPDATE clientState SET clock = ?, cursor = ? WHERE id = 1",
-                           arguments: [Int64(latest.rawValue), cursor])
+            try ClientStateRecord.row.updateAll(db, [
+                ClientStateRecord.Columns.clock.set(to: Int64(latest.rawValue)), ClientStateRecord.Columns.cursor.set(to: cursor),
+            ])
         }
     }
 
     func markSynced() async throws {
         let now = Int64(clock.milliseconds())
-        try await writer.write { db in try db.execute(sql: "UPDATE clientState SET lastSyncAt = ? WHERE id = 1", arguments: [now]) }
+        try await writer.write { db in _ = try ClientStateRecord.row.updateAll(db, ClientStateRecord.Columns.lastSyncAt.set(to: now)) }
     }
 
     /// The write rules' form checks (`WriteRules.checkForms`) against what this
@@ -378,23 +343,37 @@ public final class LocalReplica: Sendable {
 
     /// The device token, opened with the vault key; nil when none is stored.
     func deviceToken() throws -> String? {
-        let sealed = try writer.read { db in try Data.fetchOne(db, sql: "SELECT sealedToken FROM clientState WHERE id = 1") }
+        let sealed = try writer.read { db in
+            try ClientStateRecord.row.select(ClientStateRecord.Columns.sealedToken, as: Data.self).fetchOne(db)
+        }
         return try sealed.map(vault.openToken)
     }
 
     /// Replaces the stored device token, sealed.
     func storeDeviceToken(_ token: String) throws {
         let sealed = try vault.sealToken(token)
-        try writer.write { db in try db.execute(sql: "UPDATE clientState SET sealedToken = ? WHERE id = 1", arguments: [sealed]) }
+        try writer.write { db in try ClientStateRecord.row.updateAll(db, ClientStateRecord.Columns.sealedToken.set(to: sealed)) }
+    }
+
+    /// The device token is stored with the new sequence in one transaction: a
+    /// laptop never holds a token for one device and the numbering of another.
+    func startNewDevice(token: String) async throws {
+        let sealed = try vault.sealToken(token)
+        try await writer.write { db in
+            try ClientStateRecord.row.updateAll(db, [
+                ClientStateRecord.Columns.nextSeq.set(to: 1), ClientStateRecord.Columns.cursor.set(to: nil),
+                ClientStateRecord.Columns.sealedToken.set(to: sealed),
+            ])
+        }
     }
 
     /// Deletes a case for good: its operations, its unsent changes and its read log.
     static func purge(caseID: EntityID, in db: Database) throws {
         let id = caseID.description
-        try db.execute(sql: "DELETE FROM operation WHERE entity IN (SELECT id FROM entity WHERE caseID = ?)", arguments: [id])
-        try db.execute(sql: "DELETE FROM entity WHERE caseID = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM outbox WHERE caseID = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM readLog WHERE caseID = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM acknowledgement WHERE id NOT IN (SELECT id FROM operation)")
+        try OperationLog.deleteCase(caseID, in: db)
+        try OutboxRecord.filter(OutboxRecord.Columns.caseID == id).deleteAll(db)
+        try ReadLogRecord.filter(ReadLogRecord.Columns.caseID == id).deleteAll(db)
+        let held = StoredOperation.select(StoredOperation.Columns.id)
+        try AcknowledgementRecord.filter(!held.contains(AcknowledgementRecord.Columns.id)).deleteAll(db)
     }
 }

@@ -19,6 +19,6 @@ public struct LoggedEntities<Bodies: OperationBodyCodec>: HeldEntities {
     }
 
     public func state(of id: EntityID) throws -> EntityState? {
-        try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec, bodies: bodies).first
+        try OperationLog.fold(StoredOperation.ofEntity(id.description), codec: codec, bodies: bodies, in: db).states[id]
     }
 }

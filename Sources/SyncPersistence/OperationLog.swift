@@ -6,39 +6,39 @@ import SyncCore
 /// GRDB transaction: the replica store uses them on their own, the server
 /// composes them with its own tables in one transaction per push.
 public enum OperationLog {
-    /// Registers the log's migrations. Other tables may live in the same
-    /// database under their own migrations.
-    public static func registerMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v1 operation log") { db in
-            try db.create(table: "operation") { table in
-                // Arrival order on this replica: the server's sequence number.
-                table.autoIncrementedPrimaryKey("position")
-                table.column("id", .text).notNull().unique()
-                table.column("replica", .text).notNull()
-                table.column("seq", .integer).notNull()
-                table.column("caseID", .text).notNull()
-                table.column("entity", .text).notNull().indexed()
-                table.column("receivedAt", .integer).notNull()
-                // The canonical JSON encoding (Protocol.md §4), forwarded as is.
-                table.column("body", .blob).notNull()
-                table.uniqueKey(["replica", "seq"])
-            }
-            try db.create(index: "operation_on_case_position", on: "operation", columns: ["caseID", "position"])
-            try db.create(table: "entity", options: .withoutRowID) { table in
-                table.primaryKey("id", .text)
-                table.column("caseID", .text).notNull().indexed()
-            }
-            try db.create(table: "replicaProgress", options: .withoutRowID) { table in
-                table.primaryKey("replica", .text)
-                table.column("contiguous", .integer).notNull()
-            }
+    /// The log's tables: migration "v1 operation log" (the laptop's and the
+    /// server's lists of migrations run it first). Other tables may live in
+    /// the same database under their own migrations.
+    public static func createTables(_ db: Database) throws {
+        try db.create(table: "operation") { table in
+            // Arrival order on this replica: the server's sequence number.
+            table.autoIncrementedPrimaryKey("position")
+            table.column("id", .text).notNull().unique()
+            table.column("replica", .text).notNull()
+            table.column("seq", .integer).notNull()
+            table.column("caseID", .text).notNull()
+            table.column("entity", .text).notNull().indexed()
+            table.column("receivedAt", .integer).notNull()
+            // The canonical JSON encoding (Protocol.md §4), forwarded as is.
+            table.column("body", .blob).notNull()
+            table.uniqueKey(["replica", "seq"])
+        }
+        try db.create(index: "operation_on_case_position", on: "operation", columns: ["caseID", "position"])
+        try db.create(table: "entity", options: .withoutRowID) { table in
+            table.primaryKey("id", .text)
+            table.column("caseID", .text).notNull().indexed()
+        }
+        try db.create(table: "replicaProgress", options: .withoutRowID) { table in
+            table.primaryKey("replica", .text)
+            table.column("contiguous", .integer).notNull()
         }
     }
 
-    /// Registers the migration that clusters the log by case, after the
-    /// caller's own migrations (which may hold positions: `renumbered` runs
-    /// inside it, while the temporary table `positionRenumbering` (`old`,
-    /// `new`, `caseID`) maps every position to its new value).
+    /// Clusters the log by case: migration "v2 operation log clustered by
+    /// case", after the caller's own migrations (which may hold positions:
+    /// `renumbered` runs inside it, while the temporary table
+    /// `positionRenumbering` (`old`, `new`, `caseID`) maps every position to
+    /// its new value).
     ///
     /// Positions become `(case cluster << 32) | n`: a case's operations sit
     /// side by side in the table, so a pull reads pages that hold nothing
@@ -48,58 +48,53 @@ public enum OperationLog {
     /// of an earlier version would insert rows by the old rule, so it must not
     /// write to a database once this has run: stop the old server before
     /// upgrading.
-    public static func registerClusteringMigration(
-        in migrator: inout DatabaseMigrator, renumbered: @escaping @Sendable (Database) throws -> Void = { _ in }
-    ) {
-        migrator.registerMigration("v2 operation log clustered by case") { db in
-            try db.create(table: "logCase", options: .withoutRowID) { table in
-                table.primaryKey("caseID", .text)
-                table.column("cluster", .integer).notNull().unique()
-                table.column("last", .integer).notNull()
-            }
-            try db.execute(sql: """
-                INSERT INTO logCase (caseID, cluster, last)
-                SELECT caseID, ROW_NUMBER() OVER (ORDER BY MIN(position)), COUNT(*) FROM operation GROUP BY caseID;
-                CREATE TEMP TABLE positionRenumbering (old INTEGER PRIMARY KEY, new INTEGER NOT NULL, caseID TEXT NOT NULL);
-                INSERT INTO positionRenumbering (old, new, caseID)
-                SELECT operation.position,
-                       (logCase.cluster << 32) | ROW_NUMBER() OVER (PARTITION BY operation.caseID ORDER BY operation.position),
-                       operation.caseID
-                FROM operation JOIN logCase ON logCase.caseID = operation.caseID;
-                CREATE INDEX temp.positionRenumbering_on_case ON positionRenumbering (caseID, old);
-                CREATE TABLE operationClustered (
-                    position INTEGER PRIMARY KEY,
-                    id TEXT NOT NULL UNIQUE,
-                    replica TEXT NOT NULL,
-                    seq INTEGER NOT NULL,
-                    caseID TEXT NOT NULL,
-                    entity TEXT NOT NULL,
-                    receivedAt INTEGER NOT NULL,
-                    body BLOB NOT NULL,
-                    UNIQUE (replica, seq));
-                INSERT INTO operationClustered (position, id, replica, seq, caseID, entity, receivedAt, body)
-                SELECT positionRenumbering.new, id, replica, seq, operation.caseID, entity, receivedAt, body
-                FROM operation JOIN positionRenumbering ON positionRenumbering.old = operation.position
-                ORDER BY positionRenumbering.new;
-                DROP TABLE operation;
-                ALTER TABLE operationClustered RENAME TO operation;
-                CREATE INDEX operation_on_entity ON operation (entity);
-                """)
-            try renumbered(db)
-            try db.execute(sql: "DROP TABLE temp.positionRenumbering")
+    public static func clusterByCase(_ db: Database, renumbered: (Database) throws -> Void = { _ in }) throws {
+        try db.create(table: "logCase", options: .withoutRowID) { table in
+            table.primaryKey("caseID", .text)
+            table.column("cluster", .integer).notNull().unique()
+            table.column("last", .integer).notNull()
         }
+        // Window functions and a table rebuilt under the old name: no
+        // query-interface form says this.
+        try db.execute(sql: """
+            INSERT INTO logCase (caseID, cluster, last)
+            SELECT caseID, ROW_NUMBER() OVER (ORDER BY MIN(position)), COUNT(*) FROM operation GROUP BY caseID;
+            CREATE TEMP TABLE positionRenumbering (old INTEGER PRIMARY KEY, new INTEGER NOT NULL, caseID TEXT NOT NULL);
+            INSERT INTO positionRenumbering (old, new, caseID)
+            SELECT operation.position,
+                   (logCase.cluster << 32) | ROW_NUMBER() OVER (PARTITION BY operation.caseID ORDER BY operation.position),
+                   operation.caseID
+            FROM operation JOIN logCase ON logCase.caseID = operation.caseID;
+            CREATE INDEX temp.positionRenumbering_on_case ON positionRenumbering (caseID, old);
+            CREATE TABLE operationClustered (
+                position INTEGER PRIMARY KEY,
+                id TEXT NOT NULL UNIQUE,
+                replica TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                caseID TEXT NOT NULL,
+                entity TEXT NOT NULL,
+                receivedAt INTEGER NOT NULL,
+                body BLOB NOT NULL,
+                UNIQUE (replica, seq));
+            INSERT INTO operationClustered (position, id, replica, seq, caseID, entity, receivedAt, body)
+            SELECT positionRenumbering.new, id, replica, seq, operation.caseID, entity, receivedAt, body
+            FROM operation JOIN positionRenumbering ON positionRenumbering.old = operation.position
+            ORDER BY positionRenumbering.new;
+            DROP TABLE operation;
+            ALTER TABLE operationClustered RENAME TO operation;
+            CREATE INDEX operation_on_entity ON operation (entity);
+            """)
+        try renumbered(db)
+        try db.execute(sql: "DROP TABLE temp.positionRenumbering")
     }
 
-    /// Registers the migration that records each entity's type beside its
-    /// case, after the clustering migration: the write rules
-    /// (`SyncCore.WriteRules`) need the type of every entity an operation
-    /// names. Entities stored before it get their type on first lookup
-    /// (`entity(_:bodies:codec:in:)`), since a laptop's bodies are sealed and
-    /// no SQL can read them.
-    public static func registerEntityTypeMigration(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("v3 entity types") { db in
-            try db.alter(table: "entity") { table in table.add(column: "entityType", .text) }
-        }
+    /// Records each entity's type beside its case: migration "v3 entity
+    /// types", after the clustering. The write rules (`SyncCore.WriteRules`)
+    /// need the type of every entity an operation names. Entities stored
+    /// before it get their type on first lookup (`entity(_:bodies:codec:in:)`),
+    /// since a laptop's bodies are sealed and no SQL can read them.
+    public static func recordEntityTypes(_ db: Database) throws {
+        try db.alter(table: "entity") { table in table.add(column: "entityType", .text) }
     }
 
     /// One operation of an applied batch: where it sits in the log, and whether
@@ -236,18 +231,6 @@ public enum OperationLog {
             extra: [replica: Set(early.map(UInt64.init))])
     }
 
-    public static func bodies(ofEntity entity: EntityID, in db: Database) throws -> [Data] {
-        try Data.fetchAll(db, sql: "SELECT body FROM operation WHERE entity = ?", arguments: [entity.description])
-    }
-
-    public static func bodies(ofCase caseID: EntityID, in db: Database) throws -> [Data] {
-        // Through the entity table, so that an entity's operations are read whole
-        // even if one of them named another case.
-        try Data.fetchAll(db, sql: """
-            SELECT operation.body FROM entity JOIN operation ON operation.entity = entity.id WHERE entity.caseID = ?
-            """, arguments: [caseID.description])
-    }
-
     /// Which of the given operation ids are already held.
     public static func heldIDs(among ids: [OperationID], in db: Database) throws -> Set<OperationID> {
         var held: Set<OperationID> = []
@@ -275,7 +258,7 @@ public enum OperationLog {
             let caseID = EntityID(row[0] as String)
         else { return nil }
         if let type: String = row[1] { return (caseID, type) }
-        let type = try fold(try Self.bodies(ofEntity: id, in: db), codec: codec, bodies: bodies).first?.entityType
+        let type = try fold(StoredOperation.ofEntity(id.description), codec: codec, bodies: bodies, in: db).states[id]?.entityType
         if let type {
             try db.execute(sql: "UPDATE entity SET entityType = ? WHERE id = ?", arguments: [type, id.description])
         }
@@ -330,16 +313,21 @@ public enum OperationLog {
         try String.fetchAll(db, sql: "SELECT DISTINCT caseID FROM entity ORDER BY caseID").compactMap(EntityID.init)
     }
 
-    /// Rebuilds entity states from stored bodies with SyncCore's merge.
+    /// The entities `request` selects rows of (`StoredOperation.ofEntity`,
+    /// `StoredOperation.all().ofCase(_:)`...), rebuilt with SyncCore's merge.
     public static func fold(
-        _ stored: [Data], codec: OperationCodec, bodies: some OperationBodyCodec = PlaintextBodies()
-    ) throws -> [EntityState] {
-        var states: [EntityID: EntityState] = [:]
-        for body in stored {
-            let operation = try decode(try bodies.open(body), codec: codec)
-            states[operation.entity, default: EntityState(id: operation.entity)].apply(operation)
-        }
-        return states.values.sorted { $0.id < $1.id }
+        _ request: some FetchRequest<StoredOperation>, codec: OperationCodec,
+        bodies: some OperationBodyCodec = PlaintextBodies(), in db: Database
+    ) throws -> EntityFold {
+        var fold = EntityFold()
+        try fold.add(try request.fetchCursor(db), codec: codec, bodies: bodies)
+        return fold
+    }
+
+    /// Deletes a case's operations and entities: a laptop whose user lost the case.
+    public static func deleteCase(_ caseID: EntityID, in db: Database) throws {
+        try StoredOperation.all().ofCase(caseID.description).deleteAll(db)
+        try StoredEntity.filter(StoredEntity.Columns.caseID == caseID.description).deleteAll(db)
     }
 
     public static func decode(_ body: Data, codec: OperationCodec) throws -> SyncCore.Operation {

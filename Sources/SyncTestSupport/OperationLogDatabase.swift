@@ -7,11 +7,17 @@ import SyncPersistence
 public enum OperationLogDatabase {
     public static func open(at path: String) throws -> DatabasePool {
         let pool = try DurableDatabasePool.open(path: path, configuration: DurableDatabasePool.configuration)
-        var migrator = DatabaseMigrator()
-        OperationLog.registerMigrations(in: &migrator)
-        OperationLog.registerClusteringMigration(in: &migrator)
-        OperationLog.registerEntityTypeMigration(in: &migrator)
         try migrator.migrate(pool)
         return pool
+    }
+
+    /// Every migration of this database, in order: the log's alone, under
+    /// the names the server and the laptop list them by.
+    public static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 operation log", migrate: OperationLog.createTables)
+        migrator.registerMigration("v2 operation log clustered by case") { db in try OperationLog.clusterByCase(db) }
+        migrator.registerMigration("v3 entity types", migrate: OperationLog.recordEntityTypes)
+        return migrator
     }
 }

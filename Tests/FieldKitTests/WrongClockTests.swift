@@ -47,7 +47,8 @@ import Testing
                 clock: HybridLogicalClock(latest: HLCTimestamp(rawValue: UInt64(row["clock"] as Int64))),
                 nextSeq: UInt64(row["nextSeq"] as Int64))
             let operations = try make(&author) { entity in
-                try OperationLog.fold(try OperationLog.bodies(ofEntity: entity, in: db), codec: .acceptingAnyTimestamp, bodies: vault).first
+                try OperationLog.fold(StoredOperation.ofEntity(entity.description), codec: .acceptingAnyTimestamp, bodies: vault, in: db)
+                    .states[entity]
             }
             _ = try OperationLog.apply(operations, receivedAt: clock.milliseconds(), codec: OperationCodec(), bodies: vault, in: db)
             for operation in operations {

@@ -53,13 +53,13 @@ import Testing
             let cases = Set(reference.entities.values.map(\.caseID))
             #expect(Set(try OperationLog.caseIDs(in: db)) == cases)
             for caseID in cases {
-                let stored = try OperationLog.fold(try OperationLog.bodies(ofCase: caseID, in: db), codec: codec)
+                let stored = try OperationLog.fold(StoredOperation.all().ofCase(caseID.description), codec: codec, in: db).entities
                     .filter { $0.caseID == caseID }
                 #expect(stored.map(EntitySnapshot.init) == reference.entities(inCase: caseID).map(EntitySnapshot.init))
                 #expect(stored.flatMap { $0.conflicts() }.sorted { $0.id < $1.id } == reference.conflicts(inCase: caseID))
             }
             for (id, entity) in reference.entities {
-                let stored = try #require(try OperationLog.fold(try OperationLog.bodies(ofEntity: id, in: db), codec: codec).first)
+                let stored = try #require(try OperationLog.fold(StoredOperation.ofEntity(id.description), codec: codec, in: db).states[id])
                 #expect(EntitySnapshot(stored) == EntitySnapshot(entity))
                 #expect(try OperationLog.entity(id, codec: codec, in: db)?.caseID == entity.caseID)
             }

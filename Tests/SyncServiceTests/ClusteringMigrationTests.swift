@@ -30,7 +30,7 @@ import Testing
         let split = history.count * 2 / 3
         let (before, after) = (Array(history[..<split]), Array(history[split...]))
         let queue = try DatabaseQueue()
-        try ServerDatabase.migrator.migrate(queue, upTo: "review sessions v1")
+        try ServerMigrations.migrator.migrate(queue, upTo: "review sessions v1")
 
         // The old log, a cursor in the middle of each case, and a receipt.
         let old = try queue.write { db -> (order: [String: [String]], cursor: [String: Int64], afterCursor: [String: [String]], receipt: [String: Int64]) in
@@ -60,7 +60,7 @@ import Testing
 
         // Up to the clustering only: the generated history holds operations
         // the later quarantine would move out (OperationQuarantineTests).
-        try ServerDatabase.migrator.migrate(queue, upTo: "v3 entity types")
+        try ServerMigrations.migrator.migrate(queue, upTo: "v3 entity types")
 
         try queue.read { db in
             #expect(try OperationLog.count(in: db) == old.order.values.map(\.count).reduce(0, +))
@@ -120,7 +120,7 @@ import Testing
     @Test func aPositionThatIsTakenFailsTheBatchLoudly() throws {
         let history = HistoryGenerator.generate(seed: 5, steps: 40).operations
         let queue = try DatabaseQueue()
-        try ServerDatabase.migrator.migrate(queue)
+        try ServerMigrations.migrator.migrate(queue)
         let firstCase = history[0].caseID
         let ofFirstCase = history.filter { $0.caseID == firstCase }
         try queue.write { db in _ = try OperationLog.apply([ofFirstCase[0]], receivedAt: 1, codec: OperationCodec(), in: db) }

@@ -22,7 +22,7 @@ import Testing
 
     @Test func aBodyStoredInTheLegacySpellingIsTheSameOperationSentAgain() throws {
         let queue = try DatabaseQueue()
-        try ServerDatabase.migrator.migrate(queue)
+        try ServerMigrations.migrator.migrate(queue)
         let operation = try Self.operation(value: "1e-7")
         let canonical = OperationCodec().encode(operation)
         let legacy = Data(String(decoding: canonical, as: UTF8.self).replacingOccurrences(of: "1e-7", with: "1e-07").utf8)
@@ -39,7 +39,7 @@ import Testing
 
     @Test func anotherValueIsStillAConflictingDuplicate() throws {
         let queue = try DatabaseQueue()
-        try ServerDatabase.migrator.migrate(queue)
+        try ServerMigrations.migrator.migrate(queue)
         try queue.write { db in _ = try OperationLog.apply([try Self.operation(value: "1e-7")], receivedAt: 1, codec: OperationCodec(), in: db) }
         #expect(throws: OperationError.self) {
             try queue.write { db in _ = try OperationLog.apply([try Self.operation(value: "2e-7")], receivedAt: 2, codec: OperationCodec(), in: db) }

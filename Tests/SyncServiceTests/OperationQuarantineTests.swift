@@ -12,7 +12,7 @@ import Testing
 @Suite struct OperationQuarantineTests {
     @Test func refusedOperationsLeaveTheLogAndTheCaseIsRepaired() throws {
         let queue = try DatabaseQueue()
-        try ServerDatabase.migrator.migrate(queue, upTo: "server v2 read quota")
+        try ServerMigrations.migrator.migrate(queue, upTo: "server v2 read quota")
         var random = SeededRandom(seed: 3)
         let clock = ManualWallClock()
         var anna = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("anna")!, wallClock: clock)
@@ -52,7 +52,7 @@ import Testing
                 """, arguments: [cluster << 32 | (last + 1), caseID.description, caseID.description])
             try db.execute(sql: "UPDATE logCase SET last = ? WHERE caseID = ?", arguments: [last + 1, caseID.description])
         }
-        try ServerDatabase.migrator.migrate(queue)
+        try ServerMigrations.migrator.migrate(queue)
 
         try queue.read { db in
             let quarantined = try Row.fetchAll(db, sql: "SELECT id, code FROM quarantinedOperation ORDER BY id")

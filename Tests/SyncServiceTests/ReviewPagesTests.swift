@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HummingbirdTesting
 import SyncCore
+import SyncPersistence
 import SyncTestSupport
 @testable import SyncService
 import Testing
@@ -39,7 +40,7 @@ import Testing
             let stored = try await harness.database.writer.read { db in
                 try Data.fetchAll(db, sql: "SELECT idHash FROM reviewSession")
             }
-            #expect(stored == [ReviewSecret.hash(value)], "only the hash of the session id is stored")
+            #expect(stored == [RandomSecret.hash(value)], "only the hash of the session id is stored")
 
             let events = try await harness.database.auditEvents(.init(actor: "dorte"))
             #expect(events.contains { $0.action == "login-failed" })
@@ -526,7 +527,7 @@ import Testing
     func onlyALiveSupervisorOrAdminSessionReachesAPage(visitor: Visitor, page: Page) async throws {
         // The laptops stamp with the real clock: a server clock at another
         // date would refuse their operations as ahead of it (clock-ahead).
-        let clock = ManualWallClock(milliseconds: SystemWallClockForTests().milliseconds())
+        let clock = ManualWallClock(milliseconds: SystemWallClock().milliseconds())
         let database = try ServerDatabase.inMemory(clock: clock)
         for (name, role) in [("anna", UserRole.caseworker), ("dorte", .supervisor), ("root", .admin)] {
             try await database.addUser(name, role: role, password: ServerHarness.password, bcryptCost: 4)
@@ -537,14 +538,14 @@ import Testing
             var browser = ReviewBrowser()
             switch visitor {
             case .anonymous: break
-            case .forgedCookie: browser.cookies[ReviewAuthenticator.cookieName] = ReviewSecret.generate()
+            case .forgedCookie: browser.cookies[ReviewAuthenticator.cookieName] = RandomSecret.generate()
             case .supervisor: try await browser.signIn("dorte", via: client)
             case .admin: try await browser.signIn("root", via: client)
             case .expired:
                 try await browser.signIn("dorte", via: client)
                 clock.advance(by: UInt64(ServerDatabase.reviewSessionLifetimeSeconds) * 1000 + 1)
             }
-            let token = ReviewSecret.generate()
+            let token = RandomSecret.generate()
             let conflict = ReviewConflictPages.conflictLink("\(noteID)/body/concurrent-values")
             let reply: ReviewBrowser.Page = switch page {
             case .root: try await browser.get("/review", via: client)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import SyncCore
+import SyncPersistence
 import SyncService
 import SyncTestSupport
 import Testing
@@ -102,7 +103,7 @@ struct Laptop: Sendable {
     init(user: UserID, token: String, replica: ReplicaID) {
         self.user = user
         self.token = token
-        author = OperationAuthor(replica: replica, user: user, wallClock: SystemWallClockForTests())
+        author = OperationAuthor(replica: replica, user: user, wallClock: SystemWallClock())
         random = SeededRandom(seed: UInt64(truncatingIfNeeded: replica.description.hashValue))
     }
 
@@ -163,8 +164,4 @@ struct Laptop: Sendable {
             if !page.hasMore { return received }
         }
     }
-}
-
-struct SystemWallClockForTests: WallClock {
-    func milliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
 }

@@ -21,7 +21,7 @@ struct CaseTimeline {
     static let previewLength = 240
 
     static func entries(
-        entities: [EntityState], receivedAt: [OperationID: Int64], deviceNames: [String: String]
+        entities: [EntityState], receivedAt: [OperationID: UInt64], deviceNames: [String: String]
     ) -> [Entry] {
         var openConflictOf: [OperationID: String] = [:]
         for entity in entities {
@@ -37,7 +37,7 @@ struct CaseTimeline {
                 let device = operation.replica.description
                 entries.append((operation.id, Entry(
                     time: ReviewTime.text(milliseconds: Int64(operation.milliseconds)),
-                    received: receivedAt[operation.id].map { ReviewTime.text(milliseconds: $0) } ?? "",
+                    received: receivedAt[operation.id].map { ReviewTime.text(milliseconds: Int64($0)) } ?? "",
                     author: operation.author.name, device: deviceNames[device] ?? device,
                     category: category, subject: subject, text: text,
                     inConflict: openConflictOf[operation.id] != nil,

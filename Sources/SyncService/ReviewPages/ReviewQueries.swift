@@ -3,23 +3,21 @@ import GRDB
 import SyncCore
 import SyncPersistence
 
-/// What the review pages read from the server database.
+/// What the review pages read from the server database, through the
+/// requests beside the tables' records (`Records.swift`, `StoredOperation`).
 extension ServerDatabase {
     /// Open conflicts per case.
     func openConflictCountsPerCase() async throws -> [String: Int] {
         try await writer.read { db in
-            var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT caseID, COUNT(*) AS n FROM conflict WHERE isOpen GROUP BY caseID") {
-                counts[row["caseID"]] = row["n"]
-            }
-            return counts
+            Dictionary(uniqueKeysWithValues: try ConflictRow.openCountPerCase().fetchAll(db).map { ($0.caseID, $0.count) })
         }
     }
 
     /// The entity an entry of the conflict log belongs to.
     func conflictEntity(_ conflictID: String) async throws -> EntityID? {
         try await writer.read { db in
-            try String.fetchOne(db, sql: "SELECT entity FROM conflict WHERE id = ?", arguments: [conflictID]).flatMap(EntityID.init)
+            try ConflictRow.filter(ConflictRow.Columns.id == conflictID).select(ConflictRow.Columns.entity, as: String.self)
+                .fetchOne(db).flatMap(EntityID.init)
         }
     }
 
@@ -33,56 +31,42 @@ extension ServerDatabase {
 
     /// Every entity of a case, merged, with the time the server received each
     /// operation; nil if the case does not exist.
-    func reviewCase(_ caseID: EntityID) async throws -> (entities: [EntityState], receivedAt: [OperationID: Int64])? {
+    func reviewCase(_ caseID: EntityID) async throws -> (entities: [EntityState], receivedAt: [OperationID: UInt64])? {
         let codec = self.codec
         return try await writer.read { db in
             guard try OperationLog.caseExists(caseID, in: db) else { return nil }
-            var states: [EntityID: EntityState] = [:]
-            var receivedAt: [OperationID: Int64] = [:]
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT operation.receivedAt, operation.body FROM entity JOIN operation ON operation.entity = entity.id
-                WHERE entity.caseID = ?
-                """, arguments: [caseID.description])
-            while let row = try rows.next() {
-                let operation = try OperationLog.decode(row["body"], codec: codec)
-                states[operation.entity, default: EntityState(id: operation.entity)].apply(operation)
-                receivedAt[operation.id] = row["receivedAt"]
-            }
-            return (states.values.sorted { $0.id < $1.id }, receivedAt)
+            let fold = try OperationLog.fold(StoredOperation.all().ofCase(caseID.description), codec: codec, in: db)
+            return (fold.entities, fold.receivedAt)
         }
     }
 
     /// Device names by replica id, to show on which laptop a value was written.
     func deviceNames(_ replicas: [String]) async throws -> [String: String] {
         try await writer.read { db in
-            var names: [String: String] = [:]
-            for replica in Set(replicas) {
-                names[replica] = try String.fetchOne(db, sql: "SELECT name FROM device WHERE replica = ?", arguments: [replica])
-            }
-            return names
+            let devices = try DeviceRecord.filter(Set(replicas).contains(DeviceRecord.Columns.replica)).fetchAll(db)
+            return Dictionary(uniqueKeysWithValues: devices.map { ($0.replica, $0.name) })
         }
     }
 
     /// Users who may take over a case: everyone not removed.
     func activeUsers() async throws -> [(name: String, role: UserRole)] {
         try await writer.read { db in
-            try UserRecord.filter(Column("removedAt") == nil).order(Column("name")).fetchAll(db).map { ($0.name, $0.role) }
+            try UserRecord.filter(UserRecord.Columns.removedAt == nil).order(UserRecord.Columns.name).fetchAll(db)
+                .map { ($0.name, $0.role) }
         }
     }
 
-    /// Every audit event matching the query, newest first, for the CSV export.
     /// The id of the newest audit event, 0 when there is none.
     func newestAuditEventID() async throws -> Int64 {
-        try await writer.read { db in try AuditEventRecord.select(max(Column("id")), as: Int64.self).fetchOne(db) ?? 0 }
+        try await writer.read { db in
+            try AuditEventRecord.select(max(AuditEventRecord.Columns.id), as: Int64.self).fetchOne(db) ?? 0
+        }
     }
 
     /// How many events an access-log filter selects, up to an event id.
     func auditEventCount(caseID: String?, actor: String?, through newest: Int64) async throws -> Int {
         try await writer.read { db in
-            var request = AuditEventRecord.filter(Column("id") <= newest)
-            if let caseID { request = request.filter(Column("caseID") == caseID) }
-            if let actor { request = request.filter(Column("actor") == actor) }
-            return try request.fetchCount(db)
+            try AuditEventRecord.filter(AuditEventRecord.Columns.id <= newest).matching(caseID: caseID, actor: actor).fetchCount(db)
         }
     }
 }

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import GRDB
 import SyncCore
@@ -23,45 +22,9 @@ public struct ReviewSession: Sendable, Hashable {
     var device: AuthenticatedDevice { AuthenticatedDevice(replica: replica, user: user, role: role) }
 }
 
-struct ReviewSessionRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
-    static let databaseTableName = "reviewSession"
-    /// SHA-256 of the cookie value; the cookie value itself is never stored.
-    var idHash: Data
-    var user: String
-    var device: String
-    var csrfToken: String
-    var createdAt: Int64
-    var expiresAt: Int64
-}
-
-/// Random secrets of the review pages: session ids and CSRF tokens.
-enum ReviewSecret {
-    /// 256 random bits, base64url without padding (valid in a cookie and a form).
-    static func generate() -> String {
-        DeviceToken.base64URL(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
-    }
-
-    static func hash(_ secret: String) -> Data {
-        Data(SHA256.hash(data: Data(secret.utf8)))
-    }
-}
-
 extension ServerDatabase {
     /// Eight hours: a working day, after which the supervisor signs in again.
     public static let reviewSessionLifetimeSeconds = 8 * 60 * 60
-
-    static func registerReviewMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("review sessions v1") { db in
-            try db.create(table: ReviewSessionRecord.databaseTableName, options: .withoutRowID) { table in
-                table.primaryKey("idHash", .blob)
-                table.column("user", .text).notNull().indexed().references(UserRecord.databaseTableName)
-                table.column("device", .text).notNull().references(DeviceRecord.databaseTableName)
-                table.column("csrfToken", .text).notNull()
-                table.column("createdAt", .integer).notNull()
-                table.column("expiresAt", .integer).notNull()
-            }
-        }
-    }
 
     public enum ReviewSignIn: Sendable, Equatable {
         /// The cookie value to hand to the browser, and the session it opens.
@@ -88,21 +51,21 @@ extension ServerDatabase {
         }
         var random = SystemRandomSource()
         let replica = ReplicaID(using: &random)
-        let cookie = ReviewSecret.generate()
-        let csrfToken = ReviewSecret.generate()
+        let cookie = RandomSecret.generate()
+        let csrfToken = RandomSecret.generate()
         let expiresAt = at + Int64(Self.reviewSessionLifetimeSeconds) * 1000
         try await groupCommit.write { db in
             // The device row has a token nobody is given: it authors operations
             // through the review pages only, never through /v1.
             try DeviceRecord(
                 replica: replica.description, user: user.name, name: "review (browser)",
-                tokenHash: DeviceToken.hash(DeviceToken.generate()), createdAt: at, lastSeenAt: at, revokedAt: nil
+                tokenHash: RandomSecret.hash(DeviceToken.generate()), createdAt: at, lastSeenAt: at, revokedAt: nil
             ).insert(db)
             try ReviewSessionRecord(
-                idHash: ReviewSecret.hash(cookie), user: user.name, device: replica.description, csrfToken: csrfToken,
+                idHash: RandomSecret.hash(cookie), user: user.name, device: replica.description, csrfToken: csrfToken,
                 createdAt: at, expiresAt: expiresAt
             ).insert(db)
-            try db.execute(sql: "DELETE FROM reviewSession WHERE expiresAt <= ?", arguments: [at])
+            try ReviewSessionRecord.filter(ReviewSessionRecord.Columns.expiresAt <= at).deleteAll(db)
             try AuditLog.record(.login, actor: user.name, device: replica.description,
                                 detail: ["via": "review", "deviceName": "review (browser)"], at: at, in: db)
         }
@@ -114,46 +77,31 @@ extension ServerDatabase {
     /// removed or demoted, and its device was not revoked.
     public func reviewSession(cookie: String) async throws -> ReviewSession? {
         let at = now
-        let hash = ReviewSecret.hash(cookie)
-        // A Sendable record, not a Row: with a Row the compiler picks GRDB's
+        let hash = RandomSecret.hash(cookie)
+        // Sendable records, not Rows: with a Row the compiler picks GRDB's
         // blocking read and holds a cooperative thread for the query.
-        let found = try await writer.read { db in
-            try SessionHolder.fetchOne(db, sql: """
-                SELECT reviewSession.device, reviewSession.csrfToken, reviewSession.expiresAt,
-                       user.name, user.role, user.removedAt, device.revokedAt
-                FROM reviewSession JOIN user ON user.name = reviewSession.user
-                JOIN device ON device.replica = reviewSession.device
-                WHERE reviewSession.idHash = ?
-                """, arguments: [hash])
+        let found = try await writer.read { db -> (session: ReviewSessionRecord, user: UserRecord, device: DeviceRecord)? in
+            guard let session = try ReviewSessionRecord.fetchOne(db, key: hash),
+                  let user = try UserRecord.fetchOne(db, key: session.user),
+                  let device = try DeviceRecord.fetchOne(db, key: session.device)
+            else { return nil }
+            return (session, user, device)
         }
-        guard let found else { return nil }
-        guard let role = UserRole(rawValue: found.role), let user = UserID(found.name), let replica = ReplicaID(found.device)
-        else { return nil }
-        guard found.expiresAt > at, found.removedAt == nil, found.revokedAt == nil, role.mayResolveConflicts else {
-            try await groupCommit.write { db in
-                try db.execute(sql: "DELETE FROM reviewSession WHERE idHash = ?", arguments: [hash])
-            }
+        guard let found, let user = UserID(found.user.name), let replica = ReplicaID(found.device.replica) else { return nil }
+        let role = found.user.role
+        guard found.session.expiresAt > at, found.user.removedAt == nil, found.device.revokedAt == nil, role.mayResolveConflicts else {
+            try await groupCommit.write { db in _ = try ReviewSessionRecord.deleteOne(db, key: hash) }
             return nil
         }
-        return ReviewSession(user: user, role: role, replica: replica, csrfToken: found.csrfToken, expiresAt: found.expiresAt)
-    }
-
-    /// A session with its user's and device's standing.
-    private struct SessionHolder: Decodable, FetchableRecord, Sendable {
-        var device: String
-        var csrfToken: String
-        var expiresAt: Int64
-        var name: String
-        var role: String
-        var removedAt: Int64?
-        var revokedAt: Int64?
+        return ReviewSession(
+            user: user, role: role, replica: replica, csrfToken: found.session.csrfToken, expiresAt: found.session.expiresAt)
     }
 
     /// Ends the session: the cookie stops working. The session's device row
     /// stays, as the author of what was written in it.
     public func signOutOfReview(cookie: String) async throws {
         let at = now
-        let hash = ReviewSecret.hash(cookie)
+        let hash = RandomSecret.hash(cookie)
         try await groupCommit.write { db in
             guard let record = try ReviewSessionRecord.fetchOne(db, key: hash) else { return }
             try record.delete(db)

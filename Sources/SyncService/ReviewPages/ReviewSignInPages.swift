@@ -108,7 +108,7 @@ struct ReviewSignInPages {
     }
 
     private func signInPage(user: String, error: String?, status: HTTPResponse.Status) -> Response {
-        let token = ReviewSecret.generate()
+        let token = RandomSecret.generate()
         var response = ReviewRenderer.shared.page(
             "sign-in", SignInPage(chrome: PageChrome("Sign in", session: nil), csrf: token, user: user, error: error), status: status)
         response.setCookie(signInTokenCookie(token))

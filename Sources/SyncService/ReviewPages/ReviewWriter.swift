@@ -38,8 +38,9 @@ extension ServerDatabase {
             let states = merged.mapValues(\.state)
             let replica = session.replica.description
             let (lastSeq, lastID) = try await writer.read { db in
-                (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM operation WHERE replica = ?", arguments: [replica]) ?? 0,
-                 try String.fetchOne(db, sql: "SELECT MAX(id) FROM operation WHERE replica = ?", arguments: [replica]))
+                let written = StoredOperation.filter(StoredOperation.Columns.replica == replica)
+                return (try written.select(max(StoredOperation.Columns.seq), as: Int64.self).fetchOne(db) ?? 0,
+                        try written.select(max(StoredOperation.Columns.id), as: String.self).fetchOne(db))
             }
             let latest = lastID.flatMap(OperationID.init)?.timestamp ?? HLCTimestamp(rawValue: 0)
             // Never stamp what no replica could read back (Protocol.md §3).

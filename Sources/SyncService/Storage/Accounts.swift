@@ -59,7 +59,7 @@ public enum AccountError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Bearer tokens, handed out once and stored only as SHA-256. A token names
+/// Bearer tokens, handed out once and stored only as SHA-256 (`RandomSecret`). A token names
 /// its device and carries a MAC under the server's device token key, bound to
 /// its user: `cwt_<replica>_<base64url(128 random bits, 128-bit MAC)>`. The
 /// random bits make it a secret; the MAC lets a server restored from a backup
@@ -73,12 +73,12 @@ enum DeviceToken {
 
     static func generate(for replica: ReplicaID, user: String, key: SymmetricKey) -> String {
         let nonce = SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }
-        return prefix + replica.description + "_" + base64URL(nonce + mac(replica: replica, nonce: nonce, user: user, key: key))
+        return prefix + replica.description + "_" + RandomSecret.base64URL(nonce + mac(replica: replica, nonce: nonce, user: user, key: key))
     }
 
     /// A token that opens nothing: for a device row whose token was given up.
     static func generate() -> String {
-        prefix + base64URL(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
+        prefix + RandomSecret.generate()
     }
 
     /// The device a token of this server names, if it was issued to `user`.
@@ -99,24 +99,6 @@ enum DeviceToken {
         message.append(nonce)
         message.append(contentsOf: user.utf8)
         return Data(HMAC<SHA256>.authenticationCode(for: message, using: key)).prefix(16)
-    }
-
-    static func hash(_ token: String) -> Data {
-        Data(SHA256.hash(data: Data(token.utf8)))
-    }
-
-    static func base64URL(_ data: Data) -> String {
-        data.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-}
-
-extension Data {
-    init?(base64URL text: String) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        self.init(base64Encoded: base64)
     }
 }
 
@@ -170,7 +152,7 @@ extension ServerDatabase {
 
     public func users() async throws -> [UserSummary] {
         try await writer.read { db in
-            try UserRecord.order(Column("name")).fetchAll(db).map {
+            try UserRecord.order(UserRecord.Columns.name).fetchAll(db).map {
                 UserSummary(name: $0.name, role: $0.role, createdAt: $0.createdAt, removedAt: $0.removedAt)
             }
         }
@@ -178,7 +160,7 @@ extension ServerDatabase {
 
     public func devices() async throws -> [DeviceSummary] {
         try await writer.read { db in
-            try DeviceRecord.order(Column("user"), Column("createdAt")).fetchAll(db).map {
+            try DeviceRecord.order(DeviceRecord.Columns.user, DeviceRecord.Columns.createdAt).fetchAll(db).map {
                 DeviceSummary(replica: $0.replica, user: $0.user, name: $0.name, createdAt: $0.createdAt,
                               lastSeenAt: $0.lastSeenAt, revokedAt: $0.revokedAt)
             }
@@ -227,12 +209,12 @@ extension ServerDatabase {
             if resumed != nil, let existing = try DeviceRecord.fetchOne(db, key: replica.description) {
                 // Already known (an answer to an earlier resume was lost):
                 // only the very same live token passes.
-                guard existing.tokenHash == DeviceToken.hash(token), existing.revokedAt == nil, existing.user == user.name else {
+                guard existing.tokenHash == RandomSecret.hash(token), existing.revokedAt == nil, existing.user == user.name else {
                     throw AccountError.cannotResume
                 }
             } else {
                 try DeviceRecord(
-                    replica: replica.description, user: user.name, name: deviceName, tokenHash: DeviceToken.hash(token),
+                    replica: replica.description, user: user.name, name: deviceName, tokenHash: RandomSecret.hash(token),
                     createdAt: at, lastSeenAt: at, revokedAt: nil
                 ).insert(db)
             }
@@ -252,7 +234,7 @@ extension ServerDatabase {
         guard let replica = DeviceToken.replica(of: resume, user: name, key: deviceTokenKey) else { return .cannotResume }
         let existing = try await writer.read { db in try DeviceRecord.fetchOne(db, key: replica.description) }
         guard let existing else { return nil }
-        if existing.tokenHash == DeviceToken.hash(resume), existing.revokedAt == nil, existing.user == name { return nil }
+        if existing.tokenHash == RandomSecret.hash(resume), existing.revokedAt == nil, existing.user == name { return nil }
         return .cannotResume
     }
 
@@ -289,7 +271,7 @@ extension ServerDatabase {
     }
 
     public func authenticate(token: String) async throws -> TokenCheck {
-        let hash = DeviceToken.hash(token)
+        let hash = RandomSecret.hash(token)
         if let device = tokenCache.device(for: hash) { return .valid(device) }
         // Every request passes here: one prepared statement, kept per connection.
         let found = try await writer.read { db -> TokenHolder? in
@@ -329,7 +311,7 @@ extension ServerDatabase {
         let at = now
         try await groupCommit.write { db in
             try db.execute(sql: "UPDATE device SET tokenHash = ? WHERE replica = ?",
-                           arguments: [DeviceToken.hash(DeviceToken.generate()), device.replica.description])
+                           arguments: [RandomSecret.hash(DeviceToken.generate()), device.replica.description])
             try AuditLog.record(.logout, actor: device.user.name, device: device.replica.description, at: at, in: db)
         }
         tokenCache.removeAll()

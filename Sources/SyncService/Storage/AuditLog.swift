@@ -99,10 +99,9 @@ extension ServerDatabase {
     /// Newest first; `before` pages backwards by event id.
     public func auditEvents(_ query: AuditQuery) async throws -> [AuditEvent] {
         try await writer.read { db in
-            var request = AuditEventRecord.order(Column("id").desc).limit(query.limit)
-            if let caseID = query.caseID { request = request.filter(Column("caseID") == caseID) }
-            if let actor = query.actor { request = request.filter(Column("actor") == actor) }
-            if let before = query.before { request = request.filter(Column("id") < before) }
+            var request = AuditEventRecord.order(AuditEventRecord.Columns.id.desc).limit(query.limit)
+                .matching(caseID: query.caseID, actor: query.actor)
+            if let before = query.before { request = request.filter(AuditEventRecord.Columns.id < before) }
             return try request.fetchAll(db).map(AuditEvent.init)
         }
     }

@@ -15,19 +15,18 @@ import SyncPersistence
 /// Values are not judged here, as a laptop does not judge them in what it
 /// pulls: text an old resolution wrote on a boolean field stays.
 enum OperationQuarantine {
-    static func registerMigration(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("server v3 quarantine what the write rules refuse") { db in
-            try db.create(table: "quarantinedOperation", options: .withoutRowID) { table in
-                table.primaryKey("id", .text)
-                table.column("caseID", .text).notNull().indexed()
-                table.column("position", .integer).notNull()
-                table.column("code", .text).notNull()
-                table.column("detail", .text).notNull()
-                table.column("receivedAt", .integer).notNull()
-                table.column("body", .blob).notNull()
-            }
-            try quarantineRefused(in: db, at: Int64(Date().timeIntervalSince1970 * 1000))
+    /// Migration "server v3 quarantine what the write rules refuse".
+    static func quarantine(_ db: Database) throws {
+        try db.create(table: "quarantinedOperation", options: .withoutRowID) { table in
+            table.primaryKey("id", .text)
+            table.column("caseID", .text).notNull().indexed()
+            table.column("position", .integer).notNull()
+            table.column("code", .text).notNull()
+            table.column("detail", .text).notNull()
+            table.column("receivedAt", .integer).notNull()
+            table.column("body", .blob).notNull()
         }
+        try quarantineRefused(in: db, at: Int64(Date().timeIntervalSince1970 * 1000))
     }
 
     /// Walks every case's operations in log order, as a laptop pulling them

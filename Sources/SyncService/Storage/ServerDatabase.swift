@@ -89,7 +89,7 @@ public final class ServerDatabase: Sendable {
         self.clock = clock
         self.passwordVerifier = passwordVerifier
         self.codec = OperationCodec()
-        try Self.migrator.migrate(writer)
+        try ServerMigrations.migrator.migrate(writer)
         self.deviceTokenKey = try ServerKeys.key("device-token", in: writer)
         self.receiptKey = try ServerKeys.key("receipt-proof", in: writer)
         self.groupCommit = GroupCommit(writer: writer, logger: logger)
@@ -109,90 +109,9 @@ public final class ServerDatabase: Sendable {
         try ServerDatabase(writer: DatabaseQueue(), clock: clock, passwordVerifier: passwordVerifier)
     }
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        OperationLog.registerMigrations(in: &migrator)
-        migrator.registerMigration("server v1") { db in
-            try db.create(table: UserRecord.databaseTableName, options: .withoutRowID) { table in
-                table.primaryKey("name", .text)
-                table.column("role", .text).notNull()
-                table.column("passwordHash", .text).notNull()
-                table.column("createdAt", .integer).notNull()
-                table.column("removedAt", .integer)
-            }
-            try db.create(table: DeviceRecord.databaseTableName, options: .withoutRowID) { table in
-                table.primaryKey("replica", .text)
-                table.column("user", .text).notNull().indexed().references(UserRecord.databaseTableName)
-                table.column("name", .text).notNull()
-                table.column("tokenHash", .blob).notNull().unique()
-                table.column("createdAt", .integer).notNull()
-                table.column("lastSeenAt", .integer)
-                table.column("revokedAt", .integer)
-            }
-            try db.create(table: CaseMemberRecord.databaseTableName, options: .withoutRowID) { table in
-                table.column("caseID", .text).notNull()
-                table.column("user", .text).notNull().indexed()
-                table.primaryKey(["caseID", "user"])
-            }
-            try db.create(table: PushReceiptRecord.databaseTableName, options: .withoutRowID) { table in
-                table.column("device", .text).notNull()
-                table.column("batch", .text).notNull()
-                table.column("receipt", .blob).notNull()
-                table.column("createdAt", .integer).notNull()
-                table.primaryKey(["device", "batch"])
-            }
-            try db.create(table: PullCursorRecord.databaseTableName) { table in
-                table.primaryKey("id", .text)
-                table.column("device", .text).notNull()
-                table.column("createdAt", .integer).notNull()
-                table.column("positions", .blob).notNull()
-            }
-            try db.create(index: "pullCursor_on_device", on: PullCursorRecord.databaseTableName, columns: ["device", "createdAt"])
-            try db.create(table: ConflictRow.databaseTableName, options: .withoutRowID) { table in
-                table.primaryKey("id", .text)
-                table.column("caseID", .text).notNull()
-                table.column("entity", .text).notNull().indexed()
-                table.column("field", .text).notNull()
-                table.column("kind", .text).notNull()
-                table.column("isOpen", .boolean).notNull()
-                table.column("latestAt", .integer).notNull()
-                table.column("document", .blob).notNull()
-            }
-            try db.create(index: "conflict_on_case", on: ConflictRow.databaseTableName, columns: ["caseID", "isOpen", "latestAt"])
-            try db.create(index: "conflict_on_status", on: ConflictRow.databaseTableName, columns: ["isOpen", "latestAt"])
-            try db.create(table: AuditEventRecord.databaseTableName) { table in
-                table.autoIncrementedPrimaryKey("id")
-                table.column("at", .integer).notNull()
-                table.column("actor", .text)
-                table.column("device", .text)
-                table.column("action", .text).notNull()
-                table.column("caseID", .text)
-                table.column("source", .text).notNull()
-                table.column("detail", .blob).notNull()
-            }
-            try db.create(index: "auditEvent_on_case", on: AuditEventRecord.databaseTableName, columns: ["caseID", "id"])
-            try db.create(index: "auditEvent_on_actor", on: AuditEventRecord.databaseTableName, columns: ["actor", "id"])
-            // The audit log is append-only: the database itself refuses changes.
-            try db.execute(sql: """
-                CREATE TRIGGER auditEvent_no_update BEFORE UPDATE ON auditEvent
-                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                CREATE TRIGGER auditEvent_no_delete BEFORE DELETE ON auditEvent
-                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-                """)
-        }
-        registerReviewMigrations(in: &migrator)
-        OperationLog.registerClusteringMigration(in: &migrator, renumbered: translateStoredPositions)
-        OperationLog.registerEntityTypeMigration(in: &migrator)
-        OfflineReadCheck.registerMigrations(in: &migrator)
-        OperationQuarantine.registerMigration(in: &migrator)
-        ServerKeys.registerMigration(in: &migrator)
-        registerPushReceiptMigration(in: &migrator)
-        return migrator
-    }
-
     var now: Int64 { Int64(clock.milliseconds()) }
 
-    /// Inside the clustering migration: the positions the server has handed
+    /// Inside the clustering migration (`OperationLog.clusterByCase`): the positions the server has handed
     /// out, in pull cursors and push receipts, move with their operations. A
     /// cursor's position for a case is the last one sent of that case; it
     /// becomes the new position of that operation, so that the next pull

@@ -7,14 +7,21 @@ import SyncPersistence
 /// kept in a table so that supervisors can list them without merging the whole
 /// database. Rebuilt for each entity a push touches, in the push's transaction.
 enum ConflictLog {
-    /// An entity as merged from every stored operation of it, with the time the
-    /// server received each operation (conflict records show both times).
+    /// An entity as merged from every stored operation of it (`EntityFold`),
+    /// with the time the server received each operation (conflict records
+    /// show both times).
     struct MergedEntity {
         var state: EntityState
         var receivedAt: [OperationID: UInt64]
         /// Every operation of the entity came in this push: the log holds no
         /// row of it yet.
         var isNew = false
+
+        init(_ entity: EntityID, fold: EntityFold, isNew: Bool = false) {
+            state = fold.states[entity] ?? EntityState(id: entity)
+            receivedAt = fold.receivedAt
+            self.isNew = isNew
+        }
     }
 
     /// The entity after a push stored `fresh` (its operations new in the
@@ -28,24 +35,13 @@ enum ConflictLog {
         let stored = try Int.fetchOne(
             db.cachedStatement(sql: "SELECT COUNT(*) FROM operation WHERE entity = ?"), arguments: [entity.description]) ?? 0
         guard stored == fresh.count else { return try merge(entity, codec: codec, in: db) }
-        var merged = MergedEntity(state: EntityState(id: entity), receivedAt: [:], isNew: true)
-        for operation in fresh {
-            merged.state.apply(operation)
-            merged.receivedAt[operation.id] = receivedAt
-        }
-        return merged
+        var fold = EntityFold()
+        fold.add(fresh, receivedAt: receivedAt)
+        return MergedEntity(entity, fold: fold, isNew: true)
     }
 
     static func merge(_ entity: EntityID, codec: OperationCodec, in db: Database) throws -> MergedEntity {
-        let statement = try db.cachedStatement(sql: "SELECT receivedAt, body FROM operation WHERE entity = ?")
-        var merged = MergedEntity(state: EntityState(id: entity), receivedAt: [:])
-        let rows = try Row.fetchCursor(statement, arguments: [entity.description])
-        while let row = try rows.next() {
-            let operation = try OperationLog.decode(row["body"], codec: codec)
-            merged.state.apply(operation)
-            merged.receivedAt[operation.id] = UInt64(row["receivedAt"] as Int64)
-        }
-        return merged
+        MergedEntity(entity, fold: try OperationLog.fold(StoredOperation.ofEntity(entity.description), codec: codec, in: db))
     }
 
     /// Rewrites the conflict rows of each merged entity. Returns how the number
@@ -107,15 +103,15 @@ extension ServerDatabase {
         try await writer.read { db in
             var request = ConflictRow.all()
             switch query.status {
-            case .open: request = request.filter(Column("isOpen") == true)
-            case .resolved: request = request.filter(Column("isOpen") == false)
+            case .open: request = request.filter(ConflictRow.Columns.isOpen == true)
+            case .resolved: request = request.filter(ConflictRow.Columns.isOpen == false)
             case .all: break
             }
-            if let caseIDs = query.caseIDs { request = request.filter(caseIDs.map(\.description).contains(Column("caseID"))) }
-            if let field = query.field { request = request.filter(Column("field") == field) }
+            if let caseIDs = query.caseIDs { request = request.filter(caseIDs.map(\.description).contains(ConflictRow.Columns.caseID)) }
+            if let field = query.field { request = request.filter(ConflictRow.Columns.field == field) }
             request = query.oldestFirst
-                ? request.order(Column("latestAt").asc, Column("id"))
-                : request.order(Column("latestAt").desc, Column("id"))
+                ? request.order(ConflictRow.Columns.latestAt.asc, ConflictRow.Columns.id)
+                : request.order(ConflictRow.Columns.latestAt.desc, ConflictRow.Columns.id)
             // The author is inside the document, so the limit counts after that filter.
             var documents: [JSONValue] = []
             let rows = try ConflictRow.fetchCursor(db, request)
@@ -137,6 +133,6 @@ extension ServerDatabase {
     }
 
     static func countOpenConflicts(in db: Database) throws -> Int {
-        try ConflictRow.filter(Column("isOpen") == true).fetchCount(db)
+        try ConflictRow.filter(ConflictRow.Columns.isOpen == true).fetchCount(db)
     }
 }

@@ -33,14 +33,13 @@ enum OfflineReadCheck {
         case entityNotInCase = "entity-not-in-case"
     }
 
-    static func registerMigrations(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("server v2 read quota") { db in
-            try db.create(table: "readQuota", options: .withoutRowID) { table in
-                table.column("user", .text).notNull()
-                table.column("day", .integer).notNull()
-                table.column("count", .integer).notNull()
-                table.primaryKey(["user", "day"])
-            }
+    /// Migration "server v2 read quota".
+    static func createReadQuota(_ db: Database) throws {
+        try db.create(table: "readQuota", options: .withoutRowID) { table in
+            table.column("user", .text).notNull()
+            table.column("day", .integer).notNull()
+            table.column("count", .integer).notNull()
+            table.primaryKey(["user", "day"])
         }
     }
 

@@ -141,11 +141,12 @@ extension ServerDatabase {
     }
 
     /// Receipts of batches pushed from now on keep the hash of their operations.
-    static func registerPushReceiptMigration(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("server v5 push receipts keep their operations' hash") { db in
-            try db.alter(table: PushReceiptRecord.databaseTableName) { table in
-                table.add(column: "operationsHash", .blob)
-            }
+    /// Migration "server v5" (`ServerMigrations`): receipts stored before it
+    /// have no hash, and a batch id sent again is then compared by the ids
+    /// the receipt lists.
+    static func addOperationsHash(_ db: Database) throws {
+        try db.alter(table: PushReceiptRecord.databaseTableName) { table in
+            table.add(column: "operationsHash", .blob)
         }
     }
 

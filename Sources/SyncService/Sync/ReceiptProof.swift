@@ -19,7 +19,7 @@ enum ReceiptProof {
         message.append(contentsOf: id.description.utf8)
         message.append(0)
         message.append(contentsOf: SHA256.hash(data: body))
-        return DeviceToken.base64URL(Data(HMAC<SHA256>.authenticationCode(for: message, using: key)).prefix(16))
+        return RandomSecret.base64URL(Data(HMAC<SHA256>.authenticationCode(for: message, using: key)).prefix(16))
     }
 
     /// The operations among `operations` whose proof in `proofs` is this
@@ -42,12 +42,11 @@ enum ReceiptProof {
 /// Keys of the server's own MACs, one per purpose, kept in the database so
 /// that a copy restored from a backup still recognises what it gave out.
 enum ServerKeys {
-    static func registerMigration(in migrator: inout DatabaseMigrator) {
-        migrator.registerMigration("server v4 device token key") { db in
-            try db.create(table: "serverKey", options: .withoutRowID) { table in
-                table.primaryKey("purpose", .text)
-                table.column("key", .blob).notNull()
-            }
+    /// Migration "server v4 device token key".
+    static func createKeyTable(_ db: Database) throws {
+        try db.create(table: "serverKey", options: .withoutRowID) { table in
+            table.primaryKey("purpose", .text)
+            table.column("key", .blob).notNull()
         }
     }
 

@@ -1,0 +1,24 @@
+import GRDB
+import SyncPersistence
+
+/// Every migration of the server's database, in the order they run; each
+/// body sits beside the tables it makes. GRDB records an applied migration
+/// by its name in the database: a released name never changes (a database
+/// that applied it would run it again) and a new migration goes at the end.
+enum ServerMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 operation log", migrate: OperationLog.createTables)
+        migrator.registerMigration("server v1", migrate: ServerDatabase.createTables)
+        migrator.registerMigration("review sessions v1", migrate: ServerDatabase.createReviewSessions)
+        migrator.registerMigration("v2 operation log clustered by case") { db in
+            try OperationLog.clusterByCase(db, renumbered: ServerDatabase.translateStoredPositions)
+        }
+        migrator.registerMigration("v3 entity types", migrate: OperationLog.recordEntityTypes)
+        migrator.registerMigration("server v2 read quota", migrate: OfflineReadCheck.createReadQuota)
+        migrator.registerMigration("server v3 quarantine what the write rules refuse", migrate: OperationQuarantine.quarantine)
+        migrator.registerMigration("server v4 device token key", migrate: ServerKeys.createKeyTable)
+        migrator.registerMigration("server v5 push receipts keep their operations' hash", migrate: ServerDatabase.addOperationsHash)
+        return migrator
+    }
+}
