@@ -29,6 +29,8 @@ let package = Package(
             name: "ServerLoad",
             dependencies: [
                 .product(name: "SyncCore", package: "casework-sync"),
+                // SystemWallClock: the devices write with the machine's clock.
+                .product(name: "SyncPersistence", package: "casework-sync"),
                 .product(name: "SyncTestSupport", package: "casework-sync"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

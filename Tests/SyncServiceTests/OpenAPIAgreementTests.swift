@@ -157,4 +157,30 @@ import Testing
             #expect(Self.matches(batch, text) == PushBatch.isValidBatchID(text), "batch \(text)")
         }
     }
+
+    /// Protocol.md §10.2: the sign-in members' limits are bytes in the code;
+    /// openapi's `maxLength` counts characters, the same for ASCII.
+    @Test func signInLimitsAreTheServers() throws {
+        let components = Self.document["components"] as! [String: Any]
+        let signIn = ((components["schemas"] as! [String: Any])["LoginRequest"] as! [String: Any])["properties"] as! [String: Any]
+        let limits = [
+            "user": UserID.maximumLength, "password": DeviceSignIn.maximumPasswordBytes,
+            "deviceName": DeviceSignIn.maximumDeviceNameBytes, "resume": DeviceSignIn.maximumResumeBytes,
+        ]
+        #expect(Set(signIn.keys) == Set(limits.keys))
+        for (member, limit) in limits {
+            let schema = signIn[member] as! [String: Any]
+            #expect(schema["minLength"] as? Int == 1, "\(member)")
+            #expect(schema["maxLength"] as? Int == limit, "\(member)")
+            // The code's limit, at its edge, in ASCII.
+            func body(_ length: Int) -> JSONValue {
+                var members: [String: JSONValue] = ["user": "anna", "password": "a long password", "deviceName": "laptop"]
+                members[member] = .string(String(repeating: "a", count: length))
+                return .object(members)
+            }
+            #expect((try? DeviceSignIn(json: body(limit))) != nil, "\(member) at \(limit)")
+            #expect((try? DeviceSignIn(json: body(limit + 1))) == nil, "\(member) over \(limit)")
+            #expect((try? DeviceSignIn(json: body(0))) == nil, "\(member) empty")
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SyncCore
+import SyncPersistence
 import SyncTestSupport
 
 /// A field laptop signed in as one user: writes operations under the replica id
@@ -15,7 +16,7 @@ struct SimulatedDevice: Sendable {
     init(user: UserID, token: String, replica: ReplicaID, seed: UInt64) {
         self.user = user
         self.token = token
-        author = OperationAuthor(replica: replica, user: user, wallClock: RealWallClock())
+        author = OperationAuthor(replica: replica, user: user, wallClock: SystemWallClock())
         random = SeededRandom(seed: seed)
     }
 
@@ -57,10 +58,6 @@ struct SimulatedDevice: Sendable {
         batches += 1
         return PushBatch(batch: "\(author.replica)-\(batches)", operations: operations).encoded()
     }
-}
-
-struct RealWallClock: WallClock {
-    func milliseconds() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1000)) }
 }
 
 /// Note contents of typical sizes, derived from a seed.
