@@ -119,4 +119,37 @@ import Testing
             #expect(error.code == "wrong-type" && error.path == "hasMore")
         }
     }
+
+    /// Protocol.md §10.1: the server is upgraded before the laptops, so a
+    /// laptop reads an answer with members it does not know; a request with
+    /// one is refused.
+    @Test func answersMayCarryMembersALaterServerAdds() throws {
+        func withExtra(_ data: Data, at path: [String] = []) throws -> Data {
+            func add(_ value: JSONValue, _ path: ArraySlice<String>) -> JSONValue {
+                switch value {
+                case .object(var members):
+                    if let first = path.first { members[first] = add(members[first]!, path.dropFirst()) } else { members["later"] = [1, "x"] }
+                    return .object(members)
+                case .array(let items): return .array(items.map { add($0, path) })
+                default: return value
+                }
+            }
+            return OperationCodec.canonicalBytes(add(try OperationCodec.parse(data, path: ""), path[...]))
+        }
+        let operations = Self.operations()
+        let receipt = PushReceipt(batch: "b-1", serverTime: 1, stored: 1, duplicates: 0,
+                                  operations: [.init(id: operations[0].id, position: 12, proof: "p")])
+        #expect(try PushReceipt.decode(withExtra(receipt.encoded())) == receipt)
+        #expect(try PushReceipt.decode(withExtra(receipt.encoded(), at: ["operations"])) == receipt)
+        let page = PullPage(cursor: "c", hasMore: false, operations: operations, removedCases: [], remaining: 0, serverTime: 1)
+        #expect(try PullPage.decode(withExtra(page.encoded())) == page)
+        let answer = DeviceSignInAnswer(device: Self.replica, token: "cwt_x", user: "anna", role: .caseworker, serverTime: 1)
+        #expect(try DeviceSignInAnswer.decode(withExtra(answer.encoded())) == answer)
+        let state = DeviceState(device: Self.replica, user: "anna", role: .supervisor, held: [1...60], serverTime: 1)
+        #expect(try DeviceState.decode(withExtra(state.encoded())) == state)
+
+        let signIn = DeviceSignIn(user: "anna", password: "correct horse battery", deviceName: "Anna's ThinkPad")
+        #expect(throws: WireError.self) { try DeviceSignIn.decode(withExtra(signIn.encoded())) }
+        #expect(throws: WireError.self) { try PushBatch.decode(withExtra(PushBatch(batch: "b", operations: operations).encoded())) }
+    }
 }

@@ -26,7 +26,7 @@ public struct DeviceSignInAnswer: Sendable, Equatable {
 
     public static func decode(_ data: Data) throws(WireError) -> DeviceSignInAnswer {
         let answer = try WireObject(WireObject.parse(data), path: nil, expected: "a sign-in answer must be a JSON object",
-                                    allowed: ["device", "token", "user", "role", "serverTime"])
+                                    allowed: WireObject.answerMembers)
         return DeviceSignInAnswer(
             device: try answer.identifier("device", "a replica id (32 lowercase hex digits)", ReplicaID.init),
             token: try answer.string("token"), user: try answer.string("user"), role: try answer.role("role"),

@@ -29,7 +29,7 @@ public struct DeviceState: Sendable, Equatable {
 
     public static func decode(_ data: Data) throws(WireError) -> DeviceState {
         let state = try WireObject(WireObject.parse(data), path: nil, expected: "a device state must be a JSON object",
-                                   allowed: ["device", "user", "role", "held", "serverTime"])
+                                   allowed: WireObject.answerMembers)
         var held: [ClosedRange<UInt64>] = []
         for (index, item) in try state.array("held").enumerated() {
             guard case .array(let pair) = item, pair.count == 2, case .integer(let first) = pair[0], case .integer(let last) = pair[1],

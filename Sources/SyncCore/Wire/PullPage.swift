@@ -75,7 +75,7 @@ public struct PullPage: Sendable, Equatable {
 
     public init(json: JSONValue, codec: OperationCodec = OperationCodec()) throws(WireError) {
         let page = try WireObject(json, path: nil, expected: "a pull page must be a JSON object",
-                                  allowed: ["cursor", "hasMore", "operations", "removedCases", "remaining", "serverTime"])
+                                  allowed: WireObject.answerMembers)
         let operationsValue = try page.required("operations")
         do {
             operations = try codec.operations(from: operationsValue, path: "operations")

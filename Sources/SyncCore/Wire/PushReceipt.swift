@@ -51,11 +51,11 @@ public struct PushReceipt: Sendable, Equatable {
 
     public static func decode(_ data: Data) throws(WireError) -> PushReceipt {
         let receipt = try WireObject(WireObject.parse(data), path: nil, expected: "a receipt must be a JSON object",
-                                     allowed: ["batch", "serverTime", "stored", "duplicates", "operations"])
+                                     allowed: WireObject.answerMembers)
         var entries: [Entry] = []
         for (index, item) in try receipt.array("operations").enumerated() {
             let entry = try WireObject(item, path: "operations[\(index)]", expected: "a receipt entry must be an object",
-                                       allowed: ["id", "position", "proof"])
+                                       allowed: WireObject.answerMembers)
             entries.append(Entry(id: try entry.identifier("id", "an operation id", OperationID.init),
                                  position: try entry.integer("position"), proof: try entry.optionalString("proof")))
         }

@@ -1,10 +1,17 @@
 import Foundation
 
 /// One JSON object of a wire document, read member by member: every refusal
-/// is a `WireError` naming the member's path, and members the document does
-/// not define are refused, never dropped. Documents whose refusals are
-/// answered to a client word their own details; this reader words the rest.
+/// is a `WireError` naming the member's path. In a request, members the
+/// document does not define are refused, never dropped. In the server's
+/// answers they are passed over (Protocol.md §10.1): the server is upgraded
+/// before the laptops, and a laptop must keep syncing with a server that
+/// says more than it knows. Documents whose refusals are answered to a
+/// client word their own details; this reader words the rest.
 struct WireObject {
+    /// For `allowed`: an answer of the server, open to members a later
+    /// version adds.
+    static let answerMembers: Set<String>? = nil
+
     let members: [String: JSONValue]
     /// The object's own path; nil for the document itself.
     let base: String?
