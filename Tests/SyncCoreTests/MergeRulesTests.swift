@@ -103,6 +103,27 @@ import Testing
         #expect(anna.state.snapshots() == bo.state.snapshots())
     }
 
+    /// Protocol.md §4: the same value is the same canonical bytes. "Idé"
+    /// typed precomposed and "Idé" with a combining accent look alike and
+    /// are equal Swift strings, but two values: a conflict, here as in the
+    /// server's byte comparison and in a client written from the protocol.
+    @Test mutating func textsThatOnlyLookAlikeAreTwoValues() throws {
+        let note = try sharedNote()
+        let precomposed = "Id\u{E9}", combining = "Ide\u{301}"
+        #expect(precomposed == combining, "Swift's String equality is canonical equivalence")
+        try anna.write { a, s in try a.set(Note.Field.title, to: .string(precomposed), on: s.only(note)) }
+        try bo.write { a, s in try a.set(Note.Field.title, to: .string(combining), on: s.only(note)) }
+        try anna.receive(from: bo)
+        try bo.receive(from: anna)
+        let conflict = try #require(anna.entity(note).conflicts().first)
+        #expect(conflict.isOpen && conflict.field == Note.Field.title)
+        #expect(Set(conflict.values.map { OperationCodec.canonicalBytes($0.value) }) ==
+                [OperationCodec.canonicalBytes(.string(precomposed)), OperationCodec.canonicalBytes(.string(combining))])
+        #expect(JSONValue.string(precomposed) != JSONValue.string(combining))
+        #expect(Set([JSONValue.string(precomposed), .string(combining), .string(precomposed)]).count == 2)
+        #expect(anna.state.snapshots() == bo.state.snapshots())
+    }
+
     @Test mutating func anEditDuringAnOpenConflictKeepsItOpen() throws {
         let note = try sharedNote()
         try anna.write { a, s in try a.set(Note.Field.body, to: "A", on: s.only(note)) }
