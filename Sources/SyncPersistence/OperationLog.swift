@@ -190,6 +190,17 @@ public enum OperationLog {
         return entries
     }
 
+    /// Whether the held copy of an operation (by its id) is this very
+    /// operation, judged as `apply` judges a duplicate; nil when none is held.
+    public static func heldCopyMatches(
+        _ operation: SyncCore.Operation, codec: OperationCodec, bodies: some OperationBodyCodec = PlaintextBodies(), in db: Database
+    ) throws -> Bool? {
+        guard let stored = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT body FROM operation WHERE id = ?"), arguments: [operation.id.description])
+        else { return nil }
+        return try sameOperation(bodies.open(stored), codec.encode(operation), codec: codec)
+    }
+
     /// Whether a held body and a new canonical encoding are the same
     /// operation. Bytes first; then the held body written again in today's
     /// canonical form, since a body stored by an earlier version keeps that

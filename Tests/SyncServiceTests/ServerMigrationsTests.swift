@@ -15,7 +15,7 @@ import Testing
             "server v2 read quota",
             "server v3 quarantine what the write rules refuse",
             "server v4 device token key",
-            "server v5 push receipts keep their operations' hash",
+            "server v5 push receipts keep their batch's hash",
         ])
     }
 }

@@ -57,9 +57,9 @@ struct PushReceiptRecord: Codable, FetchableRecord, PersistableRecord, Sendable 
     var batch: String
     var receipt: Data
     var createdAt: Int64
-    /// SHA-256 of the batch's operations (`ServerDatabase.isRetry`); nil in
-    /// receipts stored before it was kept.
-    var operationsHash: Data?
+    /// SHA-256 of the batch's operation ids and reads
+    /// (`ServerDatabase.batchHash`); nil in receipts stored before it was kept.
+    var batchHash: Data?
 }
 
 struct PullCursorRecord: Codable, FetchableRecord, PersistableRecord, Sendable {

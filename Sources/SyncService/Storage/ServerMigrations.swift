@@ -18,7 +18,7 @@ enum ServerMigrations {
         migrator.registerMigration("server v2 read quota", migrate: OfflineReadCheck.createReadQuota)
         migrator.registerMigration("server v3 quarantine what the write rules refuse", migrate: OperationQuarantine.quarantine)
         migrator.registerMigration("server v4 device token key", migrate: ServerKeys.createKeyTable)
-        migrator.registerMigration("server v5 push receipts keep their operations' hash", migrate: ServerDatabase.addOperationsHash)
+        migrator.registerMigration("server v5 push receipts keep their batch's hash", migrate: ServerDatabase.addBatchHash)
         return migrator
     }
 }

@@ -14,13 +14,13 @@ extension ServerDatabase {
         let codec = self.codec
         let receiptKey = self.receiptKey
         let acceptedBefore = ReceiptProof.accepted(request.operations, proofs: request.proofs, codec: codec, key: receiptKey)
-        let operationsHash = Self.operationsHash(request.operations, codec: codec)
+        let batchHash = Self.batchHash(request)
         let (receipt, stored, openConflictDelta) = try await groupCommit.write { db -> (Data, Int, Int) in
             var openConflictDelta = 0
-            let storedReceipt = try db.cachedStatement(sql: "SELECT receipt, operationsHash FROM pushReceipt WHERE device = ? AND batch = ?")
+            let storedReceipt = try db.cachedStatement(sql: "SELECT receipt, batchHash FROM pushReceipt WHERE device = ? AND batch = ?")
             if let existing = try Row.fetchOne(storedReceipt, arguments: [device.replica.description, request.batch]) {
                 let receipt: Data = existing["receipt"]
-                guard Self.isRetry(of: receipt, storedHash: existing["operationsHash"], operations: request.operations, hash: operationsHash) else {
+                guard try Self.isRetry(request, of: receipt, storedHash: existing["batchHash"], hash: batchHash, codec: codec, in: db) else {
                     throw PushRefusal.batchIDReused(batch: request.batch)
                 }
                 return (receipt, 0, 0)
@@ -112,8 +112,8 @@ extension ServerDatabase {
                                       proof: ReceiptProof.make(for: entry.id, canonical: codec.encode(operation), key: receiptKey))
                 }
             ).encoded()
-            try db.cachedStatement(sql: "INSERT INTO pushReceipt (device, batch, receipt, createdAt, operationsHash) VALUES (?, ?, ?, ?, ?)")
-                .execute(arguments: [device.replica.description, request.batch, receipt, at, operationsHash])
+            try db.cachedStatement(sql: "INSERT INTO pushReceipt (device, batch, receipt, createdAt, batchHash) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [device.replica.description, request.batch, receipt, at, batchHash])
             return (receipt, fresh.count, openConflictDelta)
         }
         // After the commit: a failed transaction changed nothing.
@@ -122,31 +122,51 @@ extension ServerDatabase {
     }
 
     /// What a receipt is stored with to tell a retry from a reuse of its
-    /// batch id: the SHA-256 of the batch's operations in canonical form, in
-    /// the order sent.
-    static func operationsHash(_ operations: [SyncCore.Operation], codec: OperationCodec) -> Data {
-        Data(SHA256.hash(data: codec.encodeBatch(operations)))
+    /// batch id: the SHA-256 of the batch's operation ids, in the order sent,
+    /// and of its reads in canonical form. Ids, not the operations' encoding,
+    /// so that a retry across an upgrade that writes some value anew (numbers,
+    /// Protocol.md §4) is still a retry; the content is compared with what is
+    /// held instead (`isRetry`). Reads too: a batch of reads only, sent again
+    /// with other reads, must not be answered with the old receipt, after
+    /// which the laptop would delete reads never stored.
+    static func batchHash(_ request: PushBatch) -> Data {
+        var hash = SHA256()
+        for operation in request.operations {
+            hash.update(data: Data(operation.id.description.utf8))
+            hash.update(data: Data([0x0A]))
+        }
+        hash.update(data: PushBatch(batch: "reads", operations: [], reads: request.reads).encoded())
+        return Data(hash.finalize())
     }
 
-    /// Whether a push under a stored batch id is a retry of that batch. A
-    /// receipt stored before the hash was kept is compared by the ids it
-    /// lists, in order: the ids fix what a retry holds (an id already stored
-    /// with other content is refused whenever it is sent as new), and a
-    /// receipt of a form too old to read is taken as the retry it was
-    /// taken for before.
-    static func isRetry(of receipt: Data, storedHash: Data?, operations: [SyncCore.Operation], hash: Data) -> Bool {
-        if let storedHash { return storedHash == hash }
-        guard let stored = try? PushReceipt.decode(receipt) else { return true }
-        return stored.operations.map(\.id) == operations.map(\.id)
+    /// Whether a push under a stored batch id is a retry of that batch: the
+    /// same ids (and reads), and each operation the same as its held copy, in
+    /// whatever spelling that was stored (an operation set aside since is not
+    /// held and is not compared). A receipt stored before the hash was kept is
+    /// compared by the ids it lists, in order; one of a form too old to read
+    /// is taken as the retry it was taken for before.
+    static func isRetry(
+        _ request: PushBatch, of receipt: Data, storedHash: Data?, hash: Data, codec: OperationCodec, in db: Database
+    ) throws -> Bool {
+        if let storedHash {
+            guard storedHash == hash else { return false }
+        } else if let stored = try? PushReceipt.decode(receipt) {
+            guard stored.operations.map(\.id) == request.operations.map(\.id) else { return false }
+        } else {
+            return true
+        }
+        for operation in request.operations where try OperationLog.heldCopyMatches(operation, codec: codec, in: db) == false {
+            return false
+        }
+        return true
     }
 
-    /// Receipts of batches pushed from now on keep the hash of their operations.
-    /// Migration "server v5" (`ServerMigrations`): receipts stored before it
-    /// have no hash, and a batch id sent again is then compared by the ids
-    /// the receipt lists.
-    static func addOperationsHash(_ db: Database) throws {
+    /// Migration "server v5" (`ServerMigrations`): receipts of batches pushed
+    /// from now on keep their batch's hash; those stored before it have none,
+    /// and a batch id sent again is then compared by the ids the receipt lists.
+    static func addBatchHash(_ db: Database) throws {
         try db.alter(table: PushReceiptRecord.databaseTableName) { table in
-            table.add(column: "operationsHash", .blob)
+            table.add(column: "batchHash", .blob)
         }
     }
 
