@@ -132,7 +132,7 @@ public struct FieldSession: Sendable {
         let answer: ServerConnection.Reply
         if let reply { answer = reply } else { answer = try await connection.call(.post, "/v1/devices", body: signIn.encoded()) }
         let signedIn = try answer.decoded(DeviceSignInAnswer.decode)
-        let (token, device, role) = (signedIn.token, signedIn.device.description, signedIn.role.rawValue)
+        let (token, device, role) = (signedIn.token, signedIn.device.description, signedIn.role)
         let vault = try existingVault ?? Vault.create(secret: secretValue, at: paths.vaultHeader)
         // The CA is copied beside the settings, readable by this user only: a
         // file elsewhere could be swapped by whoever else may write there.

@@ -45,9 +45,9 @@ import Testing
 
         let signIn = DeviceSignIn(user: "anna", password: "correct horse battery", deviceName: "Anna's ThinkPad", resume: "cwt_x")
         #expect(try DeviceSignIn.decode(signIn.encoded()) == signIn)
-        let answer = DeviceSignInAnswer(device: Self.replica, token: "cwt_x", user: "anna", role: .caseworker, serverTime: 1)
+        let answer = DeviceSignInAnswer(device: Self.replica, token: "cwt_x", user: "anna", role: "caseworker", serverTime: 1)
         #expect(try DeviceSignInAnswer.decode(answer.encoded()) == answer)
-        let state = DeviceState(device: Self.replica, user: "anna", role: .supervisor, held: [1...60, 101...110], serverTime: 1)
+        let state = DeviceState(device: Self.replica, user: "anna", role: "supervisor", held: [1...60, 101...110], serverTime: 1)
         #expect(try DeviceState.decode(state.encoded()) == state)
         let problem = ProblemDocument(code: "clock-ahead", title: "t", status: 409, detail: "d",
                                       extensions: ["path": "operations[3].id", "serverTime": 5, "operations": [.string(operations[0].id.description)]])
@@ -143,13 +143,24 @@ import Testing
         #expect(try PushReceipt.decode(withExtra(receipt.encoded(), at: ["operations"])) == receipt)
         let page = PullPage(cursor: "c", hasMore: false, operations: operations, removedCases: [], remaining: 0, serverTime: 1)
         #expect(try PullPage.decode(withExtra(page.encoded())) == page)
-        let answer = DeviceSignInAnswer(device: Self.replica, token: "cwt_x", user: "anna", role: .caseworker, serverTime: 1)
+        let answer = DeviceSignInAnswer(device: Self.replica, token: "cwt_x", user: "anna", role: "caseworker", serverTime: 1)
         #expect(try DeviceSignInAnswer.decode(withExtra(answer.encoded())) == answer)
-        let state = DeviceState(device: Self.replica, user: "anna", role: .supervisor, held: [1...60], serverTime: 1)
+        let state = DeviceState(device: Self.replica, user: "anna", role: "supervisor", held: [1...60], serverTime: 1)
         #expect(try DeviceState.decode(withExtra(state.encoded())) == state)
 
         let signIn = DeviceSignIn(user: "anna", password: "correct horse battery", deviceName: "Anna's ThinkPad")
         #expect(throws: WireError.self) { try DeviceSignIn.decode(withExtra(signIn.encoded())) }
         #expect(throws: WireError.self) { try PushBatch.decode(withExtra(PushBatch(batch: "b", operations: operations).encoded())) }
+    }
+
+    /// A later server may name a role this version does not know, and a
+    /// problem document without its words for people still carries its code
+    /// and members: a revoked laptop must purge whatever the detail says.
+    @Test func answersOfALaterServerStillRead() throws {
+        let state = #"{"device":"3f6c1e0a9b2d4c8e8f7a6b5c4d3e2f10","user":"anna","role":"auditor","held":[[1,5]],"serverTime":1}"#
+        #expect(try DeviceState.decode(Data(state.utf8)).role == "auditor")
+        let revoked = #"{"type":"urn:casework-sync:problem:purge-required","purge":true}"#
+        let problem = try ProblemDocument.decode(Data(revoked.utf8))
+        #expect(problem.code == "purge-required" && problem.purge && problem.detail.isEmpty)
     }
 }

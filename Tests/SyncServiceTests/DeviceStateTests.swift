@@ -26,7 +26,7 @@ import Testing
             #expect(empty.status == .ok)
             let state = try empty.deviceState()
             #expect(state.device == anna.author.replica)
-            #expect(state.user == "anna" && state.role == .caseworker)
+            #expect(state.user == "anna" && state.role == "caseworker")
             #expect(state.held.isEmpty)
             #expect(state.serverTime > 0)
 

@@ -6,10 +6,12 @@ public struct DeviceSignInAnswer: Sendable, Equatable {
     public var device: ReplicaID
     public var token: String
     public var user: String
-    public var role: UserRole
+    /// The user's role by name (`UserRole`): open, since a later server
+    /// may name a role this version does not know (Protocol.md §10.1).
+    public var role: String
     public var serverTime: Int64
 
-    public init(device: ReplicaID, token: String, user: String, role: UserRole, serverTime: Int64) {
+    public init(device: ReplicaID, token: String, user: String, role: String, serverTime: Int64) {
         self.device = device
         self.token = token
         self.user = user
@@ -20,7 +22,7 @@ public struct DeviceSignInAnswer: Sendable, Equatable {
     public func encoded() -> Data {
         OperationCodec.canonicalBytes([
             "device": .string(device.description), "token": .string(token), "user": .string(user),
-            "role": .string(role.rawValue), "serverTime": .integer(serverTime),
+            "role": .string(role), "serverTime": .integer(serverTime),
         ])
     }
 
@@ -29,7 +31,7 @@ public struct DeviceSignInAnswer: Sendable, Equatable {
                                     allowed: WireObject.answerMembers)
         return DeviceSignInAnswer(
             device: try answer.identifier("device", "a replica id (32 lowercase hex digits)", ReplicaID.init),
-            token: try answer.string("token"), user: try answer.string("user"), role: try answer.role("role"),
+            token: try answer.string("token"), user: try answer.string("user"), role: try answer.string("role"),
             serverTime: try answer.integer("serverTime"))
     }
 }

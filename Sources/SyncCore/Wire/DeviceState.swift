@@ -5,13 +5,15 @@ import Foundation
 public struct DeviceState: Sendable, Equatable {
     public var device: ReplicaID
     public var user: String
-    public var role: UserRole
+    /// The user's role by name (`UserRole`): open, since a later server
+    /// may name a role this version does not know (Protocol.md §10.1).
+    public var role: String
     /// Sequence numbers of this device's operations the server holds:
     /// ascending, disjoint and not adjacent.
     public var held: [ClosedRange<UInt64>]
     public var serverTime: Int64
 
-    public init(device: ReplicaID, user: String, role: UserRole, held: [ClosedRange<UInt64>], serverTime: Int64) {
+    public init(device: ReplicaID, user: String, role: String, held: [ClosedRange<UInt64>], serverTime: Int64) {
         self.device = device
         self.user = user
         self.role = role
@@ -21,7 +23,7 @@ public struct DeviceState: Sendable, Equatable {
 
     public func encoded() -> Data {
         OperationCodec.canonicalBytes([
-            "device": .string(device.description), "user": .string(user), "role": .string(role.rawValue),
+            "device": .string(device.description), "user": .string(user), "role": .string(role),
             "held": .array(held.map { [.integer(Int64($0.lowerBound)), .integer(Int64($0.upperBound))] }),
             "serverTime": .integer(serverTime),
         ])
@@ -42,6 +44,6 @@ public struct DeviceState: Sendable, Equatable {
         }
         return DeviceState(
             device: try state.identifier("device", "a replica id (32 lowercase hex digits)", ReplicaID.init),
-            user: try state.string("user"), role: try state.role("role"), held: held, serverTime: try state.integer("serverTime"))
+            user: try state.string("user"), role: try state.string("role"), held: held, serverTime: try state.integer("serverTime"))
     }
 }

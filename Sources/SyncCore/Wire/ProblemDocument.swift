@@ -42,9 +42,13 @@ public struct ProblemDocument: Sendable, Equatable {
         }
         var extensions = document.members
         for member in ["type", "title", "status", "detail"] { extensions.removeValue(forKey: member) }
+        // A client acts on the code and its extension members; a proxy or a
+        // server of another version that leaves out the words for people
+        // must not hide them (a revoked laptop must still purge).
         return ProblemDocument(
-            code: String(type.dropFirst(typePrefix.count)), title: try document.string("title"),
-            status: Int(clamping: try document.integer("status")), detail: try document.string("detail"), extensions: extensions)
+            code: String(type.dropFirst(typePrefix.count)), title: try document.optionalString("title") ?? "",
+            status: Int(clamping: document["status"]?.integerValue ?? 0), detail: try document.optionalString("detail") ?? "",
+            extensions: extensions)
     }
 
     // MARK: Extension members

@@ -105,11 +105,4 @@ struct WireObject {
         }
         return result
     }
-
-    func role(_ member: String) throws(WireError) -> UserRole {
-        guard let role = UserRole(rawValue: try string(member)) else {
-            throw WireError(.wrongType, "\"\(member)\" must be one of caseworker, supervisor, admin", path: path(member))
-        }
-        return role
-    }
 }

@@ -32,7 +32,7 @@ struct DeviceRoutes {
             throw Problem(.unauthorized, code: "invalid-credentials", title: "Sign-in failed",
                           detail: "the user name or password is wrong, or the user was removed")
         }
-        let answer = DeviceSignInAnswer(device: device.replica, token: token, user: device.user.name, role: device.role,
+        let answer = DeviceSignInAnswer(device: device.replica, token: token, user: device.user.name, role: device.role.rawValue,
                                         serverTime: database.now)
         return .json(answer.encoded(), status: .created)
     }

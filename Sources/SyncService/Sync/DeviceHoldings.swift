@@ -60,6 +60,6 @@ extension ServerDatabase {
     /// the server holds.
     func deviceState(_ device: AuthenticatedDevice) async throws -> DeviceState {
         let holdings = try await writer.read { db in try DeviceHoldings.read(for: device.replica, in: db) }
-        return DeviceState(device: device.replica, user: device.user.name, role: device.role, held: holdings.held, serverTime: now)
+        return DeviceState(device: device.replica, user: device.user.name, role: device.role.rawValue, held: holdings.held, serverTime: now)
     }
 }
