@@ -12,10 +12,10 @@ enum LocalReplicaSchema {
     /// migration goes at the end.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1 operation log", migrate: OperationLog.createTables)
+        migrator.registerMigration(OperationLog.MigrationName.createTables, migrate: OperationLog.createTables)
         migrator.registerMigration("field v1", migrate: createFieldTables)
-        migrator.registerMigration("v2 operation log clustered by case") { db in try OperationLog.clusterByCase(db) }
-        migrator.registerMigration("v3 entity types", migrate: OperationLog.recordEntityTypes)
+        migrator.registerMigration(OperationLog.MigrationName.clusterByCase) { db in try OperationLog.clusterByCase(db) }
+        migrator.registerMigration(OperationLog.MigrationName.recordEntityTypes, migrate: OperationLog.recordEntityTypes)
         migrator.registerMigration("field v2: sealed device token") { db in
             try db.alter(table: ClientStateRecord.databaseTableName) { table in table.add(column: "sealedToken", .blob) }
         }

@@ -3,9 +3,17 @@ import GRDB
 import SyncCore
 
 /// The operation log tables and the statements on them, usable inside any
-/// GRDB transaction: the replica store uses them on their own, the server
-/// composes them with its own tables in one transaction per push.
+/// GRDB transaction: the laptop's replica and the server's database both
+/// hold them beside tables of their own, and compose them in one transaction.
 public enum OperationLog {
+    /// The names the log's migrations are recorded under in every database
+    /// that holds the log. A released name never changes.
+    public enum MigrationName {
+        public static let createTables = "v1 operation log"
+        public static let clusterByCase = "v2 operation log clustered by case"
+        public static let recordEntityTypes = "v3 entity types"
+    }
+
     /// The log's tables: migration "v1 operation log" (the laptop's and the
     /// server's lists of migrations run it first). Other tables may live in
     /// the same database under their own migrations.

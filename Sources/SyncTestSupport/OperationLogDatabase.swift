@@ -15,9 +15,9 @@ public enum OperationLogDatabase {
     /// the names the server and the laptop list them by.
     public static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1 operation log", migrate: OperationLog.createTables)
-        migrator.registerMigration("v2 operation log clustered by case") { db in try OperationLog.clusterByCase(db) }
-        migrator.registerMigration("v3 entity types", migrate: OperationLog.recordEntityTypes)
+        migrator.registerMigration(OperationLog.MigrationName.createTables, migrate: OperationLog.createTables)
+        migrator.registerMigration(OperationLog.MigrationName.clusterByCase) { db in try OperationLog.clusterByCase(db) }
+        migrator.registerMigration(OperationLog.MigrationName.recordEntityTypes, migrate: OperationLog.recordEntityTypes)
         return migrator
     }
 }

@@ -8,13 +8,13 @@ import SyncPersistence
 enum ServerMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1 operation log", migrate: OperationLog.createTables)
+        migrator.registerMigration(OperationLog.MigrationName.createTables, migrate: OperationLog.createTables)
         migrator.registerMigration("server v1", migrate: ServerDatabase.createTables)
         migrator.registerMigration("review sessions v1", migrate: ServerDatabase.createReviewSessions)
-        migrator.registerMigration("v2 operation log clustered by case") { db in
+        migrator.registerMigration(OperationLog.MigrationName.clusterByCase) { db in
             try OperationLog.clusterByCase(db, renumbered: ServerDatabase.translateStoredPositions)
         }
-        migrator.registerMigration("v3 entity types", migrate: OperationLog.recordEntityTypes)
+        migrator.registerMigration(OperationLog.MigrationName.recordEntityTypes, migrate: OperationLog.recordEntityTypes)
         migrator.registerMigration("server v2 read quota", migrate: OfflineReadCheck.createReadQuota)
         migrator.registerMigration("server v3 quarantine what the write rules refuse", migrate: OperationQuarantine.quarantine)
         migrator.registerMigration("server v4 device token key", migrate: ServerKeys.createKeyTable)
