@@ -21,7 +21,9 @@ public final class SmallFileSystem: @unchecked Sendable {
     /// Fills what is left with one file (`fillerPath`), page by page at the
     /// end, until the file system refuses a byte more.
     public func fill() throws {
-        let descriptor = open(fillerPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        // Close-on-exec: a process another test starts meanwhile must not
+        // inherit the file, or its room stays taken after `removeFiller`.
+        let descriptor = open(fillerPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure("cannot create \(fillerPath): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         for chunk in [1 << 20, 4096, 1] {
