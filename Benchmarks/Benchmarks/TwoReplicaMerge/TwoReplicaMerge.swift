@@ -54,7 +54,18 @@ let benchmarks: @Sendable () -> Void = {
                     .memoryLeakedBytes: .mega],
             warmupIterations: 1,
             maxDuration: .seconds(30),
-            maxIterations: 5)
+            maxIterations: 5,
+            // Checked against Thresholds/ by run-benchmarks.sh --check-thresholds. CPU time
+            // (the wall clock follows the other builds on this shared machine). Allocations and
+            // heap growth: seeded, so stable. Batches and open conflicts are exact: another
+            // count means the merge changed.
+            thresholds: [
+                .cpuTotal: .init(relative: [.p90: 25]),
+                .mallocCountTotal: .init(relative: [.p90: 5]),
+                .memoryLeakedBytes: .init(relative: [.p90: 5]),
+                .batches: .init(absolute: [.p90: 0]),
+                .openConflicts: .init(absolute: [.p90: 0]),
+            ])
     ) { (benchmark: Benchmark, prepared: Prepared) throws in
         // Both replicas as they are when they come back online (outside the measured region).
         var a = ReplicaState()
