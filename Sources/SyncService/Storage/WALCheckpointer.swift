@@ -31,7 +31,7 @@ import SyncPersistence
 /// request for the time it takes, 7–18 ms under the 64-device load (the copy
 /// and two fsyncs). Run every round, it left about 1 group in 20 taking over
 /// 15 ms, and the p99 followed; once per 65,536 frames it costs little (25-s
-/// runs: p99 38–43 ms against 50–54 ms; BENCHMARKS.md).
+/// runs: p99 38–43 ms against 50–54 ms; docs/benchmark-history.md).
 ///
 /// A checkpoint never blocks on readers; what it cannot copy yet (pages a
 /// reader still needs) waits for the next round (the server's writer waits out

@@ -42,7 +42,7 @@ extension ServerDatabase {
         // the writer was tried: it took load off the writer, but a pull from
         // a database of a million operations then cost 1.6 times one from ten
         // thousand (1.2 on the writer, whose warm page cache holds what the
-        // last pulls read); see BENCHMARKS.md.
+        // last pulls read); see docs/benchmark-history.md.
         let (page, read) = try await groupCommit.write { db -> (StoredPullPage, PageRead) in
             let read = try Self.readPage(after: cursor, limit: limit, for: device, in: db)
             // Nothing new and nothing lost: the cursor stays as it was, and the
