@@ -29,6 +29,22 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     case clockAhead(serverTime: UInt64, operations: [OperationID], detail: String)
     case changesWaiting(cases: Int)
     case signInUnknown(String)
+    /// Someone named as present at a contact who is not a participant of the note's case.
+    case notAParticipant(String, caseID: String)
+    case unknownParticipant(String)
+    case noOpenNextStep
+    /// Membership and resolutions are for supervisors and admins.
+    case supervisorsOnly
+    case notAUserName(String)
+    /// A correction is for a finalized note; a draft is changed as it is.
+    case notFinalized(String)
+    case participantAge(Int)
+    /// A conflict settled by one of its values, numbered from 1, that it does not have.
+    case noSuchValue(pick: Int, count: Int)
+    /// Competing next steps are settled by keeping one: a merged value of two steps means nothing.
+    case mergedNextStep
+    /// A merged value that is not of the field's form.
+    case mergedValueForm(field: String, form: String)
 
     public var description: String {
         switch self {
@@ -53,6 +69,18 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .clockAhead(_, _, let detail):
             "the sync server refused changes dated ahead of its clock (\(detail)); set this computer's date and time correctly (for example turn on automatic date and time) and run field sync again"
         case .signInUnknown(let detail): "the server does not know this laptop's sign-in (\(detail)); if it was restored from a backup, sign in again with field login: your changes stay on this laptop and go at the next sync"
+        case .notAParticipant(let text, let caseID):
+            "--participant \(text) is not a participant of case \(caseID); see field participant list"
+        case .unknownParticipant(let id): "\(id) is not a participant; see field participant list CASE"
+        case .noOpenNextStep: "the case has no open next step"
+        case .supervisorsOnly: "only supervisors and admins may do this; ask your team leader"
+        case .notAUserName(let user): "'\(user)' is not a user name"
+        case .notFinalized(let id): "note \(id) is a draft: change it with field note edit; corrections are for finalized notes"
+        case .participantAge: "--age must be from 0 to 120"
+        case .noSuchValue(_, let count): "--pick must be from 1 to \(count)"
+        case .mergedNextStep: "competing next steps are settled by keeping one of them: use --pick N, as field conflicts lists them"
+        case .mergedValueForm(let field, let form):
+            "the value of \(field) must be a \(form) written as JSON, such as \"2026-12-01\", true or 12"
         case .changesWaiting(let cases): "the changes to \(cases == 1 ? "1 case" : "\(cases) cases") are kept on this laptop and were not sent yet: see above; everything else was synced"
         }
     }

@@ -242,21 +242,24 @@ extension SyncEngine {
 }
 
 extension FieldSession {
-    /// A case and its entities, from an id or a prefix of it.
+    /// A case and its entities, from an id or a prefix of it, for a check:
+    /// the read is not logged. What is shown comes from `openCase`.
     public func caseView(_ text: String) async throws -> CaseView {
-        let caseID = try await replica.resolveID(text)
-        guard let caseState = try await replica.entity(caseID), caseState.entityType == EntityType.caseFile else {
-            throw FieldError.notACase(text)
+        try await loadCase(try await replica.resolveID(text), named: text)
+    }
+
+    /// The case `id` and its entities; `text` is how the caller named it, for the error.
+    func loadCase(_ id: EntityID, named text: String? = nil) async throws -> CaseView {
+        guard let caseState = try await replica.entity(id), caseState.entityType == EntityType.caseFile else {
+            throw FieldError.notACase(text ?? id.description)
         }
-        return CaseView(caseState: caseState, entities: try await replica.entities(inCase: caseID))
+        return CaseView(caseState: caseState, entities: try await replica.entities(inCase: id))
     }
 
     /// Membership and resolutions are for supervisors and admins; the server
     /// enforces it, this only says so before anything is written.
     public func requireMembershipRole() throws {
-        guard settings.role != "caseworker" else {
-            throw FieldError.invalidArgument("only supervisors and admins may do this; ask your team leader")
-        }
+        guard settings.role != "caseworker" else { throw FieldError.supervisorsOnly }
     }
 }
 
@@ -266,20 +269,35 @@ extension LocalReplica {
     public func createEntity(
         _ type: String, inCase caseID: EntityID?, fields: [(String, JSONValue)], elements: [(String, JSONValue)] = []
     ) async throws -> EntityID {
-        try await write { author, _ in
-            var random = SystemRandomSource()
-            let created = author.create(type, inCase: caseID, using: &random)
-            var state = EntityState(id: created.entity)
-            state.apply(created)
-            return [created] + (try Self.change(&state, fields: fields, elements: elements, by: &author))
+        try await write { author, _ in try Self.creation(type, inCase: caseID, fields: fields, elements: elements, by: &author) }[0].entity
+    }
+
+    /// Creates an entity in a case, checking in the same transaction that
+    /// the case is there.
+    func createEntity(_ type: String, inExistingCase caseID: EntityID, fields: [(String, JSONValue)]) async throws -> EntityID {
+        try await write { author, lookup in
+            guard try lookup(caseID)?.entityType == EntityType.caseFile else { throw FieldError.notACase(caseID.description) }
+            return try Self.creation(type, inCase: caseID, fields: fields, elements: [], by: &author)
         }[0].entity
+    }
+
+    /// The operations that create an entity with its first values.
+    static func creation(
+        _ type: String, inCase caseID: EntityID?, fields: [(String, JSONValue)], elements: [(String, JSONValue)],
+        by author: inout OperationAuthor
+    ) throws -> [SyncCore.Operation] {
+        var random = SystemRandomSource()
+        let created = author.create(type, inCase: caseID, using: &random)
+        var state = EntityState(id: created.entity)
+        state.apply(created)
+        return [created] + (try change(&state, fields: fields, elements: elements, by: &author))
     }
 
     /// Creates a next step with `fields` and names it the case's current next
     /// step, in one transaction (`OperationAuthor.createNextStep`). The case is
     /// read inside the transaction, so the step replaces the value this
     /// laptop holds now.
-    public func createNextStep(inCase caseID: EntityID, fields: [(String, JSONValue)]) async throws -> EntityID {
+    func createNextStep(inCase caseID: EntityID, fields: [(String, JSONValue)]) async throws -> EntityID {
         try await write { author, lookup in
             guard let caseState = try lookup(caseID), caseState.entityType == EntityType.caseFile else {
                 throw FieldError.notACase(caseID.description)
@@ -287,14 +305,6 @@ extension LocalReplica {
             var random = SystemRandomSource()
             return try author.createNextStep(fields, in: caseState, using: &random)
         }[0].entity
-    }
-
-    /// Sets fields of an existing entity and adds set elements, in one transaction.
-    public func setFields(_ id: EntityID, _ fields: [(String, JSONValue)], elements: [(String, JSONValue)] = []) async throws {
-        try await write { author, lookup in
-            guard var state = try lookup(id) else { throw FieldError.unknownID(id.description) }
-            return try Self.change(&state, fields: fields, elements: elements, by: &author)
-        }
     }
 
     /// Sets `fields` and adds set `elements` on `state`, each operation

@@ -77,12 +77,21 @@ public final class LocalReplica: Sendable {
 
     /// Notes that case data was shown, for the audit log.
     public func recordRead(caseID: EntityID, entity: EntityID? = nil, what: String) async throws {
+        try await recordReads(of: [caseID], entity: entity, what: what)
+    }
+
+    /// Notes that data of these cases was shown together (a list), in one
+    /// transaction: a page of fifty cases is one write, not fifty.
+    func recordReads(of caseIDs: [EntityID], entity: EntityID? = nil, what: String) async throws {
+        guard !caseIDs.isEmpty else { return }
         let now = clock.milliseconds()
         // The server refuses a push whose reads carry such a time (400), which
         // would hold up the outbox; and a read that cannot be logged is not shown.
         guard HLCTimestamp.validMilliseconds.contains(now) else { throw FieldError.wrongClock(milliseconds: now) }
         try await writer.write { db in
-            try ReadLogRecord(at: Int64(now), caseID: caseID.description, entity: entity?.description, what: what).insert(db)
+            for caseID in caseIDs {
+                try ReadLogRecord(at: Int64(now), caseID: caseID.description, entity: entity?.description, what: what).insert(db)
+            }
         }
     }
 

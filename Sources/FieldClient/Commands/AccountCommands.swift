@@ -88,26 +88,22 @@ struct StatusCommand: AsyncParsableCommand {
                 try showLocked()
                 return
             }
-            let status = try await session.replica.status()
-            var conflicts = 0
-            for caseState in try await session.replica.cases() {
-                conflicts += CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseState.id)).openConflicts.count
-            }
+            let state = try await session.syncState()
             if output.json {
                 Output.json([
                     "server": .string(session.settings.server), "user": .string(session.settings.user),
                     "role": .string(session.settings.role), "device": .string(session.settings.device),
-                    "lastSync": status.lastSyncAt.map { .integer($0) } ?? .null,
-                    "waitingOperations": .integer(Int64(status.waitingOperations)), "openConflicts": .integer(Int64(conflicts)),
+                    "lastSync": state.lastSyncAt.map { .integer($0) } ?? .null,
+                    "waitingOperations": .integer(Int64(state.waitingOperations)), "openConflicts": .integer(Int64(state.openConflicts)),
                 ])
                 return
             }
             Output.line("server:      \(session.settings.server)")
             Output.line("user:        \(session.settings.user) (\(session.settings.role))")
             Output.line("device:      \(session.settings.device)")
-            Output.line("last sync:   \(status.lastSyncAt.map { Output.time(UInt64($0)) } ?? "never")")
-            Output.line("waiting:     \(status.waitingOperations) changes to push")
-            Output.line("conflicts:   \(conflicts) open")
+            Output.line("last sync:   \(state.lastSyncAt.map { Output.time(UInt64($0)) } ?? "never")")
+            Output.line("waiting:     \(state.waitingOperations) changes to push")
+            Output.line("conflicts:   \(state.openConflicts) open")
         }
     }
 

@@ -22,13 +22,7 @@ struct CaseCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let session = try laptop.open()
-                let (title, citizen, me) = (title, citizen, JSONValue.string(session.settings.user))
-                var fields: [(String, JSONValue)] = [(Case.Field.title, .string(title))]
-                if let citizen { fields.append((Case.Field.citizenReference, .string(citizen))) }
-                fields += [(Case.Field.status, .string(Case.Status.open.rawValue)), (Case.Field.primaryCaseworker, me)]
-                let id = try await session.replica.createEntity(
-                    EntityType.caseFile, inCase: nil, fields: fields, elements: [(Case.Field.members, me)])
+                let id = try await laptop.open().createCase(title: title, citizenReference: citizen)
                 if output.json { Output.json(["case": .string(id.description)]) } else { Output.line(id.description) }
             }
         }
@@ -36,27 +30,25 @@ struct CaseCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the cases on this laptop, with their next step.")
+        @Option(help: "Only the cases whose title or citizen reference holds this text, in any case of letters.")
+        var search: String?
         @OptionGroup var laptop: LaptopOptions
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
             try await runReportingErrors {
-                let session = try laptop.open()
-                var rows: [JSONValue] = []
                 let today = CalendarDate.today()
-                for caseState in try await session.replica.cases().filter({ !$0.isDeleted }) {
-                    let view = CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseState.id))
+                let rows: [JSONValue] = try await laptop.open().cases(matching: search ?? "").map { view in
                     let plan = view.nextStepPlan
                     let step = plan.current
-                    rows.append([
-                        "case": .string(caseState.id.description), "title": view.record?.title.map(JSONValue.string) ?? .null,
+                    return [
+                        "case": .string(view.caseState.id.description), "title": view.record?.title.map(JSONValue.string) ?? .null,
                         "status": .string(view.record?.status.rawValue ?? "open"),
                         "nextStep": step?.text.map(JSONValue.string) ?? .null, "due": step?.due.map { .string($0.description) } ?? .null,
                         "overdue": .bool(step?.isOverdue(today: today) ?? false),
                         "openConflicts": .integer(Int64(view.openConflicts.count)),
                         "competingNextSteps": .integer(Int64(plan.competing.count)),
-                    ])
-                    try await session.replica.recordRead(caseID: caseState.id, what: "case-list")
+                    ]
                 }
                 if output.json { Output.json(.array(rows)); return }
                 if rows.isEmpty { Output.line("no cases on this laptop; create one with field case new TITLE, or run field sync") }
@@ -85,12 +77,8 @@ struct CaseCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                let caseID = try await session.replica.resolveID(id)
-                guard let caseState = try await session.replica.entity(caseID), caseState.entityType == EntityType.caseFile else {
-                    throw FieldError.notACase(id)
-                }
-                let view = CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseID))
-                try await session.replica.recordRead(caseID: caseID, what: "case-show")
+                let caseID = try await session.resolve(id)
+                let view = try await session.openCase(caseID)
                 let today = CalendarDate.today()
                 let plan = view.nextStepPlan
                 if output.json {

@@ -24,31 +24,19 @@ struct ListOpen: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors {
             let session = try laptop.open()
-            var caseIDs: [EntityID] = []
-            if let caseID { caseIDs = [try await session.replica.resolveID(caseID)] } else {
-                caseIDs = try await session.replica.cases().map(\.id)
-            }
-            var conflicts: [ConflictRecord] = []
-            // A conflict over a case's current next step names steps by id; say what each one is.
-            var steps: [EntityID: NextStep] = [:]
-            for caseID in caseIDs {
-                let entities = try await session.replica.entities(inCase: caseID)
-                let found = entities.flatMap { $0.conflicts() }.filter(\.isOpen)
-                if !found.isEmpty { try await session.replica.recordRead(caseID: caseID, what: "conflicts") }
-                conflicts += found
-                if found.contains(where: { $0.field == Case.Field.nextStep }) {
-                    for step in entities.compactMap(NextStep.init) { steps[step.id] = step }
-                }
-            }
+            var only: EntityID?
+            if let caseID { only = try await session.resolve(caseID) }
+            let list = try await session.openConflicts(in: only)
+            let conflicts = list.conflicts
             if output.json { Output.json(.array(conflicts.map { $0.jsonValue() })); return }
             if conflicts.isEmpty { Output.line("no open conflicts") }
             for conflict in conflicts {
-                let isNextStep = conflict.entityType == EntityType.caseFile && conflict.field == Case.Field.nextStep
+                let isNextStep = conflict.isBetweenNextSteps
                 Output.line("\(conflict.id)  \(conflict.kind.rawValue)  \(conflict.entityType ?? "?") \(conflict.entity) field \(conflict.field)"
                             + (isNextStep ? " (competing next steps: pick the one that holds)" : ""))
                 for (index, value) in conflict.values.enumerated() {
                     var shown = Output.text(value.value)
-                    if isNextStep, let id = value.value.stringValue.flatMap(EntityID.init), let step = steps[id] {
+                    if isNextStep, let step = list.nextStep(named: value.value) {
                         shown += " — next step: \(Output.text(step.text.map(JSONValue.string) ?? "(no text)")), due \(step.due?.description ?? "(no date)")"
                             + (step.responsible.map { ", \(Output.text(.string($0)))" } ?? "")
                     }

@@ -24,24 +24,10 @@ extension CaseCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                let caseID = try await session.caseForMembershipChange(caseID, user: to)
-                let user = JSONValue.string(to)
-                let removePrevious = removePrevious
-                let operations = try await session.replica.write { author, lookup in
-                    guard var state = try lookup(caseID) else { throw FieldError.notACase(caseID.description) }
-                    let previous = state.value(of: Case.Field.primaryCaseworker)?.stringValue
-                    let added = try author.add(user, to: Case.Field.members, on: state)
-                    state.apply(added)
-                    let primary = try author.set(Case.Field.primaryCaseworker, to: user, on: state)
-                    state.apply(primary)
-                    var operations = [added, primary]
-                    if removePrevious, let previous, previous != user.stringValue, state.elements(of: Case.Field.members).contains(.string(previous)) {
-                        operations.append(try author.remove(.string(previous), from: Case.Field.members, on: state))
-                    }
-                    return operations
-                }
+                let caseID = try await session.resolve(caseID)
+                let removed = try await session.assignCase(caseID, to: to, removingPrevious: removePrevious)
                 Output.line("case \(caseID) assigned to \(to); it reaches them at the next sync")
-                if operations.count == 3 { Output.line("the previous caseworker is no longer a member; their laptop deletes the case at its next sync") }
+                if removed { Output.line("the previous caseworker is no longer a member; their laptop deletes the case at its next sync") }
             }
         }
     }
@@ -57,11 +43,8 @@ extension CaseCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                let caseID = try await session.caseForMembershipChange(caseID, user: with)
-                let user = JSONValue.string(with)
-                try await session.replica.write { author, lookup in
-                    [try author.add(user, to: Case.Field.members, on: try lookup(caseID)!)]
-                }
+                let caseID = try await session.resolve(caseID)
+                try await session.shareCase(caseID, with: with)
                 Output.line("\(with) is now a member of case \(caseID)")
             }
         }
@@ -80,11 +63,8 @@ extension CaseCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                let caseID = try await session.caseForMembershipChange(caseID, user: with)
-                let user = JSONValue.string(with)
-                try await session.replica.write { author, lookup in
-                    [try author.remove(user, from: Case.Field.members, on: try lookup(caseID)!)]
-                }
+                let caseID = try await session.resolve(caseID)
+                try await session.unshareCase(caseID, with: with)
                 Output.line("\(with) is no longer a member of case \(caseID)")
             }
         }
@@ -109,54 +89,16 @@ extension ConflictsCommand {
         func run() async throws {
             try await runReportingErrors {
                 guard (pick == nil) != (valueFile == nil) else { throw FieldError.invalidArgument("give exactly one of --pick N or --value-file F") }
-                let session = try laptop.open()
-                try session.requireMembershipRole()
-                var found: ConflictRecord?
-                for caseState in try await session.replica.cases() {
-                    found = try await session.replica.entities(inCase: caseState.id).flatMap { $0.conflicts() }.first { $0.id == id && $0.isOpen }
-                    if found != nil { break }
-                }
-                guard let conflict = found else { throw FieldError.unknownID(id) }
-                // A merged value of two steps means nothing: one of them holds.
-                if valueFile != nil, conflict.entityType.flatMap({ CaseworkSchema.entities[$0]?.fields[conflict.field]?.form }) == .nextStepID {
-                    throw FieldError.invalidArgument("competing next steps are settled by keeping one of them: use --pick N, as field conflicts lists them")
-                }
-                let value: JSONValue
-                if let pick {
-                    guard (1...conflict.values.count).contains(pick) else {
-                        throw FieldError.invalidArgument("--pick must be from 1 to \(conflict.values.count)")
-                    }
-                    value = conflict.values[pick - 1].value
-                } else {
+                let choice: ConflictChoice
+                if let pick { choice = .value(number: pick) } else {
                     guard let text = try? String(contentsOfFile: valueFile!, encoding: .utf8) else {
                         throw FieldError.invalidArgument("cannot read \(valueFile!)")
                     }
-                    // Text fields take the file as it is; dates, booleans and
-                    // numbers are written as JSON ("2026-12-01", true, 12).
-                    let form = conflict.entityType.flatMap { CaseworkSchema.entities[$0]?.fields[conflict.field]?.form }
-                    if form == nil || form == .text {
-                        value = .string(text)
-                    } else {
-                        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                        guard let parsed = try? OperationCodec.parse(Data(trimmed.utf8), path: "value"), form!.accepts(parsed) else {
-                            throw FieldError.invalidArgument("the value of \(conflict.field) must be a \(form!.rawValue) written as JSON, such as \"2026-12-01\", true or 12")
-                        }
-                        value = parsed
-                    }
+                    choice = .merged(text)
                 }
-                let reason = reason
-                try await session.replica.write { author, _ in [try author.resolve(conflict, with: value, reason: reason)] }
+                try await laptop.open().resolveConflict(id, choice, reason: reason)
                 Output.line("resolved \(id); the resolution reaches every laptop at its next sync")
             }
         }
-    }
-}
-
-extension FieldSession {
-    /// The case whose members change, after checking the role and the user name.
-    func caseForMembershipChange(_ text: String, user: String) async throws -> EntityID {
-        try requireMembershipRole()
-        guard UserID(user) != nil else { throw FieldError.invalidArgument("'\(user)' is not a user name") }
-        return try await caseView(text).caseState.id
     }
 }

@@ -27,18 +27,8 @@ struct NextStepCommand: AsyncParsableCommand {
             try await runReportingErrors {
                 guard let dueDate = CalendarDate(due) else { throw FieldError.invalidArgument("--due must be YYYY-MM-DD, not '\(due)'") }
                 let session = try laptop.open()
-                let view = try await session.caseView(caseID)
-                let fields: [(String, JSONValue)] = [
-                    (NextStep.Field.text, .string(text)), (NextStep.Field.due, .string(dueDate.description)),
-                    (NextStep.Field.responsible, .string(responsible ?? session.settings.user)),
-                    (NextStep.Field.status, .string(NextStep.Status.open.rawValue)),
-                ]
-                let plan = view.nextStepPlan
-                if let current = plan.current {
-                    try await session.replica.setFields(current.id, fields)
-                } else {
-                    _ = try await session.replica.createNextStep(inCase: view.caseState.id, fields: fields)
-                }
+                let plan = try await session.setNextStep(
+                    in: try await session.resolve(caseID), NextStepDraft(text: text, due: dueDate, responsible: responsible))
                 Output.line("next step: \(text) — due \(dueDate)")
                 if plan.isInConflict {
                     Output.line("note: this case has \(plan.competing.count) competing next steps, set on different laptops at the same time;"
@@ -49,18 +39,35 @@ struct NextStepCommand: AsyncParsableCommand {
     }
 
     struct Done: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Mark the case's current next step done.")
+        static let configuration = CommandConfiguration(
+            abstract: "Mark the case's current next step done.",
+            discussion: "With --then and --due, the step that follows is set in the same change, so the case is never without one.")
         @Argument(help: "The case id (or its first digits).")
         var caseID: String
+        @Option(help: "The next step that follows, as the family should be told.")
+        var then: String?
+        @Option(help: "Its deadline, YYYY-MM-DD.")
+        var due: String?
+        @Option(help: "Who is responsible for it (default: you).")
+        var responsible: String?
         @OptionGroup var laptop: LaptopOptions
 
         func run() async throws {
             try await runReportingErrors {
+                guard (then == nil) == (due == nil) else { throw FieldError.invalidArgument("give --then and --due together") }
+                var next: NextStepDraft?
+                if let then, let due {
+                    guard let dueDate = CalendarDate(due) else { throw FieldError.invalidArgument("--due must be YYYY-MM-DD, not '\(due)'") }
+                    next = NextStepDraft(text: then, due: dueDate, responsible: responsible)
+                }
                 let session = try laptop.open()
-                let view = try await session.caseView(caseID)
-                guard let current = view.currentNextStep else { throw FieldError.invalidArgument("the case has no open next step") }
-                try await session.replica.setFields(current.id, [(NextStep.Field.status, .string(NextStep.Status.done.rawValue))])
-                Output.line("done: \(current.text ?? "(no text)"); set the next one with field next-step set")
+                let current = try await session.completeNextStep(in: try await session.resolve(caseID), then: next)
+                if let next {
+                    Output.line("done: \(current.text ?? "(no text)")")
+                    Output.line("next step: \(next.text) — due \(next.due)")
+                } else {
+                    Output.line("done: \(current.text ?? "(no text)"); set the next one with field next-step set")
+                }
             }
         }
     }
@@ -77,35 +84,23 @@ struct AgendaCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            let session = try laptop.open()
             let today = CalendarDate.today()
             let horizon = days.map { CalendarDate.today(now: Date().addingTimeInterval(Double($0) * 86_400)) }
-            var items: [(step: NextStep, title: String, inConflict: Bool)] = []
-            for caseState in try await session.replica.cases().filter({ !$0.isDeleted }) {
-                let view = CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseState.id))
-                let plan = view.nextStepPlan
-                for step in plan.live {
-                    if let horizon, let due = step.due, due > horizon, !step.isOverdue(today: today) { continue }
-                    items.append((step, view.record?.title ?? "(untitled)", plan.isCompeting(step)))
-                }
-                if !view.nextSteps.isEmpty { try await session.replica.recordRead(caseID: caseState.id, what: "agenda") }
-            }
-            let far = CalendarDate(year: 9999, month: 12, day: 31)!
-            items.sort { ($0.step.due ?? far, $0.title) < ($1.step.due ?? far, $1.title) }
+            let items = try await laptop.open().agenda(today: today, dueBy: horizon)
             if output.json {
                 Output.json(.array(items.map { item in
-                    ["case": .string(item.step.caseID.description), "title": .string(item.title),
+                    ["case": .string(item.step.caseID.description), "title": .string(item.caseTitle ?? "(untitled)"),
                      "nextStep": item.step.text.map(JSONValue.string) ?? .null, "due": item.step.due.map { .string($0.description) } ?? .null,
-                     "responsible": item.step.responsible.map(JSONValue.string) ?? .null, "overdue": .bool(item.step.isOverdue(today: today)),
-                     "inConflict": .bool(item.inConflict)]
+                     "responsible": item.step.responsible.map(JSONValue.string) ?? .null, "overdue": .bool(item.isOverdue),
+                     "inConflict": .bool(item.isCompeting)]
                 }))
                 return
             }
             if items.isEmpty { Output.line("no open next steps") }
             for item in items {
                 // Competing steps of one case: both are shown until a supervisor settles which one holds.
-                let mark = (item.inConflict ? "IN CONFLICT " : "") + (item.step.isOverdue(today: today) ? "OVERDUE " : "")
-                Output.line("\(mark)\(item.step.due?.description ?? "(no date)")  \(item.title)  \(item.step.text ?? "")"
+                let mark = (item.isCompeting ? "IN CONFLICT " : "") + (item.isOverdue ? "OVERDUE " : "")
+                Output.line("\(mark)\(item.step.due?.description ?? "(no date)")  \(item.caseTitle ?? "(untitled)")  \(item.step.text ?? "")"
                       + (item.step.responsible.map { "  (\($0))" } ?? "") + "  \(item.step.caseID)")
             }
         }

@@ -60,30 +60,16 @@ struct NoteCommand: AsyncParsableCommand {
         @Option(help: "What was agreed.")
         var agreements: String?
 
-        var fields: [(String, JSONValue)] {
-            var fields: [(String, JSONValue)] = []
-            for (field, value) in [(Note.Field.place, place), (Note.Field.familyView, familyView),
-                                   (Note.Field.childView, childView), (Note.Field.agreements, agreements)] {
-                if let value { fields.append((field, .string(value))) }
-            }
-            if let childPresent { fields.append((Note.Field.childPresent, .bool(childPresent))) }
-            return fields
+        /// The participants named, by their ids.
+        func present(in session: FieldSession) async throws -> [EntityID] {
+            var ids: [EntityID] = []
+            for text in participants { ids.append(try await session.resolve(text)) }
+            return ids
         }
 
-        /// The participants named, each checked to be a participant of the case.
-        func presentElements(inCase caseID: EntityID, replica: LocalReplica) async throws -> [(String, JSONValue)] {
-            var elements: [(String, JSONValue)] = []
-            for text in participants {
-                let id = try await replica.resolveID(text)
-                guard let state = try await replica.entity(id), state.entityType == EntityType.participant, state.caseID == caseID else {
-                    throw FieldError.invalidArgument("--participant \(text) is not a participant of case \(caseID); see field participant list")
-                }
-                elements.append((Note.Field.present, .string(id.description)))
-            }
-            return elements
+        var isEmpty: Bool {
+            place == nil && familyView == nil && childView == nil && agreements == nil && childPresent == nil && participants.isEmpty
         }
-
-        var isEmpty: Bool { fields.isEmpty && participants.isEmpty }
     }
 
     struct Add: AsyncParsableCommand {
@@ -110,14 +96,11 @@ struct NoteCommand: AsyncParsableCommand {
                 let date = try NoteCommand.validDate(date) ?? CalendarDate.today()
                 let body = try NoteCommand.readBody(file: bodyFile, required: true) ?? ""
                 let session = try laptop.open()
-                let caseID = try await session.replica.resolveID(caseID)
-                guard try await session.replica.entity(caseID)?.entityType == EntityType.caseFile else { throw FieldError.notACase(self.caseID) }
-                var fields: [(String, JSONValue)] = [(Note.Field.kind, .string(kind.rawValue))]
-                if let title { fields.append((Note.Field.title, .string(title))) }
-                fields += [(Note.Field.date, .string(date.description)), (Note.Field.body, .string(body))]
-                fields += content.fields
-                let present = try await content.presentElements(inCase: caseID, replica: session.replica)
-                let note = try await session.replica.createEntity(EntityType.note, inCase: caseID, fields: fields, elements: present)
+                let caseID = try await session.resolve(caseID)
+                let note = try await session.addNote(in: caseID, NoteDraft(
+                    kind: kind, title: title, date: date, place: content.place, present: try await content.present(in: session),
+                    childPresent: content.childPresent, childView: content.childView, familyView: content.familyView,
+                    agreements: content.agreements, body: body))
                 if output.json { Output.json(["note": .string(note.description)]) } else { Output.line(note.description) }
             }
         }
@@ -146,15 +129,11 @@ struct NoteCommand: AsyncParsableCommand {
                     throw FieldError.invalidArgument("nothing to change: give --title, --date, --body-file, a body on standard input, or another field (see --help)")
                 }
                 let session = try laptop.open()
-                let noteID = try await session.replica.resolveID(noteID)
-                guard let note = try await session.replica.entity(noteID), note.entityType == EntityType.note else {
-                    throw FieldError.notANote(self.noteID)
-                }
-                guard !note.isFinalized else { throw FieldError.finalized(noteID.description) }
-                let changes = [(Note.Field.title, title), (Note.Field.date, date?.description), (Note.Field.body, body)]
-                let fields = changes.compactMap { field, value in value.map { (field, JSONValue.string($0)) } } + content.fields
-                let present = try await content.presentElements(inCase: note.caseID, replica: session.replica)
-                try await session.replica.setFields(noteID, fields, elements: present)
+                let noteID = try await session.resolve(noteID)
+                try await session.editNote(noteID, NoteChanges(
+                    title: title, date: date, place: content.place, body: body, familyView: content.familyView,
+                    childView: content.childView, agreements: content.agreements, childPresent: content.childPresent,
+                    addPresent: try await content.present(in: session)))
                 Output.line("changed note \(noteID)")
             }
         }
@@ -170,10 +149,9 @@ struct NoteCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                let noteID = try await session.replica.resolveID(noteID)
-                guard let state = try await session.replica.entity(noteID), let note = Note(state) else { throw FieldError.notANote(self.noteID) }
-                try await session.replica.recordRead(caseID: note.caseID, entity: noteID, what: "note-show")
-                let conflicts = state.conflicts().filter(\.isOpen)
+                let noteID = try await session.resolve(noteID)
+                let shown = try await session.note(noteID)
+                let (note, conflicts) = (shown.note, shown.openConflicts)
                 if output.json {
                     Output.json([
                         "note": .string(noteID.description), "case": .string(note.caseID.description), "kind": .string(note.kind.rawValue),
@@ -196,7 +174,7 @@ struct NoteCommand: AsyncParsableCommand {
                 if !note.present.isEmpty || note.childPresent != nil {
                     var names: [String] = []
                     for id in note.present {
-                        let participant = try await session.replica.entity(id).flatMap(Participant.init)
+                        let participant = shown.presentParticipants[id]
                         names.append(participant.map { "\($0.name ?? "(unnamed)") (\($0.role))" } ?? id.description)
                     }
                     let child = note.childPresent.map { $0 ? "the child was present" : "the child was not present" }
@@ -243,12 +221,8 @@ struct NoteCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                let noteID = try await session.replica.resolveID(noteID)
-                try await session.replica.write { author, lookup in
-                    guard let state = try lookup(noteID), state.entityType == EntityType.note else { throw FieldError.notANote(noteID.description) }
-                    guard !state.isFinalized else { throw FieldError.finalized(noteID.description) }
-                    return [try author.finalize(state)]
-                }
+                let noteID = try await session.resolve(noteID)
+                try await session.finalizeNote(noteID)
                 Output.line("finalized note \(noteID)")
             }
         }
@@ -264,18 +238,13 @@ struct NoteCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                let caseID = try await session.replica.resolveID(caseID)
-                guard let caseState = try await session.replica.entity(caseID), caseState.entityType == EntityType.caseFile else {
-                    throw FieldError.notACase(self.caseID)
-                }
-                let view = CaseView(caseState: caseState, entities: try await session.replica.entities(inCase: caseID))
-                try await session.replica.recordRead(caseID: caseID, what: "note-list")
+                let notes = try await session.notes(in: try await session.resolve(caseID))
                 if output.json {
-                    Output.json(.array(view.notes.map { ["note": .string($0.id.description), "kind": .string($0.kind.rawValue), "title": $0.title.map(JSONValue.string) ?? .null, "date": $0.date.map { .string($0.description) } ?? .null, "status": .string($0.status.rawValue)] }))
+                    Output.json(.array(notes.map { ["note": .string($0.id.description), "kind": .string($0.kind.rawValue), "title": $0.title.map(JSONValue.string) ?? .null, "date": $0.date.map { .string($0.description) } ?? .null, "status": .string($0.status.rawValue)] }))
                     return
                 }
-                if view.notes.isEmpty { Output.line("no notes in this case yet") }
-                for note in view.notes {
+                if notes.isEmpty { Output.line("no notes in this case yet") }
+                for note in notes {
                     Output.line("\(note.id)  \(note.date?.description ?? "----------")  \(note.kind)  \(note.title ?? "(untitled)")  [\(note.status.rawValue)]")
                 }
             }

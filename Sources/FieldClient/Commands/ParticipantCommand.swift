@@ -32,18 +32,11 @@ struct ParticipantCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runReportingErrors {
-                let role = try Participant.Role.option(role, named: "--role")
-                if let consent { _ = try Participant.Consent.option(consent, named: "--consent") }
-                if let age, !(0...120).contains(age) { throw FieldError.invalidArgument("--age must be from 0 to 120") }
+                let draft = ParticipantDraft(
+                    name: name, role: try Participant.Role.option(role, named: "--role"), contact: contact, age: age,
+                    consent: try consent.map { try Participant.Consent.option($0, named: "--consent") }, voice: voice)
                 let session = try laptop.open()
-                let caseID = try await session.replica.resolveID(caseID)
-                guard try await session.replica.entity(caseID)?.entityType == EntityType.caseFile else { throw FieldError.notACase(self.caseID) }
-                var fields: [(String, JSONValue)] = [(Participant.Field.name, .string(name)), (Participant.Field.role, .string(role.rawValue))]
-                if let contact { fields.append((Participant.Field.contact, .string(contact))) }
-                if let age { fields.append((Participant.Field.age, .integer(Int64(age)))) }
-                if let consent { fields.append((Participant.Field.consent, .string(consent))) }
-                if let voice { fields.append((Participant.Field.voice, .string(voice))) }
-                let id = try await session.replica.createEntity(EntityType.participant, inCase: caseID, fields: fields)
+                let id = try await session.addParticipant(to: try await session.resolve(caseID), draft)
                 if output.json { Output.json(["participant": .string(id.description)]) } else { Output.line(id.description) }
             }
         }
@@ -59,10 +52,9 @@ struct ParticipantCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReportingErrors {
                 let session = try laptop.open()
-                let view = try await session.caseView(caseID)
-                try await session.replica.recordRead(caseID: view.caseState.id, what: "participant-list")
+                let participants = try await session.participants(in: try await session.resolve(caseID))
                 if output.json {
-                    Output.json(.array(view.participants.map { participant in
+                    Output.json(.array(participants.map { participant in
                         ["participant": .string(participant.id.description), "name": participant.name.map(JSONValue.string) ?? .null,
                          "role": .string(participant.role.rawValue), "contact": participant.contact.map(JSONValue.string) ?? .null,
                          "age": participant.age.map { .integer(Int64($0)) } ?? .null, "consent": .string(participant.consent.rawValue),
@@ -70,8 +62,8 @@ struct ParticipantCommand: AsyncParsableCommand {
                     }))
                     return
                 }
-                if view.participants.isEmpty { Output.line("no participants recorded") }
-                for participant in view.participants {
+                if participants.isEmpty { Output.line("no participants recorded") }
+                for participant in participants {
                     let age = participant.age.map { ", \($0) years" } ?? ""
                     Output.line("\(participant.id)  \(participant.name ?? "(no name)") — \(participant.role)\(age), consent \(participant.consent)"
                           + (participant.contact.map { ", \($0)" } ?? ""))

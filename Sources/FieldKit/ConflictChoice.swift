@@ -1,0 +1,10 @@
+import SyncCore
+
+/// How a supervisor settles a conflict.
+public enum ConflictChoice: Sendable, Hashable {
+    /// Keep one of the conflict's values, numbered from 1 as they are listed.
+    case value(number: Int)
+    /// A merged value: text as it is for a text field; for a date, a boolean
+    /// or a number, the value written as JSON ("2026-12-01", true, 12).
+    case merged(String)
+}

@@ -1,0 +1,18 @@
+import SyncCore
+
+/// The open conflicts of one case or of every case, with the next steps that
+/// a conflict over a case's current step names by id.
+public struct ConflictList: Sendable {
+    public let conflicts: [ConflictRecord]
+    public let nextSteps: [EntityID: NextStep]
+
+    /// The step a value of a conflict over a case's current next step names.
+    public func nextStep(named value: JSONValue) -> NextStep? {
+        value.stringValue.flatMap(EntityID.init).flatMap { nextSteps[$0] }
+    }
+}
+
+extension ConflictRecord {
+    /// Competing next steps of a case: settled by keeping one of them.
+    public var isBetweenNextSteps: Bool { entityType == EntityType.caseFile && field == Case.Field.nextStep }
+}

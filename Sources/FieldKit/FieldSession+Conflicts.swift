@@ -1,0 +1,62 @@
+import Foundation
+import SyncCore
+
+/// Conflicts: concurrent values of a field, and edits that reached a note
+/// after it was finalized. Anyone sees them; supervisors settle them.
+extension FieldSession {
+    /// The open conflicts of the case, or of every case on this laptop. Each
+    /// case with an open conflict is logged as read (`conflicts`).
+    public func openConflicts(in caseID: EntityID? = nil) async throws -> ConflictList {
+        var caseIDs: [EntityID] = []
+        if let caseID { caseIDs = [caseID] } else { caseIDs = try await replica.cases().map(\.id) }
+        var conflicts: [ConflictRecord] = []
+        var steps: [EntityID: NextStep] = [:]
+        var read: [EntityID] = []
+        for caseID in caseIDs {
+            let entities = try await replica.entities(inCase: caseID)
+            let found = entities.flatMap { $0.conflicts() }.filter(\.isOpen)
+            if !found.isEmpty { read.append(caseID) }
+            conflicts += found
+            if found.contains(where: { $0.field == Case.Field.nextStep }) {
+                for step in entities.compactMap(NextStep.init) { steps[step.id] = step }
+            }
+        }
+        try await replica.recordReads(of: read, what: "conflicts")
+        return ConflictList(conflicts: conflicts, nextSteps: steps)
+    }
+
+    /// Settles the open conflict `id` (supervisors and admins), with a reason
+    /// that becomes part of the record. Competing next steps are settled by
+    /// keeping one of them.
+    public func resolveConflict(_ id: String, _ choice: ConflictChoice, reason: String) async throws {
+        try requireMembershipRole()
+        var found: ConflictRecord?
+        for caseState in try await replica.cases() {
+            found = try await replica.entities(inCase: caseState.id).flatMap { $0.conflicts() }.first { $0.id == id && $0.isOpen }
+            if found != nil { break }
+        }
+        guard let conflict = found else { throw FieldError.unknownID(id) }
+        let value = try Self.value(choice, settling: conflict)
+        try await replica.write { author, _ in [try author.resolve(conflict, with: value, reason: reason)] }
+    }
+
+    static func value(_ choice: ConflictChoice, settling conflict: ConflictRecord) throws -> JSONValue {
+        let form = conflict.entityType.flatMap { CaseworkSchema.entities[$0]?.fields[conflict.field]?.form }
+        switch choice {
+        case .value(let number):
+            guard number >= 1, number <= conflict.values.count else {
+                throw FieldError.noSuchValue(pick: number, count: conflict.values.count)
+            }
+            return conflict.values[number - 1].value
+        case .merged(let text):
+            // A merged value of two steps means nothing: one of them holds.
+            if form == .nextStepID { throw FieldError.mergedNextStep }
+            guard let form, form != .text else { return .string(text) }
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let parsed = try? OperationCodec.parse(Data(trimmed.utf8), path: "value"), form.accepts(parsed) else {
+                throw FieldError.mergedValueForm(field: conflict.field, form: form.rawValue)
+            }
+            return parsed
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import SyncCore
+
+/// Where this laptop stands with the server: what `field status` and the
+/// app's front page show. Counts only, no case data: not logged as a read.
+public struct SyncState: Sendable, Hashable {
+    /// When the last sync finished, in milliseconds since 1970; nil before the first.
+    public let lastSyncAt: Int64?
+    /// Changes written here that the server has not acknowledged yet.
+    public let waitingOperations: Int
+    public let openConflicts: Int
+}
+
+extension FieldSession {
+    public func syncState() async throws -> SyncState {
+        let status = try await replica.status()
+        var conflicts = 0
+        for caseState in try await replica.cases() {
+            conflicts += CaseView(caseState: caseState, entities: try await replica.entities(inCase: caseState.id)).openConflicts.count
+        }
+        return SyncState(lastSyncAt: status.lastSyncAt, waitingOperations: status.waitingOperations, openConflicts: conflicts)
+    }
+}
