@@ -91,7 +91,9 @@ extension ConflictsCommand {
                 guard (pick == nil) != (valueFile == nil) else { throw FieldError.invalidArgument("give exactly one of --pick N or --value-file F") }
                 let choice: ConflictChoice
                 if let pick { choice = .value(number: pick) } else {
-                    guard let text = try? String(contentsOfFile: valueFile!, encoding: .utf8) else {
+                    // Read whole, as a device such as /dev/null is too (its size says nothing).
+                    guard let file = FileHandle(forReadingAtPath: valueFile!), let data = try? file.readToEnd() ?? Data(),
+                          let text = String(data: data, encoding: .utf8) else {
                         throw FieldError.invalidArgument("cannot read \(valueFile!)")
                     }
                     choice = .merged(text)
