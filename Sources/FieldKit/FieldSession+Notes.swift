@@ -6,7 +6,9 @@ extension FieldSession {
     /// Writes a note in the case; returns its id. Everyone named present must
     /// be a participant of the case.
     public func addNote(in caseID: EntityID, _ draft: NoteDraft) async throws -> EntityID {
-        let (fields, present) = (draft.fields, draft.present)
+        // Someone ticked twice is present once.
+        var seen: Set<EntityID> = []
+        let (fields, present) = (draft.fields, draft.present.filter { seen.insert($0).inserted })
         return try await replica.write { author, lookup in
             guard try lookup(caseID)?.entityType == EntityType.caseFile else { throw FieldError.notACase(caseID.description) }
             try Self.requireParticipants(present, of: caseID, lookup: lookup)

@@ -66,9 +66,12 @@ import Testing
             let mother = try await anna.addParticipant(to: caseID, ParticipantDraft(name: "Lene Holm", role: .parent))
             let school = try await anna.addParticipant(to: caseID, ParticipantDraft(name: "Skolen", role: .school))
             let noteID = try await anna.addNote(in: caseID, NoteDraft(
-                kind: .networkMeeting, title: "Netværksmøde", date: Self.today, place: "Skolen", present: [mother],
+                kind: .networkMeeting, title: "Netværksmøde", date: Self.today, place: "Skolen", present: [mother, mother],
                 body: "Mor og skolen deltog."))
             let before = try await Self.waiting(anna)
+            // The case (created, title, status, primary caseworker, member), two participants
+            // (created, name, role) and the note (created, kind, title, date, body, place, the mother present once).
+            #expect(before == 5 + 2 * 3 + 7)
             // The whole form as a page sends it, unchanged: empty boxes for what was never written.
             var form = NoteChanges(
                 kind: .networkMeeting, title: "Netværksmøde", date: Self.today, place: "Skolen", body: "Mor og skolen deltog.",
