@@ -6,8 +6,8 @@ import SyncCore
 struct NoteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "note",
-        abstract: "Write, edit, show, finalize and list journal notes.",
-        subcommands: [Add.self, Edit.self, Show.self, Finalize.self, List.self])
+        abstract: "Write, edit, show, finalize, correct and list journal notes.",
+        subcommands: [Add.self, Edit.self, Show.self, Finalize.self, Correct.self, List.self])
 
     /// The body: from a file, from standard input when it is not a terminal, or
     /// from $EDITOR.
@@ -224,6 +224,40 @@ struct NoteCommand: AsyncParsableCommand {
                 let noteID = try await session.resolve(noteID)
                 try await session.finalizeNote(noteID)
                 Output.line("finalized note \(noteID)")
+            }
+        }
+    }
+
+    struct Correct: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Correct a finalized note: each changed field is kept beside the record as a dated, signed addendum.",
+            discussion: "The record itself never changes; field note show lists the corrections after it. A field given as the note already shows it is not recorded again. Give a corrected body with --body-file or on standard input.")
+        @Argument(help: "The note id (or its first digits).")
+        var noteID: String
+        @Option(help: "The corrected title.")
+        var title: String?
+        @Option(help: "The corrected date, YYYY-MM-DD.")
+        var date: String?
+        @Option(help: "A file holding the corrected body.")
+        var bodyFile: String?
+        @OptionGroup var content: ContentOptions
+        @OptionGroup var laptop: LaptopOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let date = try NoteCommand.validDate(date)
+                let body = try NoteCommand.readBody(file: bodyFile, required: false)
+                guard title != nil || date != nil || body != nil || !content.isEmpty else {
+                    throw FieldError.invalidArgument("nothing to correct: give --title, --date, --body-file, a body on standard input, or another field (see --help)")
+                }
+                let session = try laptop.open()
+                let noteID = try await session.resolve(noteID)
+                let written = try await session.addCorrections(to: noteID, NoteChanges(
+                    title: title, date: date, place: content.place, body: body, familyView: content.familyView,
+                    childView: content.childView, agreements: content.agreements, childPresent: content.childPresent,
+                    addPresent: try await content.present(in: session)))
+                Output.line(written == 0 ? "note \(noteID) already shows that; no correction recorded"
+                            : "recorded \(written == 1 ? "a correction" : "\(written) corrections") of note \(noteID)")
             }
         }
     }

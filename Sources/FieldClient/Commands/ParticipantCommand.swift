@@ -7,7 +7,7 @@ struct ParticipantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "participant",
         abstract: "Record the people around the child: parents, the child, school, health visitor...",
-        subcommands: [Add.self, List.self])
+        subcommands: [Add.self, Edit.self, List.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -38,6 +38,42 @@ struct ParticipantCommand: AsyncParsableCommand {
                 let session = try laptop.open()
                 let id = try await session.addParticipant(to: try await session.resolve(caseID), draft)
                 if output.json { Output.json(["participant": .string(id.description)]) } else { Output.line(id.description) }
+            }
+        }
+    }
+
+    struct Edit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a participant: name, role, contact, age, consent, the child's voice.",
+            discussion: "Only the fields given, and of those only the ones that differ, are written.")
+        @Argument(help: "The participant id (or its first digits).")
+        var participantID: String
+        @Option(help: "The participant's name.")
+        var name: String?
+        @Option(help: "parent, child, school, day-care, health-visitor, psychologist, support-person or other.")
+        var role: String?
+        @Option(help: "Phone, e-mail or address.")
+        var contact: String?
+        @Option(help: "Age in years (for the child).")
+        var age: Int?
+        @Option(help: "given, refused, withdrawn or not-asked.")
+        var consent: String?
+        @Option(help: "The child's own voice, in the child's words.")
+        var voice: String?
+        @OptionGroup var laptop: LaptopOptions
+
+        func run() async throws {
+            try await runReportingErrors {
+                let changes = ParticipantChanges(
+                    name: name, role: try role.map { try Participant.Role.option($0, named: "--role") }, contact: contact, age: age,
+                    consent: try consent.map { try Participant.Consent.option($0, named: "--consent") }, voice: voice)
+                guard changes != ParticipantChanges() else {
+                    throw FieldError.invalidArgument("nothing to change: give --name, --role, --contact, --age, --consent or --voice")
+                }
+                let session = try laptop.open()
+                let id = try await session.resolve(participantID)
+                let written = try await session.editParticipant(id, changes)
+                Output.line(written == 0 ? "participant \(id) already holds that; nothing changed" : "changed participant \(id)")
             }
         }
     }
