@@ -62,7 +62,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .serverRefused(let status, let code, let detail): "the sync server refused (\(status) \(code)): \(detail)"
         case .serverStorageFull: "the sync server cannot store changes right now: its disk is full. Your changes are kept on this laptop; try field sync again later, or ask your office's IT"
         case .purged(let reason): "\(reason); all case data on this laptop has been deleted"
-        case .finalized(let id): "note \(id) is finalized and cannot be changed; a correction is recorded as an addendum"
+        case .finalized(let id): "note \(id) is finalized and cannot be changed; record a correction beside it with field note correct"
         case .refusedOperation(let detail): "an operation breaks the write rules and was not stored: \(detail)"
         case .wrongClock(let milliseconds):
             "this computer's clock is wrong: it says \(ClockText.time(milliseconds)), so nothing was changed; set the correct date and time (for example turn on automatic date and time) and try again"

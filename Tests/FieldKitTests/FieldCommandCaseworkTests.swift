@@ -54,7 +54,7 @@ import Testing
             #expect(early.status != 0 && early.error.contains("is a draft"), "\(early.error)")
             _ = try await CLI.succeed(["note", "finalize", note], home: anna)
             let refused = try await CLI.field(["note", "edit", note, "--title", "Besøg onsdag"], home: anna)
-            #expect(refused.status != 0 && refused.error.contains("is finalized"), "\(refused.error)")
+            #expect(refused.status != 0 && refused.error.contains("is finalized") && refused.error.contains("field note correct"), "\(refused.error)")
             let correct = ["note", "correct", note, "--title", "Besøg onsdag"]
             #expect(try await CLI.succeed(correct, home: anna) == "recorded a correction of note \(note)\n")
             #expect(try await CLI.succeed(correct, home: anna) == "note \(note) already shows that; no correction recorded\n")
