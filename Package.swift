@@ -47,8 +47,9 @@ let package = Package(
             name: "SyncTestSupport",
             dependencies: ["SyncCore", "SyncPersistence", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // The server as a library: router, middleware, storage. The executable
-        // is a thin command-line shell around it.
+        // The server as a library: storage, the /v1 sync API, middleware and the
+        // application assembly, which mounts the web front ends it is given
+        // (`WebFrontEnd`). The executable is a thin command-line shell around it.
         .target(
             name: "SyncService",
             dependencies: [
@@ -68,12 +69,28 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // Password checks run on a small thread pool of their own (PasswordVerifier).
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            resources: [.copy("Resources/openapi.json"), .copy("Resources/Templates")]
+            resources: [.copy("Resources/openapi.json")]
+        ),
+        // The supervisors' review pages under /review (Protocol.md §11), a web
+        // front end of their own beside the sync API, with their templates and
+        // stylesheet. They depend on SyncService (the database, the request
+        // context, the sign-in guard shared with /v1/devices), which cannot
+        // name them: `serve` hands them to its router.
+        .target(
+            name: "ReviewPages",
+            dependencies: [
+                "SyncCore",
+                "SyncService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources/Templates")]
         ),
         .executableTarget(
             name: "SyncServer",
@@ -81,6 +98,7 @@ let package = Package(
                 "SyncCore",
                 "SyncPersistence",
                 "SyncService",
+                "ReviewPages",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,6 +143,8 @@ let package = Package(
             dependencies: [
                 "SyncCore",
                 "SyncService",
+                // The route tests drive the server as `serve` assembles it, review pages included.
+                "ReviewPages",
                 "SyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -144,6 +164,8 @@ let package = Package(
                 "SyncPersistence",
                 "FieldKit",
                 "SyncService",
+                // The laptops' tests sync with the server `serve` assembles.
+                "ReviewPages",
                 "SyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
