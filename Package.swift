@@ -36,6 +36,8 @@ let package = Package(
     targets: [
         // Pure merge engine: no I/O, no wall clock, no global state.
         .target(name: "SyncCore"),
+        // The operation log in SQLite, one for both ends: the server's database
+        // and the laptop's replica store operations the same way.
         .target(
             name: "SyncPersistence",
             dependencies: [
@@ -43,6 +45,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Seeded randomness, a manual clock, history generators and the real
+        // server as a process, for the tests and the Benchmarks package.
         .target(
             name: "SyncTestSupport",
             dependencies: ["SyncCore", "SyncPersistence", .product(name: "GRDB", package: "GRDB.swift")]
@@ -92,6 +96,8 @@ let package = Package(
             ],
             resources: [.copy("Resources/Templates")]
         ),
+        // The `sync-server` command: serve (the sync API with the review pages
+        // mounted) and the user and device administration.
         .executableTarget(
             name: "SyncServer",
             dependencies: [
@@ -121,6 +127,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The `field` command a caseworker runs on the laptop.
         .executableTarget(
             name: "FieldClient",
             dependencies: [
@@ -129,6 +136,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The merge engine: properties over generated histories, rules, codec.
         .testTarget(
             name: "SyncCoreTests",
             dependencies: [
@@ -138,6 +146,8 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        // The server: routes (the review pages' too), storage, transport and
+        // the real process.
         .testTarget(
             name: "SyncServiceTests",
             dependencies: [
@@ -157,6 +167,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
+        // The laptop's replica, vault and sync, against a real server.
         .testTarget(
             name: "FieldKitTests",
             dependencies: [
@@ -177,6 +188,8 @@ let package = Package(
             // Read from the source tree by the tests, not bundled.
             exclude: ["Fixtures"]
         ),
+        // The operation log against the in-memory reference (`ReplicaState`),
+        // its fold and its durable connection pool.
         .testTarget(
             name: "SyncPersistenceTests",
             dependencies: [
