@@ -36,6 +36,8 @@ let package = Package(
     targets: [
         // Pure merge engine: no I/O, no wall clock, no global state.
         .target(name: "SyncCore"),
+        // The operation log in SQLite, one for both ends: the server's database
+        // and the laptop's replica store operations the same way.
         .target(
             name: "SyncPersistence",
             dependencies: [
@@ -43,12 +45,15 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Seeded randomness, a manual clock, history generators and the real
+        // server as a process, for the tests and the Benchmarks package.
         .target(
             name: "SyncTestSupport",
             dependencies: ["SyncCore", "SyncPersistence", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // The server as a library: router, middleware, storage. The executable
-        // is a thin command-line shell around it.
+        // The server as a library: storage, the /v1 sync API, middleware and the
+        // application assembly, which mounts the web front ends it is given
+        // (`WebFrontEnd`). The executable is a thin command-line shell around it.
         .target(
             name: "SyncService",
             dependencies: [
@@ -68,19 +73,38 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // Password checks run on a small thread pool of their own (PasswordVerifier).
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            resources: [.copy("Resources/openapi.json"), .copy("Resources/Templates")]
+            resources: [.copy("Resources/openapi.json")]
         ),
+        // The supervisors' review pages under /review (Protocol.md §11), a web
+        // front end of their own beside the sync API, with their templates and
+        // stylesheet. They depend on SyncService (the database, the request
+        // context, the sign-in guard shared with /v1/devices), which cannot
+        // name them: `serve` hands them to its router.
+        .target(
+            name: "ReviewPages",
+            dependencies: [
+                "SyncCore",
+                "SyncService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Resources/Templates")]
+        ),
+        // The `sync-server` command: serve (the sync API with the review pages
+        // mounted) and the user and device administration.
         .executableTarget(
             name: "SyncServer",
             dependencies: [
                 "SyncCore",
                 "SyncPersistence",
                 "SyncService",
+                "ReviewPages",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,6 +127,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The `field` command a caseworker runs on the laptop.
         .executableTarget(
             name: "FieldClient",
             dependencies: [
@@ -111,6 +136,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The merge engine: properties over generated histories, rules, codec.
         .testTarget(
             name: "SyncCoreTests",
             dependencies: [
@@ -120,11 +146,15 @@ let package = Package(
             ],
             resources: [.copy("Fixtures")]
         ),
+        // The server: routes (the review pages' too), storage, transport and
+        // the real process.
         .testTarget(
             name: "SyncServiceTests",
             dependencies: [
                 "SyncCore",
                 "SyncService",
+                // The route tests drive the server as `serve` assembles it, review pages included.
+                "ReviewPages",
                 "SyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -137,6 +167,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
+        // The laptop's replica, vault and sync, against a real server.
         .testTarget(
             name: "FieldKitTests",
             dependencies: [
@@ -144,6 +175,8 @@ let package = Package(
                 "SyncPersistence",
                 "FieldKit",
                 "SyncService",
+                // The laptops' tests sync with the server `serve` assembles.
+                "ReviewPages",
                 "SyncTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -155,6 +188,8 @@ let package = Package(
             // Read from the source tree by the tests, not bundled.
             exclude: ["Fixtures"]
         ),
+        // The operation log against the in-memory reference (`ReplicaState`),
+        // its fold and its durable connection pool.
         .testTarget(
             name: "SyncPersistenceTests",
             dependencies: [

@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import HummingbirdTesting
+import ReviewPages
 import SyncCore
 import SyncService
 import SyncTestSupport
@@ -30,7 +31,7 @@ import Testing
         let connection = try DatabaseQueue()
         let database = try ServerDatabase(writer: connection, passwordVerifier: .forTests)
         try await database.addUser("anna", role: .caseworker, password: TwoLaptopsTests.password, bcryptCost: 4)
-        let app = Application(router: buildRouter(database: database), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(router: buildRouter(database: database, frontEnds: [ReviewPages()]), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let anna = try await TwoLaptopsTests.laptop("anna", server: "http://127.0.0.1:\(client.port!)")
             let caseID = try await TwoLaptopsTests.newCase(on: anna, members: ["anna"])

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import HummingbirdTLS
 import NIOSSL
+import ReviewPages
 import SyncService
 import Testing
 
@@ -23,7 +24,7 @@ import Testing
         let key = try NIOSSLPrivateKey(file: fixtures.appendingPathComponent("server.key").path, format: .pem)
         let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         let app = Application(
-            router: buildRouter(database: database), server: try .tls(.http1(), tlsConfiguration: tls),
+            router: buildRouter(database: database, frontEnds: [ReviewPages()]), server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             try await body(database, "https://127.0.0.1:\(client.port!)")

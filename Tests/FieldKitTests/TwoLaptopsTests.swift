@@ -2,6 +2,7 @@ import FieldKit
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import ReviewPages
 import SyncCore
 import SyncService
 import Testing
@@ -27,7 +28,7 @@ import Testing
 
     /// Serves `database` over real HTTP for the length of `body`.
     static func serving<T: Sendable>(_ database: ServerDatabase, _ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
-        let app = Application(router: buildRouter(database: database), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(router: buildRouter(database: database, frontEnds: [ReviewPages()]), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         return try await app.test(.live) { client in try await body("http://127.0.0.1:\(client.port!)") }
     }
 

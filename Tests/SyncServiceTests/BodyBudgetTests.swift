@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import ReviewPages
 import SyncCore
 @testable import SyncService
 import Testing
@@ -80,7 +81,7 @@ import Testing
     @Test func aSecondBodyOfTheSameDeviceIsRefusedWhileItsFirstIsRead() async throws {
         let harness = try await ServerHarness.make()
         let budget = BodyBudget()
-        let app = Application(router: buildRouter(database: harness.database, bodyBudget: budget),
+        let app = Application(router: buildRouter(database: harness.database, frontEnds: [ReviewPages()], bodyBudget: budget),
                               configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             var anna = try await client.login("anna")

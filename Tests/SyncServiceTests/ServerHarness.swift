@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import ReviewPages
 import SyncCore
 import SyncPersistence
 import SyncService
@@ -25,7 +26,7 @@ struct ServerHarness {
         transport: TransportSecurity = .plainHTTP, bodyBudget: BodyBudget = BodyBudget(),
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
-        let app = Application(router: buildRouter(database: database, transport: transport, bodyBudget: bodyBudget))
+        let app = Application(router: buildRouter(database: database, frontEnds: [ReviewPages()], transport: transport, bodyBudget: bodyBudget))
         return try await app.test(.router) { client in try await body(client) }
     }
 }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+@testable import ReviewPages
 import SyncCore
 @testable import SyncService
 import SyncTestSupport
@@ -24,7 +25,7 @@ import Testing
         _ database: ServerDatabase, limits: SignInLimits = .standard,
         _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Value
     ) async throws -> Value {
-        let app = Application(router: buildRouter(database: database, signInLimits: limits))
+        let app = Application(router: buildRouter(database: database, frontEnds: [ReviewPages()], signInLimits: limits))
         return try await app.test(.router) { client in try await body(client) }
     }
 

@@ -3,6 +3,7 @@ import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import ReviewPages
 import Synchronization
 import SyncCore
 @testable import SyncService
@@ -72,7 +73,7 @@ struct RecordingLogHandler: LogHandler {
         }
 
         func test<Value: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-            try await Application(router: buildRouter(database: database)).test(.router) { client in try await body(client) }
+            try await Application(router: buildRouter(database: database, frontEnds: [ReviewPages()])).test(.router) { client in try await body(client) }
         }
     }
 

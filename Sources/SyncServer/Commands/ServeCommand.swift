@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
+import ReviewPages
 import SyncService
 
 struct ServeCommand: AsyncParsableCommand {
@@ -111,7 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: ServerConfiguration(
                 host: settings.host, port: settings.port, logLevel: level, transport: settings.transport,
                 limits: settings.limits, bodyBudgetBytes: settings.bodyBudgetBytes, signInLimits: signInLimits),
-            database: database, services: [checkpointer], logger: logger)
+            database: database, frontEnds: [ReviewPages()], services: [checkpointer], logger: logger)
         let metadata: Logger.Metadata = [
             "host": "\(settings.host)", "maxConnections": "\(settings.limits.maximumConnections)", "openFiles": "\(openFiles)",
         ]

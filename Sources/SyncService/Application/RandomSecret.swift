@@ -4,10 +4,10 @@ import Foundation
 /// Secrets the server hands out and keeps only as their SHA-256, so that a
 /// copy of the database signs no one in: device tokens (`DeviceToken`),
 /// review session ids and CSRF tokens. Compared with `ConstantTime`.
-enum RandomSecret {
+public enum RandomSecret {
     /// 256 random bits, base64url without padding: valid in a header, a
     /// cookie and a form.
-    static func generate() -> String {
+    public static func generate() -> String {
         base64URL(SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) })
     }
 

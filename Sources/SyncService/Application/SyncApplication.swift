@@ -31,21 +31,22 @@ public struct ServerConfiguration: Sendable {
     }
 }
 
-/// Assembles the router: public routes, then everything under `/v1` behind the
-/// device authenticator and the body budget. Errors become problem documents;
+/// Assembles the router: public routes, everything under `/v1` behind the
+/// device authenticator and the body budget, then each web front end under its
+/// own path. Errors become problem documents (pages on a front end's paths);
 /// metrics see every request with its final status. `transport` decides the
-/// review pages' cookies and the origin their forms must come from. Both
-/// sign-ins share one limiter, on the database's clock.
+/// front ends' cookies and the origin their forms must come from. Every
+/// sign-in shares one limiter, on the database's clock.
 public func buildRouter(
-    database: ServerDatabase, transport: TransportSecurity = .plainHTTP, bodyBudget: BodyBudget = BodyBudget(),
-    signInLimits: SignInLimits = .standard
+    database: ServerDatabase, frontEnds: [any WebFrontEnd], transport: TransportSecurity = .plainHTTP,
+    bodyBudget: BodyBudget = BodyBudget(), signInLimits: SignInLimits = .standard
 ) -> Router<SyncRequestContext> {
     SyncMetrics.bootstrap()
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     let allowedMethods = AllowedMethods()
-    router.add(middleware: ProblemMiddleware(allowedMethods: allowedMethods))
+    router.add(middleware: ProblemMiddleware(allowedMethods: allowedMethods, frontEnds: frontEnds))
     ServiceRoutes(database: database).addRoutes(to: router)
     let signIn = SignInGuard(database: database, limiter: SignInLimiter(limits: signInLimits, clock: database.clock))
     let devices = DeviceRoutes(database: database, signIn: signIn)
@@ -55,16 +56,19 @@ public func buildRouter(
     devices.addAuthenticatedRoutes(to: authenticated)
     SyncRoutes(database: database).addRoutes(to: authenticated)
     ReviewRoutes(database: database).addRoutes(to: authenticated)
-    ReviewPages(database: database, transport: transport, signIn: signIn).addRoutes(to: router)
+    let support = WebFrontEndSupport(database: database, transport: transport, signIn: signIn)
+    for frontEnd in frontEnds { frontEnd.addRoutes(to: router, server: support) }
     allowedMethods.record(router)
     return router
 }
 
 /// The server with its transport: TLS if configured, the request timeouts and
-/// the connection limit. Refuses plain HTTP on an address other machines can
-/// reach, and certificate files it cannot use.
+/// the connection limit, serving the sync API and `frontEnds`. Refuses plain
+/// HTTP on an address other machines can reach, and certificate files it
+/// cannot use.
 public func buildApplication(
-    configuration: ServerConfiguration, database: ServerDatabase, services: [any Service] = [], logger: Logger
+    configuration: ServerConfiguration, database: ServerDatabase, frontEnds: [any WebFrontEnd],
+    services: [any Service] = [], logger: Logger
 ) throws(ServerStartRefusal) -> some ApplicationProtocol {
     try configuration.transport.check(host: configuration.host)
     let limits = configuration.limits
@@ -85,7 +89,7 @@ public func buildApplication(
     }
     return Application(
         router: buildRouter(
-            database: database, transport: configuration.transport,
+            database: database, frontEnds: frontEnds, transport: configuration.transport,
             bodyBudget: BodyBudget(capacity: configuration.bodyBudgetBytes), signInLimits: configuration.signInLimits),
         server: server,
         configuration: .init(

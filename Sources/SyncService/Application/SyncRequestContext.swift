@@ -7,7 +7,7 @@ import NIOCore
 public struct SyncRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public var device: AuthenticatedDevice?
-    /// The signed-in browser on the review pages, once `ReviewAuthenticator` has checked its cookie.
+    /// The signed-in browser on the review pages, once `ReviewAuthenticator` (ReviewPages) has checked its cookie.
     public var reviewSession: ReviewSession?
     /// The peer of the connection, which sign-in limits count by (nil in
     /// Hummingbird's in-process test client).

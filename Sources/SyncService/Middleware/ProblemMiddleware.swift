@@ -6,6 +6,8 @@ import Logging
 /// or a stack trace.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let allowedMethods: AllowedMethods
+    /// Whose paths get a page of their own for an unmatched request.
+    let frontEnds: [any WebFrontEnd]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -14,9 +16,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             // The router knows no route for this method; if the path exists with
             // other methods, that is a 405, not a 404.
             let path = String(request.uri.path.drop { $0 == "/" })
-            if path == "review" || path.hasPrefix("review/") {
-                // A browser on the review pages gets a page, not a problem document.
-                return ReviewErrorMiddleware.unmatchedPage(request, allowed: allowedMethods(path))
+            if let frontEnd = frontEnds.first(where: { $0.serves(path) }) {
+                // A browser on a front end's pages gets a page, not a problem document.
+                return frontEnd.unmatchedPage(request, allowed: allowedMethods(path))
             }
             if let allowed = allowedMethods(path) {
                 return try Problem.methodNotAllowed(request.uri.path, allowed: allowed).response(from: request, context: context)

@@ -5,14 +5,14 @@ import SyncCore
 /// What both sign-ins (`POST /v1/devices` and `/review/sign-in`) do around
 /// their password check: ask the limiter, audit a refusal, and tell the
 /// limiter how the check went.
-struct SignInGuard: Sendable {
+public struct SignInGuard: Sendable {
     let database: ServerDatabase
     let limiter: SignInLimiter
 
     /// Runs `check` unless the limiter refuses the attempt (then throws
     /// `SignInRefusal.throttled`). `failed` says whether its result was a
     /// wrong name or password.
-    func attempt<Result>(
+    public func attempt<Result>(
         user: String, source: String, via: String?,
         _ check: () async throws -> Result, failed: (Result) -> Bool
     ) async throws -> Result {
@@ -67,7 +67,7 @@ struct SignInGuard: Sendable {
     /// the operator said the server sits behind a proxy that appends it, the
     /// last address in `X-Forwarded-For`. Earlier entries are whatever the
     /// client wrote and are never used.
-    func source(of request: Request, context: SyncRequestContext) -> String {
+    public func source(of request: Request, context: SyncRequestContext) -> String {
         if limiter.limits.trustForwardedFor,
            let forwarded = request.headers[values: .xForwardedFor].last?.split(separator: ",").last
         {

@@ -106,7 +106,7 @@ extension ServerDatabase {
         }
     }
 
-    func recordAudit(
+    public func recordAudit(
         _ action: AuditAction, actor: String?, device: String?, caseID: String? = nil, detail: JSONValue = .object([:])
     ) async throws {
         let at = now

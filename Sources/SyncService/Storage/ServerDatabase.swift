@@ -109,7 +109,8 @@ public final class ServerDatabase: Sendable {
         try ServerDatabase(writer: DatabaseQueue(), clock: clock, passwordVerifier: passwordVerifier)
     }
 
-    var now: Int64 { Int64(clock.milliseconds()) }
+    /// The database's clock, in milliseconds since 1970.
+    public var now: Int64 { Int64(clock.milliseconds()) }
 
     /// Inside the clustering migration (`OperationLog.clusterByCase`): the positions the server has handed
     /// out, in pull cursors and push receipts, move with their operations. A

@@ -6,13 +6,13 @@ import SyncPersistence
 /// The server's conflict log: SyncCore's conflict records of every entity,
 /// kept in a table so that supervisors can list them without merging the whole
 /// database. Rebuilt for each entity a push touches, in the push's transaction.
-enum ConflictLog {
+public enum ConflictLog {
     /// An entity as merged from every stored operation of it (`EntityFold`),
     /// with the time the server received each operation (conflict records
     /// show both times).
-    struct MergedEntity {
-        var state: EntityState
-        var receivedAt: [OperationID: UInt64]
+    public struct MergedEntity: Sendable {
+        public var state: EntityState
+        public var receivedAt: [OperationID: UInt64]
         /// Every operation of the entity came in this push: the log holds no
         /// row of it yet.
         var isNew = false

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Mustache
 import NIOCore
+import SyncService
 
 /// The review pages' mustache templates (Resources/Templates), loaded once.
 ///

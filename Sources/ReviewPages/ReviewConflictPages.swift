@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SyncCore
+import SyncService
 
 /// The conflict queue, one conflict side by side, and its resolution.
 struct ReviewConflictPages {

@@ -1,4 +1,5 @@
 import Hummingbird
+import SyncService
 
 /// Refuses a state-changing request to the review pages that another site's
 /// page sent: when the browser names the page's origin, it must be this

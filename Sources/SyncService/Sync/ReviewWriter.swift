@@ -5,7 +5,7 @@ import SyncPersistence
 
 extension ServerDatabase {
     /// Entities merged from every stored operation, with receive times.
-    func mergedEntities(_ ids: [EntityID]) async throws -> [EntityID: ConflictLog.MergedEntity] {
+    public func mergedEntities(_ ids: [EntityID]) async throws -> [EntityID: ConflictLog.MergedEntity] {
         let codec = self.codec
         return try await writer.read { db in
             var merged: [EntityID: ConflictLog.MergedEntity] = [:]
@@ -27,7 +27,10 @@ extension ServerDatabase {
     /// `conflicting-duplicate`) and is authored again on the new state. The
     /// session's replica is written by this server alone, so such a refusal
     /// can only be that race.
-    func writeFromReview(
+    ///
+    /// Writes nothing, throwing `ServerClockOutOfRange`, while the server's
+    /// clock is outside the years the protocol allows.
+    public func writeFromReview(
         _ session: ReviewSession, entities: [EntityID],
         _ make: @Sendable (inout OperationAuthor, [EntityID: EntityState]) throws -> [SyncCore.Operation]
     ) async throws -> [SyncCore.Operation] {
@@ -50,7 +53,7 @@ extension ServerDatabase {
                     replica: session.replica, user: session.user, wallClock: clock,
                     clock: HybridLogicalClock(latest: latest), nextSeq: UInt64(lastSeq) + 1)
             } catch {
-                throw ReviewPageError.serverClockWrong("\(error)")
+                throw ServerClockOutOfRange(detail: "\(error)")
             }
             // Stamped after what the supervisor is looking at (within the drift bound).
             author.observe(states.values.flatMap { $0.orderedOperations })

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import SyncService
 
 /// A refusal on the review pages, shown to the person as an HTML page with the
 /// right status (never a stack trace, never a 5xx for bad input).
@@ -52,6 +53,8 @@ struct ReviewErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as ReviewPageError {
             return Self.page(for: error, session: context.reviewSession)
+        } catch let error as ServerClockOutOfRange {
+            return Self.page(for: .serverClockWrong(error.detail), session: context.reviewSession)
         } catch is StorageFull {
             var response = Self.page(for: .storageFull, session: context.reviewSession)
             response.headers[.retryAfter] = "\(StorageFull.retryAfterSeconds)"

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import SyncCore
+import SyncService
 
 /// The list of cases, one case's timeline and next steps, and handover.
 struct ReviewCasePages {

@@ -3,18 +3,19 @@ import GRDB
 import SyncCore
 import SyncPersistence
 
-/// What the review pages read from the server database, through the
-/// requests beside the tables' records (`Records.swift`, `StoredOperation`).
+/// What the review pages (target ReviewPages) read from the server database,
+/// through the requests beside the tables' records (`Records.swift`,
+/// `StoredOperation`).
 extension ServerDatabase {
     /// Open conflicts per case.
-    func openConflictCountsPerCase() async throws -> [String: Int] {
+    public func openConflictCountsPerCase() async throws -> [String: Int] {
         try await writer.read { db in
             Dictionary(uniqueKeysWithValues: try ConflictRow.openCountPerCase().fetchAll(db).map { ($0.caseID, $0.count) })
         }
     }
 
     /// The entity an entry of the conflict log belongs to.
-    func conflictEntity(_ conflictID: String) async throws -> EntityID? {
+    public func conflictEntity(_ conflictID: String) async throws -> EntityID? {
         try await writer.read { db in
             try ConflictRow.filter(ConflictRow.Columns.id == conflictID).select(ConflictRow.Columns.entity, as: String.self)
                 .fetchOne(db).flatMap(EntityID.init)
@@ -22,7 +23,7 @@ extension ServerDatabase {
     }
 
     /// Every case with its merged case entity.
-    func reviewCases() async throws -> [EntityState] {
+    public func reviewCases() async throws -> [EntityState] {
         let codec = self.codec
         return try await writer.read { db in
             try OperationLog.caseIDs(in: db).map { try ConflictLog.merge($0, codec: codec, in: db).state }
@@ -31,7 +32,7 @@ extension ServerDatabase {
 
     /// Every entity of a case, merged, with the time the server received each
     /// operation; nil if the case does not exist.
-    func reviewCase(_ caseID: EntityID) async throws -> (entities: [EntityState], receivedAt: [OperationID: UInt64])? {
+    public func reviewCase(_ caseID: EntityID) async throws -> (entities: [EntityState], receivedAt: [OperationID: UInt64])? {
         let codec = self.codec
         return try await writer.read { db in
             guard try OperationLog.caseExists(caseID, in: db) else { return nil }
@@ -41,7 +42,7 @@ extension ServerDatabase {
     }
 
     /// Device names by replica id, to show on which laptop a value was written.
-    func deviceNames(_ replicas: [String]) async throws -> [String: String] {
+    public func deviceNames(_ replicas: [String]) async throws -> [String: String] {
         try await writer.read { db in
             let devices = try DeviceRecord.filter(Set(replicas).contains(DeviceRecord.Columns.replica)).fetchAll(db)
             return Dictionary(uniqueKeysWithValues: devices.map { ($0.replica, $0.name) })
@@ -49,7 +50,7 @@ extension ServerDatabase {
     }
 
     /// Users who may take over a case: everyone not removed.
-    func activeUsers() async throws -> [(name: String, role: UserRole)] {
+    public func activeUsers() async throws -> [(name: String, role: UserRole)] {
         try await writer.read { db in
             try UserRecord.filter(UserRecord.Columns.removedAt == nil).order(UserRecord.Columns.name).fetchAll(db)
                 .map { ($0.name, $0.role) }
@@ -57,14 +58,14 @@ extension ServerDatabase {
     }
 
     /// The id of the newest audit event, 0 when there is none.
-    func newestAuditEventID() async throws -> Int64 {
+    public func newestAuditEventID() async throws -> Int64 {
         try await writer.read { db in
             try AuditEventRecord.select(max(AuditEventRecord.Columns.id), as: Int64.self).fetchOne(db) ?? 0
         }
     }
 
     /// How many events an access-log filter selects, up to an event id.
-    func auditEventCount(caseID: String?, actor: String?, through newest: Int64) async throws -> Int {
+    public func auditEventCount(caseID: String?, actor: String?, through newest: Int64) async throws -> Int {
         try await writer.read { db in
             try AuditEventRecord.filter(AuditEventRecord.Columns.id <= newest).matching(caseID: caseID, actor: actor).fetchCount(db)
         }

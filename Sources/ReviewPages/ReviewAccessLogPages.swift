@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import SyncCore
+import SyncService
 
 /// The access log per case and per user, and its CSV export. Reads uploaded by
 /// laptops (made offline) are in it with source `device`.

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import SyncService
 
 /// A form posted to the review pages: URL-encoded, with the session's CSRF token.
 protocol ReviewFormBody: Decodable, Sendable {

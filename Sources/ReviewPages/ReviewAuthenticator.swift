@@ -1,4 +1,5 @@
 import Hummingbird
+import SyncService
 
 /// Admits a request to the signed-in review pages: a valid session cookie of a
 /// supervisor or admin. Without one, a GET is sent to the sign-in page and

@@ -1,4 +1,5 @@
 import SyncCore
+import SyncService
 
 /// The access log as CSV (RFC 4180), for the data protection officer and for
 /// citizens' requests to know who looked at their data.

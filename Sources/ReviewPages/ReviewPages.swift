@@ -1,16 +1,19 @@
 import Hummingbird
 import NIOCore
+import SyncService
 
 /// The supervisors' review pages under `/review` (Protocol.md §11): server-
 /// rendered HTML for the conflict queue, settling conflicts, case timelines,
 /// handovers and the access log. Every page needs a supervisor's or admin's
-/// session; every form carries the session's CSRF token.
-struct ReviewPages {
-    let database: ServerDatabase
-    let transport: TransportSecurity
-    let signIn: SignInGuard
+/// session; every form carries the session's CSRF token. `sync-server serve`
+/// mounts them beside the sync API.
+public struct ReviewPages: WebFrontEnd {
+    public init() {}
 
-    func addRoutes(to router: Router<SyncRequestContext>) {
+    public var pathPrefix: String { "review" }
+
+    public func addRoutes(to router: Router<SyncRequestContext>, server: WebFrontEndSupport) {
+        let database = server.database, transport = server.transport, signIn = server.signIn
         let review = router.group("review").add(middleware: ReviewErrorMiddleware())
             .add(middleware: ReviewOriginCheck(scheme: transport.browserScheme))
         review.get("style.css") { _, _ in
@@ -23,6 +26,10 @@ struct ReviewPages {
         ReviewConflictPages(database: database).addRoutes(to: signedIn)
         ReviewCasePages(database: database).addRoutes(to: signedIn)
         ReviewAccessLogPages(database: database).addRoutes(to: signedIn)
+    }
+
+    public func unmatchedPage(_ request: Request, allowed: [HTTPRequest.Method]?) -> Response {
+        ReviewErrorMiddleware.unmatchedPage(request, allowed: allowed)
     }
 }
 
