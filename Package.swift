@@ -103,12 +103,38 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // What both web front ends share: templates, security headers, CSRF,
+        // forms, cookies, languages and Danish dates. Knows nothing of cases.
+        .target(
+            name: "PageKit",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        // The caseworker's web app on the laptop (`field app`): pages over FieldKit.
+        .target(
+            name: "FieldApp",
+            dependencies: [
+                "SyncCore",
+                "FieldKit",
+                "PageKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/Templates"), .copy("Resources/Catalogues")]
+        ),
         .executableTarget(
             name: "FieldClient",
             dependencies: [
                 "SyncCore",
                 "FieldKit",
+                "FieldApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -154,6 +180,28 @@ let package = Package(
             ],
             // Read from the source tree by the tests, not bundled.
             exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "PageKitTests",
+            dependencies: [
+                "PageKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "FieldAppTests",
+            dependencies: [
+                "SyncCore",
+                "FieldKit",
+                "FieldApp",
+                "PageKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "SyncPersistenceTests",

@@ -27,7 +27,7 @@ struct FieldCommand: AsyncParsableCommand {
         subcommands: [
             LoginCommand.self, LogoutCommand.self, UnlockCommand.self, LockCommand.self, StatusCommand.self, SyncCommand.self,
             CaseCommand.self, NoteCommand.self, ParticipantCommand.self, NextStepCommand.self, AgendaCommand.self,
-            ConflictsCommand.self,
+            ConflictsCommand.self, AppCommand.self,
         ]
     )
 }
