@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// The headers every page, stylesheet, redirect and error is sent with.

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The real `field app`, as a caseworker starts it.
-@Suite(.serialized) struct AppProcessTests {
+@Suite(.serialized, .timeLimit(.minutes(2))) struct AppProcessTests {
     static let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/debug/field").path
 

@@ -47,7 +47,11 @@ struct AppCommand: AsyncParsableCommand {
             let server = AppServer(configuration: .init(paths: laptop.paths, language: pageLanguage, port: port), session: session,
                                    whenOpened: { launcher?.forget() })
             try await server.run { address in
-                Output.line("field app: open \(address) in your browser (the address works once); Ctrl-C stops the app")
+                // Written at once, not through print's buffer: under a script or a
+                // supervisor standard output is a pipe, and the address must reach it
+                // now, not when the app stops.
+                let line = "field app: open \(address) in your browser (the address works once); Ctrl-C stops the app"
+                FileHandle.standardOutput.write(Data((TerminalText.escaped(line) + "\n").utf8))
                 if let launcher { _ = try? launcher.open(address) }
             }
         }
