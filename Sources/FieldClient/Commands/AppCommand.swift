@@ -17,7 +17,7 @@ struct AppCommand: AsyncParsableCommand {
             """)
 
     @Option(help: "The port on 127.0.0.1 (default: a free one).")
-    var port: Int = 0
+    var port: Int?
 
     @Flag(help: "Print the address without opening a browser.")
     var noBrowser = false
@@ -29,7 +29,9 @@ struct AppCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await runReportingErrors {
-            guard (0...65_535).contains(port) else { throw FieldError.invalidArgument("--port must be 0 to 65535, not \(port)") }
+            if let port, !(1...65_535).contains(port) {
+                throw FieldError.invalidArgument("--port must be 1 to 65535, not \(port)")
+            }
             let setting = language ?? ProcessInfo.processInfo.environment["FIELD_LANGUAGE"].flatMap { $0.isEmpty ? nil : $0 }
             let pageLanguage = try setting.map { text in
                 guard let chosen = Language(setting: text) else {
@@ -44,7 +46,7 @@ struct AppCommand: AsyncParsableCommand {
                 return handler
             }
             let launcher = noBrowser ? nil : BrowserLauncher()
-            let server = AppServer(configuration: .init(paths: laptop.paths, language: pageLanguage, port: port), session: session,
+            let server = AppServer(configuration: .init(paths: laptop.paths, language: pageLanguage, port: port ?? 0), session: session,
                                    whenOpened: { launcher?.forget() })
             try await server.run { address in
                 // Written at once, not through print's buffer: under a script or a
