@@ -95,7 +95,9 @@ struct AppHarness {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.body = .bytes(ByteBuffer(string: form))
         }
-        let response = try await client.execute(request, timeout: .seconds(60))
+        // Generous: in the whole suite, CPU-bound tests can hold every thread of
+        // the process for minutes; only a real hang should fail here.
+        let response = try await client.execute(request, timeout: .seconds(600))
         let body = try await response.body.collect(upTo: 8 << 20)
         return Answer(status: UInt(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                       body: String(buffer: body))

@@ -5,12 +5,12 @@ import Foundation
 import Testing
 
 /// The real `field app`, as a caseworker starts it.
-@Suite(.serialized, .timeLimit(.minutes(2))) struct AppProcessTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct AppProcessTests {
     static let executable = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent(".build/debug/field").path
 
     /// Starts `field app` on a laptop home and waits for the address it prints.
-    static func start(home: String, arguments: [String] = []) throws -> (Process, URL, Pipe) {
+    static func start(home: String, arguments: [String] = []) async throws -> (Process, URL, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["app", "--no-browser", "--home", home] + arguments
@@ -22,25 +22,32 @@ import Testing
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        var printed = Data()
-        while !printed.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            printed.append(chunk)
+        let line = await offThePool {
+            var printed = Data()
+            while !printed.contains(UInt8(ascii: "\n")) {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                printed.append(chunk)
+            }
+            return String(decoding: printed, as: UTF8.self)
         }
-        let line = String(decoding: printed, as: UTF8.self)
         let address = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.flatMap { URL(string: String($0)) },
                                    "field app printed: \(line) \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
         return (process, address, errors)
     }
 
-    /// Waits for the process on a thread of its own.
-    static func exitStatus(_ process: Process) async -> Int32 {
+    /// Runs a blocking read or wait on a thread of its own: the tests' few
+    /// cooperative threads must stay free for the servers under test.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                process.waitUntilExit()
-                continuation.resume(returning: process.terminationStatus)
-            }
+            Thread.detachNewThread { continuation.resume(returning: body()) }
+        }
+    }
+
+    static func exitStatus(_ process: Process) async -> Int32 {
+        await offThePool {
+            process.waitUntilExit()
+            return process.terminationStatus
         }
     }
 
@@ -60,7 +67,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build first: \(Self.executable)")
         let (paths, _) = try AppHarness.laptop()
         let home = paths.data.deletingLastPathComponent().path
-        let (process, address, _) = try Self.start(home: home)
+        let (process, address, _) = try await Self.start(home: home)
         #expect(address.host == "127.0.0.1" && address.path == "/open")
         let port = try #require(address.port)
         #expect(port > 0)
@@ -81,7 +88,7 @@ import Testing
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = await Self.offThePool { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
         #expect(await Self.exitStatus(process) == 1)
         #expect(text == "field: --language must be da or en, not 'de'\n")
     }
