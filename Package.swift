@@ -127,13 +127,39 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // What both web front ends share: templates, security headers, CSRF,
+        // forms, cookies, languages and Danish dates. Knows nothing of cases.
+        .target(
+            name: "PageKit",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        // The caseworker's web app on the laptop (`field app`): pages over FieldKit.
+        .target(
+            name: "FieldApp",
+            dependencies: [
+                "SyncCore",
+                "FieldKit",
+                "PageKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Resources/Templates"), .copy("Resources/Catalogues")]
+        ),
         // The `field` command a caseworker runs on the laptop.
         .executableTarget(
             name: "FieldClient",
             dependencies: [
                 "SyncCore",
                 "FieldKit",
+                "FieldApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The merge engine: properties over generated histories, rules, codec.
@@ -187,6 +213,30 @@ let package = Package(
             ],
             // Read from the source tree by the tests, not bundled.
             exclude: ["Fixtures"]
+        ),
+        // PageKit on its own: languages, dates, headers, CSRF, cookies.
+        .testTarget(
+            name: "PageKitTests",
+            dependencies: [
+                "PageKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        // The caseworker's app over real HTTP on a temporary laptop, and `field app` as a process.
+        .testTarget(
+            name: "FieldAppTests",
+            dependencies: [
+                "SyncCore",
+                "FieldKit",
+                "FieldApp",
+                "PageKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         // The operation log against the in-memory reference (`ReplicaState`),
         // its fold and its durable connection pool.

@@ -23,11 +23,13 @@ struct FieldCommand: AsyncParsableCommand {
               field case new "Familien Holm" --citizen 0101-A
               field note add CASE --kind home-visit --title "Første besøg" --body-file notes.txt
               field sync
+
+            Or open your cases in the browser, offline too: field app
             """,
         subcommands: [
             LoginCommand.self, LogoutCommand.self, UnlockCommand.self, LockCommand.self, StatusCommand.self, SyncCommand.self,
             CaseCommand.self, NoteCommand.self, ParticipantCommand.self, NextStepCommand.self, AgendaCommand.self,
-            ConflictsCommand.self,
+            ConflictsCommand.self, AppCommand.self,
         ]
     )
 }

@@ -1,0 +1,81 @@
+import FieldKit
+import Foundation
+import Hummingbird
+import PageKit
+
+/// What every page's layout needs: the texts of its language, the header's
+/// user and sync state, which navigation entry is current, and the CSRF token
+/// of the forms.
+struct AppFrame: Sendable {
+    let lang: String
+    let title: String
+    let csrf: String
+    /// Nil while the data is locked (and on error pages).
+    let user: String?
+    let sync: SyncLine?
+    let onAgenda: Bool
+    let onCases: Bool
+
+    struct SyncLine: Sendable {
+        let lastSync: String
+        let waiting: String
+        let hasWaiting: Bool
+    }
+
+    enum Section { case agenda, cases, none }
+
+    static func make(
+        title: String, section: Section, language: Language, state: AppState, reads: FieldSession?
+    ) async throws -> AppFrame {
+        var sync: SyncLine?
+        if let reads {
+            let status = try await reads.replica.status()
+            let dates = DateText(language)
+            let catalogues = AppRoutes.catalogues
+            sync = SyncLine(
+                lastSync: status.lastSyncAt.map { catalogues.text("syncLast", language, dates.dateAndTime(milliseconds: $0)) }
+                    ?? catalogues.text("syncNever", language),
+                waiting: status.waitingOperations == 1 ? catalogues.text("syncWaitingOne", language)
+                    : catalogues.text("syncWaitingMany", language, String(status.waitingOperations)),
+                hasWaiting: status.waitingOperations > 0)
+        }
+        return AppFrame(lang: language.rawValue, title: title, csrf: state.csrfToken, user: reads?.settings.user, sync: sync,
+                        onAgenda: section == .agenda, onCases: section == .cases)
+    }
+
+    struct ErrorContent: Sendable {
+        let status: Int
+        let heading: String
+        let message: String
+        let detail: String?
+    }
+
+    static func errorPage(_ error: PageError, language: Language, state: AppState) async -> Response {
+        let catalogues = AppRoutes.catalogues
+        let heading = catalogues.text(error.headingKey, language)
+        let frame = AppFrame(lang: language.rawValue, title: heading, csrf: state.csrfToken, user: nil, sync: nil,
+                             onAgenda: false, onCases: false)
+        let content = ErrorContent(status: Int(error.status.code), heading: heading,
+                                   message: catalogues.text(error.messageKey, language, arguments: error.arguments), detail: error.detail)
+        return AppRoutes.renderer.page("error", AppPage(t: catalogues.texts(for: language), frame: frame, content: content),
+                                       status: error.status)
+    }
+}
+
+/// The model of every page: `t` the texts (`{{t.key}}`), `frame` the layout's,
+/// `content` the page's own.
+struct AppPage<Content: Sendable>: Sendable {
+    let t: [String: String]
+    let frame: AppFrame
+    let content: Content
+}
+
+extension Catalogues {
+    /// The word for a value of an open enumeration (a role, a kind of note),
+    /// under `prefix` and the value in camel case (`roleDayCare`); a value
+    /// this version does not know is shown as it is.
+    func word(_ prefix: String, _ rawValue: String, _ language: Language) -> String {
+        let key = prefix + rawValue.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        return texts(for: language)[key] ?? rawValue
+    }
+}

@@ -1,0 +1,85 @@
+import FieldKit
+import Foundation
+import Hummingbird
+import PageKit
+
+/// The app's routes and the checks every request passes, in order: errors
+/// become pages; a foreign Host header is refused; without the session cookie
+/// only the one-time address and the stylesheet answer; a form from another
+/// origin is refused; while the data is locked, only the passphrase page.
+struct AppRoutes: Sendable {
+    let state: AppState
+    let paths: FieldPaths
+    /// The language `--language` set, else nil to follow each browser.
+    let language: Language?
+    let port: ListeningPort
+
+    static let renderer = PageRenderer(bundle: .module)
+    static let catalogues = Catalogues(bundle: .module)
+    /// No expiry: the cookie lasts until the browser closes, and is worth
+    /// nothing once the app stops (each start makes a new one).
+    static let cookie = SessionCookie(name: "field_app", path: "/", secure: false)
+    /// Every form of the app is small in this part: a passphrase, a search.
+    static let maximumFormBytes = 16 * 1024
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        let (state, language, port) = (state, language, port)
+        router.add(middleware: PageErrorMiddleware<BasicRequestContext> { error, request, _ in
+            await AppFrame.errorPage(error, language: Self.language(language, request), state: state)
+        })
+        router.add(middleware: PageHostCheck<BasicRequestContext> { port.acceptedHosts })
+        router.add(middleware: AppAuthenticator(state: state))
+        router.add(middleware: PageOriginCheck<BasicRequestContext>(scheme: "http"))
+        router.get("app.css") { _, _ in Self.renderer.stylesheet("app.css") }
+        router.get("open") { request, _ in
+            if await state.admits(Self.cookie.value(in: request)) { return PageHeaders.redirect(to: "/") }
+            guard let cookie = await state.exchange(request.uri.queryParameters.get("secret")) else { throw PageError.closed }
+            // The redirect takes the secret out of the address bar and history.
+            var response = PageHeaders.redirect(to: "/")
+            response.setCookie(Self.cookie.cookie(cookie))
+            return response
+        }
+        UnlockPages(state: state, paths: paths, language: language).addRoutes(to: router)
+        let unlocked = router.group().add(middleware: RequireUnlocked(state: state))
+        CasePages(state: state, language: language).addRoutes(to: unlocked)
+        return router
+    }
+
+    static func language(_ setting: Language?, _ request: Request) -> Language {
+        Language.negotiate(setting: setting, acceptLanguage: request.headers[.acceptLanguage])
+    }
+}
+
+extension PageError {
+    /// A request without the app's cookie: someone else on the laptop, another
+    /// program, or the owner in a browser the address was not opened in.
+    static let closed = PageError(status: .forbidden, headingKey: "closedHeading", messageKey: "closedMessage")
+    static let caseNotFound = PageError(status: .notFound, headingKey: "caseNotFoundHeading", messageKey: "caseNotFoundMessage")
+}
+
+/// Lets through only the browser that exchanged the one-time secret, but for
+/// the exchange itself and the stylesheet (which holds no data).
+struct AppAuthenticator: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let state: AppState
+    static let publicPaths: Set<String> = ["/open", "/app.css"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if !Self.publicPaths.contains(request.uri.path) {
+            guard await state.admits(AppRoutes.cookie.value(in: request)) else { throw PageError.closed }
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Sends every page to the passphrase form while the local data is locked.
+struct RequireUnlocked: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let state: AppState
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard await state.session != nil else { return PageHeaders.redirect(to: "/unlock") }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,71 @@
+import FieldKit
+import Foundation
+import Hummingbird
+import Logging
+import PageKit
+
+/// The caseworker's app (`field app`): a web server on 127.0.0.1 only that
+/// shows the laptop's encrypted replica as pages, in Danish by default.
+///
+/// Other users and programs on the laptop cannot use it: the address it
+/// announces carries a one-time secret, exchanged at first use for an
+/// HttpOnly, SameSite=Strict session cookie; every other request without
+/// that cookie gets 403. A Host header other than the app's own (DNS
+/// rebinding) and a form from another origin are refused, and every form
+/// carries a CSRF token.
+public struct AppServer: Sendable {
+    public struct Configuration: Sendable {
+        public var paths: FieldPaths
+        /// The language of every page; nil follows each browser's Accept-Language.
+        public var language: Language?
+        /// 0 for a free port.
+        public var port: Int
+
+        public init(paths: FieldPaths, language: Language?, port: Int) {
+            self.paths = paths
+            self.language = language
+            self.port = port
+        }
+    }
+
+    let configuration: Configuration
+    let state: AppState
+    let openingSecret: String
+    let listeningPort = ListeningPort()
+    let logger: Logger
+
+    /// `session` is the opened local data, or nil when it is locked and the
+    /// first page is to ask for the passphrase. `whenOpened` runs once, when
+    /// the announced address has been used.
+    public init(configuration: Configuration, session: FieldSession?, logger: Logger = Logger(label: "field-app"),
+                whenOpened: @escaping @Sendable () -> Void = {}) {
+        self.configuration = configuration
+        self.logger = logger
+        openingSecret = PageSecret.generate()
+        state = AppState(session: session, openingSecret: openingSecret, whenOpened: whenOpened)
+    }
+
+    /// The application, listening on 127.0.0.1; `announce` is given the
+    /// one-time address once it listens.
+    public func application(announce: @escaping @Sendable (URL) async -> Void) -> some ApplicationProtocol {
+        let (secret, port) = (openingSecret, listeningPort)
+        return Application(
+            router: AppRoutes(state: state, paths: configuration.paths, language: configuration.language, port: port).router(),
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: configuration.port), serverName: nil),
+            onServerRunning: { channel in
+                guard let listening = channel.localAddress?.port else { return }
+                port.set(listening)
+                var address = URLComponents()
+                (address.scheme, address.host, address.port, address.path) = ("http", "127.0.0.1", listening, "/open")
+                address.queryItems = [URLQueryItem(name: "secret", value: secret)]
+                await announce(address.url!)
+            },
+            logger: logger)
+    }
+
+    /// Serves until SIGTERM or SIGINT (Ctrl-C), then stops cleanly: requests
+    /// under way are answered, and the replica is closed with the process.
+    public func run(announce: @escaping @Sendable (URL) async -> Void) async throws {
+        try await application(announce: announce).runService()
+    }
+}

@@ -1,0 +1,193 @@
+import FieldKit
+import Foundation
+import Hummingbird
+import PageKit
+import SyncCore
+
+/// The Forside (agenda), the case list with its search, and the read-only
+/// case page. Each shows case data and so goes into the read log: the FieldKit operations they call log it.
+struct CasePages: Sendable {
+    let state: AppState
+    let language: Language?
+
+    struct AgendaContent: Sendable {
+        let steps: [StepRow]
+        let isEmpty: Bool
+        let overdueCount: Int
+    }
+
+    struct StepRow: Sendable {
+        let text: String
+        let due: String?
+        let responsible: String?
+        let overdue: Bool
+        let competing: Bool
+        let caseLink: String?
+        let caseTitle: String
+        let citizenReference: String?
+    }
+
+    struct CasesContent: Sendable {
+        let query: String
+        let searched: Bool
+        let cases: [CaseRow]
+        let isEmpty: Bool
+        let resultLine: String
+    }
+
+    struct CaseRow: Sendable {
+        let link: String
+        let title: String
+        let citizenReference: String?
+        let status: String
+        let nextStep: StepRow?
+        let openConflicts: Int
+    }
+
+    struct CaseContent: Sendable {
+        let title: String
+        let citizenReference: String?
+        let status: String
+        let primaryCaseworker: String?
+        let members: String
+        let nextStep: StepRow?
+        let competing: [StepRow]
+        let inConflict: Bool
+        let participants: [ParticipantRow]
+        let hasParticipants: Bool
+        let notes: [NoteRow]
+        let hasNotes: Bool
+        let openConflicts: Int
+        let conflictsLine: String
+    }
+
+    struct ParticipantRow: Sendable {
+        let name: String
+        let role: String
+        let contact: String?
+        let age: String?
+    }
+
+    struct NoteRow: Sendable {
+        let date: String?
+        let kind: String
+        let title: String
+        let finalized: Bool
+        let status: String
+    }
+
+    func addRoutes(to group: RouterGroup<BasicRequestContext>) {
+        group.get { request, _ in try await agenda(request) }
+        group.get("cases") { request, _ in try await cases(request) }
+        group.get("cases/:id") { request, context in
+            try await casePage(request, id: try context.parameters.require("id"))
+        }
+    }
+
+    private func openedSession() async throws -> FieldSession {
+        guard let session = await state.session else { throw PageError.closed }
+        return session
+    }
+
+    private func agenda(_ request: Request) async throws -> Response {
+        let language = AppRoutes.language(language, request)
+        let (reads, catalogues) = (try await openedSession(), AppRoutes.catalogues)
+        let today = Self.today()
+        let rows = try await reads.agenda(today: today).map { entry in
+            row(entry.step, today: today, language: language, caseTitle: entry.caseTitle, citizenReference: entry.citizenReference,
+                competing: entry.isCompeting)
+        }
+        let frame = try await AppFrame.make(title: catalogues.text("agendaHeading", language), section: .agenda, language: language,
+                                            state: state, reads: reads)
+        return AppRoutes.renderer.page("agenda", AppPage(
+            t: catalogues.texts(for: language), frame: frame,
+            content: AgendaContent(steps: rows, isEmpty: rows.isEmpty, overdueCount: rows.filter(\.overdue).count)))
+    }
+
+    private func cases(_ request: Request) async throws -> Response {
+        let language = AppRoutes.language(language, request)
+        let (reads, catalogues) = (try await openedSession(), AppRoutes.catalogues)
+        let query = request.uri.queryParameters.get("q").nonBlank
+        let today = Self.today()
+        let found = try await reads.cases(matching: query ?? "")
+            .sorted { ($0.record?.title ?? "", $0.caseState.id) < ($1.record?.title ?? "", $1.caseState.id) }
+        let rows = found.map { view in
+            let record = view.record
+            return CaseRow(
+                link: "/cases/\(view.caseState.id)", title: record?.title ?? catalogues.text("untitled", language),
+                citizenReference: record?.citizenReference,
+                status: catalogues.word("caseStatus", (record?.status ?? .open).rawValue, language),
+                nextStep: view.currentNextStep.map { row($0, today: today, language: language) },
+                openConflicts: view.openConflicts.count)
+        }
+        let frame = try await AppFrame.make(title: catalogues.text("casesHeading", language), section: .cases, language: language,
+                                            state: state, reads: reads)
+        let resultLine = query.map { catalogues.text(rows.count == 1 ? "casesFoundOne" : "casesFoundMany", language, String(rows.count), $0) }
+            ?? catalogues.text(rows.count == 1 ? "casesAllOne" : "casesAllMany", language, String(rows.count))
+        return AppRoutes.renderer.page("cases", AppPage(
+            t: catalogues.texts(for: language), frame: frame,
+            content: CasesContent(query: query ?? "", searched: query != nil, cases: rows, isEmpty: rows.isEmpty, resultLine: resultLine)))
+    }
+
+    private func casePage(_ request: Request, id: String) async throws -> Response {
+        let language = AppRoutes.language(language, request)
+        let (reads, catalogues) = (try await openedSession(), AppRoutes.catalogues)
+        guard let caseID = EntityID(id) else { throw PageError.caseNotFound }
+        let view: CaseView
+        do {
+            view = try await reads.openCase(caseID)
+        } catch FieldError.notACase {
+            throw PageError.caseNotFound
+        }
+        let today = Self.today()
+        let dates = DateText(language)
+        let plan = view.nextStepPlan
+        let record = view.record
+        let title = record?.title ?? catalogues.text("untitled", language)
+        let participants = view.participants.sorted { ($0.name ?? "", $0.id) < ($1.name ?? "", $1.id) }.map { participant in
+            ParticipantRow(name: participant.name ?? catalogues.text("noName", language),
+                           role: catalogues.word("role", participant.role.rawValue, language), contact: participant.contact,
+                           age: participant.age.map { catalogues.text("participantAge", language, String($0)) })
+        }
+        let notes = view.notes.reversed().map { note in
+            NoteRow(date: note.date.map { dates.day(year: $0.year, month: $0.month, day: $0.day) },
+                    kind: catalogues.word("noteKind", note.kind.rawValue, language),
+                    title: note.title ?? catalogues.text("untitled", language), finalized: note.status == .finalized,
+                    status: catalogues.text(note.status == .finalized ? "noteFinalized" : "noteDraft", language))
+        }
+        let conflicts = view.openConflicts.count
+        let content = CaseContent(
+            title: title, citizenReference: record?.citizenReference,
+            status: catalogues.word("caseStatus", (record?.status ?? .open).rawValue, language),
+            primaryCaseworker: record?.primaryCaseworker?.description,
+            members: (record?.members ?? []).map(\.description).joined(separator: ", "),
+            nextStep: plan.isInConflict ? nil : plan.current.map { row($0, today: today, language: language) },
+            competing: plan.isInConflict ? plan.competing.map { row($0, today: today, language: language, competing: true) } : [],
+            inConflict: plan.isInConflict,
+            participants: participants, hasParticipants: !participants.isEmpty, notes: notes, hasNotes: !notes.isEmpty,
+            openConflicts: conflicts,
+            conflictsLine: conflicts == 0 ? catalogues.text("conflictsNone", language)
+                : catalogues.text(conflicts == 1 ? "conflictsOne" : "conflictsMany", language, String(conflicts)))
+        let frame = try await AppFrame.make(title: title, section: .cases, language: language, state: state, reads: reads)
+        return AppRoutes.renderer.page("case", AppPage(t: catalogues.texts(for: language), frame: frame, content: content))
+    }
+
+    private func row(
+        _ step: NextStep, today: CalendarDate, language: Language, caseTitle: String? = nil, citizenReference: String? = nil,
+        competing: Bool = false
+    ) -> StepRow {
+        let catalogues = AppRoutes.catalogues
+        return StepRow(
+            text: step.text ?? catalogues.text("noText", language),
+            due: step.due.map { DateText(language).day(year: $0.year, month: $0.month, day: $0.day) },
+            responsible: step.responsible, overdue: step.isOverdue(today: today), competing: competing,
+            caseLink: "/cases/\(step.caseID)", caseTitle: caseTitle ?? catalogues.text("untitled", language),
+            citizenReference: citizenReference)
+    }
+
+    /// Today in the office's calendar: what makes a deadline overdue.
+    static func today(now: Date = Date()) -> CalendarDate {
+        let day = DateText.today(now: now)
+        return CalendarDate(year: day.year, month: day.month, day: day.day)!
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import Logging
+import Mustache
+import NIOCore
+
+/// The mustache templates and stylesheets of one web front end, loaded once
+/// from a directory of the bundle the front end passes (its own resources).
+///
+/// Every value is inserted with `{{ }}`, which HTML-escapes it (quotes too, so
+/// values are safe inside attributes); templates never use `{{{ }}}`.
+public struct PageRenderer: Sendable {
+    public let library: MustacheLibrary
+    /// Stylesheets by file name (`app.css`), served by the front end itself:
+    /// the Content-Security-Policy forbids inline style.
+    public let stylesheets: [String: String]
+    /// The templates' source text by name, for the tests that check every
+    /// catalogue key a template names exists.
+    public let templateSources: [String: String]
+
+    public init(bundle: Bundle, directory: String = "Templates") {
+        var library = MustacheLibrary()
+        var stylesheets: [String: String] = [:]
+        var sources: [String: String] = [:]
+        let logger = Logger(label: "pages")
+        if let url = bundle.url(forResource: directory, withExtension: nil),
+           let files = try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil) {
+            for file in files {
+                guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
+                switch file.pathExtension {
+                case "mustache":
+                    let name = file.deletingPathExtension().lastPathComponent
+                    sources[name] = text
+                    do {
+                        try library.register(text, named: name)
+                    } catch {
+                        logger.error("template does not parse", metadata: ["file": "\(file.lastPathComponent)", "error": "\(error)"])
+                    }
+                case "css": stylesheets[file.lastPathComponent] = text
+                default: continue
+                }
+            }
+        } else {
+            logger.error("no templates in the bundle", metadata: ["directory": "\(directory)"])
+        }
+        self.library = library
+        self.stylesheets = stylesheets
+        templateSources = sources
+    }
+
+    /// The HTML of a template, or nil when no template has that name.
+    public func html(_ template: String, _ model: Any) -> String? {
+        library.render(model, withTemplate: template)
+    }
+
+    public func page(_ template: String, _ model: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let html = html(template, model) ?? "<!doctype html><title>Error</title><p>The page template \(template) is missing.</p>"
+        return Response(status: status, headers: PageHeaders.secured(contentType: "text/html; charset=utf-8"),
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A stylesheet as a response, or 404 for a name there is none of.
+    public func stylesheet(_ name: String) -> Response {
+        guard let css = stylesheets[name] else {
+            return Response(status: .notFound, headers: PageHeaders.secured(contentType: "text/plain; charset=utf-8"))
+        }
+        return Response(status: .ok, headers: PageHeaders.secured(contentType: "text/css; charset=utf-8"),
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: css)))
+    }
+}

@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+@testable import FieldApp
+@testable import FieldKit
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PageKit
+import ServiceLifecycle
+import SyncCore
+import Testing
+
+/// A laptop with an encrypted replica (no server needed: the vault and the
+/// settings are made as `field login` makes them) and the app serving it on a
+/// free port, reached over real HTTP.
+struct AppHarness {
+    static let passphrase = "hest batteri hæfteklamme"
+    let paths: FieldPaths
+    let session: FieldSession
+    let address: URL
+    let port: Int
+    let client: HTTPClient
+
+    /// A new laptop home with an empty replica, opened.
+    static func laptop() throws -> (FieldPaths, FieldSession) {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("app-\(UUID().uuidString)")
+        let paths = FieldPaths.resolve(home: home.path)
+        try paths.createDirectories()
+        // Few scrypt rounds: the key derivation is not what is tested.
+        _ = try Vault.create(secret: .passphrase(passphrase), at: paths.vaultHeader, rounds: 1 << 10)
+        try FieldSettings(server: "http://127.0.0.1:1", user: "anna", role: "caseworker", device: String(repeating: "ab", count: 16))
+            .save(to: paths)
+        return (paths, try FieldSession.open(paths: paths, secret: { .passphrase(passphrase) }))
+    }
+
+    /// Runs the app over a laptop that `prepare` fills; `locked` starts it
+    /// without the opened data, as when no key is at hand.
+    static func with(
+        locked: Bool = false, language: Language? = nil, prepare: (FieldSession) async throws -> Void = { _ in },
+        _ body: (AppHarness) async throws -> Void
+    ) async throws {
+        let (paths, session) = try laptop()
+        try await prepare(session)
+        let opened = AsyncStream<URL>.makeStream()
+        let server = AppServer(configuration: .init(paths: paths, language: language, port: 0), session: locked ? nil : session,
+                               logger: Logger(label: "field-app-test"))
+        let application = server.application { address in opened.continuation.yield(address) }
+        let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "field-app-test")))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = opened.stream.makeAsyncIterator()
+            guard let address = await iterator.next() else { throw CancellationError() }
+            let harness = AppHarness(paths: paths, session: session, address: address, port: address.port ?? 0, client: client)
+            do {
+                try await body(harness)
+            } catch {
+                try? await client.shutdown()
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+            try await client.shutdown()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    struct Answer {
+        let status: HTTPResponseStatusCode
+        let headers: [(String, String)]
+        let body: String
+
+        func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+
+        /// The value of the cookie a Set-Cookie header sets.
+        var cookie: String? {
+            header("set-cookie")?.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last.map(String.init)
+        }
+    }
+
+    typealias HTTPResponseStatusCode = UInt
+
+    func request(
+        _ path: String, method: String = "GET", cookie: String? = nil, host: String? = nil, headers: [String: String] = [:],
+        form: String? = nil
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .init(rawValue: method)
+        if let host { request.headers.replaceOrAdd(name: "Host", value: host) }
+        if let cookie { request.headers.add(name: "Cookie", value: "\(AppRoutes.cookie.name)=\(cookie)") }
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let form {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: form))
+        }
+        // Generous: in the whole suite, CPU-bound tests can hold every thread of
+        // the process for minutes; only a real hang should fail here.
+        let response = try await client.execute(request, timeout: .seconds(600))
+        let body = try await response.body.collect(upTo: 8 << 20)
+        return Answer(status: UInt(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                      body: String(buffer: body))
+    }
+
+    /// Exchanges the one-time address for the session cookie.
+    func signIn() async throws -> String {
+        let answer = try await request(address.path + "?" + (address.query ?? ""))
+        #expect(answer.status == 303)
+        return try #require(answer.cookie)
+    }
+
+    /// The read log rows waiting to be uploaded, oldest first.
+    func reads() async throws -> [PushBatch.Read] {
+        try await session.replica.pendingReads(limit: 10_000).map(\.read)
+    }
+
+    /// The CSRF token of a page's form.
+    static func csrf(in html: String) -> String? {
+        guard let range = html.range(of: #"name="csrf" value=""#) else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+}
+
+extension FieldSession {
+    /// A case as `field case new` makes it, with participants and a next step.
+    @discardableResult
+    func makeCase(_ title: String, citizen: String?, step: (text: String, due: String?)? = nil,
+                  participants: [(String, Participant.Role)] = []) async throws -> EntityID {
+        let me = JSONValue.string(settings.user)
+        var fields: [(String, JSONValue)] = [(Case.Field.title, .string(title))]
+        if let citizen { fields.append((Case.Field.citizenReference, .string(citizen))) }
+        fields += [(Case.Field.status, .string(Case.Status.open.rawValue)), (Case.Field.primaryCaseworker, me)]
+        let id = try await replica.createEntity(EntityType.caseFile, inCase: nil, fields: fields, elements: [(Case.Field.members, me)])
+        for (name, role) in participants {
+            _ = try await replica.createEntity(EntityType.participant, inCase: id,
+                                               fields: [(Participant.Field.name, .string(name)), (Participant.Field.role, .string(role.rawValue))])
+        }
+        if let step {
+            var stepFields: [(String, JSONValue)] = [(NextStep.Field.text, .string(step.text)), (NextStep.Field.responsible, me),
+                                                     (NextStep.Field.status, .string(NextStep.Status.open.rawValue))]
+            if let due = step.due { stepFields.append((NextStep.Field.due, .string(due))) }
+            // Written as another client may write it: a step without a
+            // deadline, which FieldKit's `setNextStep` never makes.
+            let fields = stepFields
+            try await replica.write { author, lookup in
+                var random = SystemRandomSource()
+                return try author.createNextStep(fields, in: try #require(try lookup(id)), using: &random)
+            }
+        }
+        return id
+    }
+}
