@@ -53,7 +53,9 @@ struct AppFrame: Sendable {
     static func errorPage(_ error: PageError, language: Language, state: AppState) async -> Response {
         let catalogues = AppRoutes.catalogues
         let heading = catalogues.text(error.headingKey, language)
-        let frame = AppFrame(lang: language.rawValue, title: heading, csrf: state.csrfToken, user: nil, sync: nil,
+        // No CSRF token: an error page is also what a request without the
+        // session cookie gets, and the token must not reach it.
+        let frame = AppFrame(lang: language.rawValue, title: heading, csrf: "", user: nil, sync: nil,
                              onAgenda: false, onCases: false)
         let content = ErrorContent(status: Int(error.status.code), heading: heading,
                                    message: catalogues.text(error.messageKey, language, arguments: error.arguments), detail: error.detail)

@@ -16,9 +16,6 @@ struct AppRoutes: Sendable {
 
     static let renderer = PageRenderer(bundle: .module)
     static let catalogues = Catalogues(bundle: .module)
-    /// No expiry: the cookie lasts until the browser closes, and is worth
-    /// nothing once the app stops (each start makes a new one).
-    static let cookie = SessionCookie(name: "field_app", path: "/", secure: false)
     /// Every form of the app is small in this part: a passphrase, a search.
     static let maximumFormBytes = 16 * 1024
 
@@ -33,11 +30,11 @@ struct AppRoutes: Sendable {
         router.add(middleware: PageOriginCheck<BasicRequestContext>(scheme: "http"))
         router.get("app.css") { _, _ in Self.renderer.stylesheet("app.css") }
         router.get("open") { request, _ in
-            if await state.admits(Self.cookie.value(in: request)) { return PageHeaders.redirect(to: "/") }
+            if await state.admits(state.cookie.value(in: request)) { return PageHeaders.redirect(to: "/") }
             guard let cookie = await state.exchange(request.uri.queryParameters.get("secret")) else { throw PageError.closed }
             // The redirect takes the secret out of the address bar and history.
             var response = PageHeaders.redirect(to: "/")
-            response.setCookie(Self.cookie.cookie(cookie))
+            response.setCookie(state.cookie.cookie(cookie))
             return response
         }
         UnlockPages(state: state, paths: paths, language: language).addRoutes(to: router)
@@ -67,7 +64,7 @@ struct AppAuthenticator: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if !Self.publicPaths.contains(request.uri.path) {
-            guard await state.admits(AppRoutes.cookie.value(in: request)) else { throw PageError.closed }
+            guard await state.admits(state.cookie.value(in: request)) else { throw PageError.closed }
         }
         return try await next(request, context)
     }

@@ -12,6 +12,12 @@ actor AppState {
     private var browserCookie: String?
     /// Every form of the browser session carries it.
     nonisolated let csrfToken = PageSecret.generate()
+    /// The session cookie, named anew on every start: browsers keep cookies
+    /// by host, not by port, so under one fixed name a second app (or any
+    /// server on 127.0.0.1) would overwrite this one's and lock its
+    /// browser out. No expiry: it lasts until the browser closes, and is
+    /// worth nothing once the app stops.
+    nonisolated let cookie = SessionCookie(name: "field_app_" + PageSecret.generate().prefix(12), path: "/", secure: false)
     private let whenOpened: @Sendable () -> Void
 
     init(session: FieldSession?, openingSecret: String, whenOpened: @escaping @Sendable () -> Void) {

@@ -168,7 +168,10 @@ struct CasePages: Sendable {
             openConflicts: conflicts,
             conflictsLine: conflicts == 0 ? catalogues.text("conflictsNone", language)
                 : catalogues.text(conflicts == 1 ? "conflictsOne" : "conflictsMany", language, String(conflicts)))
-        let frame = try await AppFrame.make(title: title, section: .cases, language: language, state: state, reads: reads)
+        // The window title goes into the browser's history, unencrypted on
+        // disk: a word, never the case's title (often the family's name).
+        let frame = try await AppFrame.make(title: catalogues.text("caseHeading", language), section: .cases, language: language,
+                                            state: state, reads: reads)
         return AppRoutes.renderer.page("case", AppPage(t: catalogues.texts(for: language), frame: frame, content: content))
     }
 

@@ -259,7 +259,7 @@ extension FieldSession {
     /// Membership and resolutions are for supervisors and admins; the server
     /// enforces it, this only says so before anything is written.
     public func requireMembershipRole() throws {
-        guard settings.role != "caseworker" else { throw FieldError.supervisorsOnly }
+        try settings.requireMembershipRole()
     }
 }
 

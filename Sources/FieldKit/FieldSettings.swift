@@ -103,3 +103,14 @@ public struct FieldSettings: Codable, Equatable, Sendable {
         guard fsync(directory) == 0 else { throw failure("fsync directory") }
     }
 }
+
+extension FieldSettings {
+    /// Membership and resolutions are for supervisors and admins. A role
+    /// this version does not know (an empty one, a later server's) is
+    /// refused, never taken for a supervisor's: the list is of who may.
+    public func requireMembershipRole() throws {
+        guard let role = UserRole(rawValue: role), role.mayChangeMembership, role.mayResolveConflicts else {
+            throw FieldError.supervisorsOnly
+        }
+    }
+}

@@ -23,7 +23,9 @@ public struct PageOriginCheck<Context: RequestContext>: RouterMiddleware {
             guard let authority = request.head.authority,
                   Self.normalized(origin) == Self.normalized("\(scheme)://\(authority)")
             else {
-                context.logger.notice("cross-origin request refused", metadata: ["origin": "\(origin)"])
+                // Quoted and escaped (`debugDescription`): the header is anyone's text,
+                // and the log may be a terminal.
+                context.logger.notice("cross-origin request refused", metadata: ["origin": "\(origin.debugDescription)"])
                 throw PageError.foreignOrigin
             }
         }
@@ -56,7 +58,7 @@ public struct PageHostCheck<Context: RequestContext>: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let authority = request.head.authority?.lowercased(), acceptedHosts().contains(authority) else {
-            context.logger.notice("request for another host name refused", metadata: ["host": "\(request.head.authority ?? "")"])
+            context.logger.notice("request for another host name refused", metadata: ["host": "\((request.head.authority ?? "").debugDescription)"])
             throw PageError.wrongHost
         }
         return try await next(request, context)

@@ -7,8 +7,9 @@ import NIOCore
 /// The mustache templates and stylesheets of one web front end, loaded once
 /// from a directory of the bundle the front end passes (its own resources).
 ///
-/// Every value is inserted with `{{ }}`, which HTML-escapes it (quotes too, so
-/// values are safe inside attributes); templates never use `{{{ }}}`.
+/// Every value is inserted with `{{ }}`, which HTML-escapes it scalar by
+/// scalar (`PageHTMLEscaping`; quotes too, so values are safe inside quoted
+/// attributes); templates never use `{{{ }}}`.
 public struct PageRenderer: Sendable {
     public let library: MustacheLibrary
     /// Stylesheets by file name (`app.css`), served by the front end itself:
@@ -23,6 +24,7 @@ public struct PageRenderer: Sendable {
         var stylesheets: [String: String] = [:]
         var sources: [String: String] = [:]
         let logger = Logger(label: "pages")
+        MustacheContentTypes.register(PageHTMLEscaping(), named: PageHTMLEscaping.name)
         if let url = bundle.url(forResource: directory, withExtension: nil),
            let files = try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil) {
             for file in files {
@@ -32,7 +34,7 @@ public struct PageRenderer: Sendable {
                     let name = file.deletingPathExtension().lastPathComponent
                     sources[name] = text
                     do {
-                        try library.register(text, named: name)
+                        try library.register(PageHTMLEscaping.pragma + text, named: name)
                     } catch {
                         logger.error("template does not parse", metadata: ["file": "\(file.lastPathComponent)", "error": "\(error)"])
                     }

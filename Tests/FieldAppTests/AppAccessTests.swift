@@ -11,6 +11,7 @@ import Testing
                 #expect(answer.status == 403, "\(path)")
                 #expect(answer.body.contains("Åbn appen fra din terminal"), "\(path)")
                 #expect(answer.body.contains("field app"))
+                #expect(!answer.body.contains(app.csrfToken), "\(path): the session's CSRF token")
             }
             let guessed = try await app.request("/", cookie: "guessed")
             #expect(guessed.status == 403)

@@ -20,6 +20,10 @@ struct AppHarness {
     let address: URL
     let port: Int
     let client: HTTPClient
+    /// The name of this run's session cookie.
+    let cookieName: String
+    /// The token every form of this run's browser session carries.
+    let csrfToken: String
 
     /// A new laptop home with an empty replica, opened.
     static func laptop() throws -> (FieldPaths, FieldSession) {
@@ -51,7 +55,8 @@ struct AppHarness {
             tasks.addTask { try await group.run() }
             var iterator = opened.stream.makeAsyncIterator()
             guard let address = await iterator.next() else { throw CancellationError() }
-            let harness = AppHarness(paths: paths, session: session, address: address, port: address.port ?? 0, client: client)
+            let harness = AppHarness(paths: paths, session: session, address: address, port: address.port ?? 0, client: client,
+                                     cookieName: server.state.cookie.name, csrfToken: server.state.csrfToken)
             do {
                 try await body(harness)
             } catch {
@@ -89,7 +94,7 @@ struct AppHarness {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = .init(rawValue: method)
         if let host { request.headers.replaceOrAdd(name: "Host", value: host) }
-        if let cookie { request.headers.add(name: "Cookie", value: "\(AppRoutes.cookie.name)=\(cookie)") }
+        if let cookie { request.headers.add(name: "Cookie", value: "\(cookieName)=\(cookie)") }
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let form {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")

@@ -95,6 +95,10 @@ import Testing
             #expect(byReference.contains("Familien Berg") && !byReference.contains("Familien Holm"))
             let none = try await app.request("/cases?q=%3Cscript%3E", cookie: cookie).body
             #expect(none.contains("0 sager matcher »&lt;script&gt;«") && !none.contains("<script>"))
+            // A quote with a combining accent is one Swift character, but
+            // the browser still ends the attribute at the quote.
+            let quoted = try await app.request("/cases?q=%22%CC%81%20autofocus", cookie: cookie).body
+            #expect(quoted.contains("value=\"&quot;\u{301} autofocus\"") && !quoted.contains("\"\u{301}"))
         }
     }
 
@@ -114,6 +118,8 @@ import Testing
             let berg = try #require(cases.first { Case($0)?.title == "Familien Berg" }?.id)
             let page = try await app.request("/cases/\(holm)", cookie: cookie).body
             #expect(page.contains("<h1>Familien Holm</h1>") && page.contains("0101-A"))
+            // The window title lands in the browser's history on disk: no family's name there.
+            #expect(page.contains("<title>Sag · ") && !page.contains("<title>Familien Holm"))
             #expect(page.contains("Sagen har intet næste skridt"))
             #expect(page.contains("Lene Holm") && page.contains("Forælder") && page.contains("Emil Holm") && page.contains("Barn"))
             #expect(page.contains("Første besøg") && page.contains("Hjemmebesøg") && page.contains("1. december 2026") && page.contains("Kladde"))

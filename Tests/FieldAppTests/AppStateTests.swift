@@ -26,4 +26,12 @@ import Testing
         #expect(await state.exchange(secret) == nil)
         #expect(calls.count.withLock { $0 } == 1)
     }
+
+    /// Browsers keep cookies by host, not port: a second app on the laptop
+    /// must not overwrite this one's session cookie.
+    @Test func everyStartNamesItsSessionCookieAnew() {
+        let first = AppState(session: nil, openingSecret: PageSecret.generate(), whenOpened: {})
+        let second = AppState(session: nil, openingSecret: PageSecret.generate(), whenOpened: {})
+        #expect(first.cookie.name.hasPrefix("field_app_") && first.cookie.name != second.cookie.name)
+    }
 }

@@ -9,6 +9,16 @@ import Testing
 @Suite struct CaseworkOperationsTests {
     static let today = CalendarDate("2026-12-07")!
 
+    @Test func onlySupervisorsAndAdminsMayChangeMembershipNotAnUnknownRole() throws {
+        func settings(_ role: String) -> FieldSettings {
+            FieldSettings(server: "https://sync.example", user: "anna", role: role, device: "3f6c1e0a9b2d4c8e8f7a6b5c4d3e2f10")
+        }
+        for role in ["supervisor", "admin"] { try settings(role).requireMembershipRole() }
+        for role in ["caseworker", "", "auditor", "Supervisor"] {
+            #expect(throws: FieldError.supervisorsOnly, "role \(role)") { try settings(role).requireMembershipRole() }
+        }
+    }
+
     /// Runs `body` with anna's laptop, signed in to a fresh server.
     static func withAnna(_ body: @escaping @Sendable (FieldSession) async throws -> Void) async throws {
         try await TwoLaptopsTests.withServer { _, server in try await body(try await TwoLaptopsTests.laptop("anna", server: server)) }
