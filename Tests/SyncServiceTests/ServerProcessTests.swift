@@ -21,7 +21,11 @@ extension HTTPClient {
     enum Method { case get, post }
 
     /// `document`: a wire type's encoded bytes.
-    func call(_ method: Method, _ url: String, token: String? = nil, document: Data? = nil) async throws -> HTTPReply {
+    /// `timeout`: longer for a server in the test process itself, whose
+    /// handlers wait while the suite's CPU-bound tests hold every thread.
+    func call(
+        _ method: Method, _ url: String, token: String? = nil, document: Data? = nil, timeout: TimeAmount = .seconds(30)
+    ) async throws -> HTTPReply {
         var request = HTTPClientRequest(url: url)
         request.method = method == .post ? .POST : .GET
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
@@ -29,15 +33,18 @@ extension HTTPClient {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: document))
         }
-        let response = try await execute(request, timeout: .seconds(30))
+        let response = try await execute(request, timeout: timeout)
         let data = Data(buffer: try await response.body.collect(upTo: 64 * 1024 * 1024))
         return HTTPReply(status: Int(response.status.code), body: (try? OperationCodec.parse(data, path: "")) ?? .null, data: data,
                          retryAfter: response.headers.first(name: "Retry-After"))
     }
 
     /// Signs in as a new device (`POST /v1/devices`).
-    func signIn(at base: String, _ user: String, password: String, deviceName: String = "process test") async throws -> HTTPReply {
-        try await call(.post, "\(base)/v1/devices", document: DeviceSignIn(user: user, password: password, deviceName: deviceName).encoded())
+    func signIn(
+        at base: String, _ user: String, password: String, deviceName: String = "process test", timeout: TimeAmount = .seconds(30)
+    ) async throws -> HTTPReply {
+        try await call(.post, "\(base)/v1/devices", document: DeviceSignIn(user: user, password: password, deviceName: deviceName).encoded(),
+                       timeout: timeout)
     }
 }
 
