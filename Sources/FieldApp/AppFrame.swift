@@ -8,6 +8,8 @@ import PageKit
 /// of the forms.
 struct AppFrame: Sendable {
     let lang: String
+    /// The path every link and form of the page starts with (`AppState.base`).
+    let base: String
     let title: String
     let csrf: String
     /// Nil while the data is locked (and on error pages).
@@ -39,7 +41,7 @@ struct AppFrame: Sendable {
                     : catalogues.text("syncWaitingMany", language, String(status.waitingOperations)),
                 hasWaiting: status.waitingOperations > 0)
         }
-        return AppFrame(lang: language.rawValue, title: title, csrf: state.csrfToken, user: reads?.settings.user, sync: sync,
+        return AppFrame(lang: language.rawValue, base: state.base, title: title, csrf: state.csrfToken, user: reads?.settings.user, sync: sync,
                         onAgenda: section == .agenda, onCases: section == .cases)
     }
 
@@ -55,7 +57,7 @@ struct AppFrame: Sendable {
         let heading = catalogues.text(error.headingKey, language)
         // No CSRF token: an error page is also what a request without the
         // session cookie gets, and the token must not reach it.
-        let frame = AppFrame(lang: language.rawValue, title: heading, csrf: "", user: nil, sync: nil,
+        let frame = AppFrame(lang: language.rawValue, base: state.base, title: heading, csrf: "", user: nil, sync: nil,
                              onAgenda: false, onCases: false)
         let content = ErrorContent(status: Int(error.status.code), heading: heading,
                                    message: catalogues.text(error.messageKey, language, arguments: error.arguments), detail: error.detail)

@@ -30,10 +30,10 @@ struct AppRoutes: Sendable {
         router.add(middleware: PageOriginCheck<BasicRequestContext>(scheme: "http"))
         router.get("app.css") { _, _ in Self.renderer.stylesheet("app.css") }
         router.get("open") { request, _ in
-            if await state.admits(state.cookie.value(in: request)) { return PageHeaders.redirect(to: "/") }
+            if await state.admits(state.cookie.value(in: request)) { return PageHeaders.redirect(to: state.base + "/") }
             guard let cookie = await state.exchange(request.uri.queryParameters.get("secret")) else { throw PageError.closed }
             // The redirect takes the secret out of the address bar and history.
-            var response = PageHeaders.redirect(to: "/")
+            var response = PageHeaders.redirect(to: state.base + "/")
             response.setCookie(state.cookie.cookie(cookie))
             return response
         }
@@ -76,7 +76,7 @@ struct RequireUnlocked: RouterMiddleware {
     let state: AppState
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard await state.session != nil else { return PageHeaders.redirect(to: "/unlock") }
+        guard await state.session != nil else { return PageHeaders.redirect(to: state.base + "/unlock") }
         return try await next(request, context)
     }
 }

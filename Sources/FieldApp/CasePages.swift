@@ -114,7 +114,7 @@ struct CasePages: Sendable {
         let rows = found.map { view in
             let record = view.record
             return CaseRow(
-                link: "/cases/\(view.caseState.id)", title: record?.title ?? catalogues.text("untitled", language),
+                link: "\(state.base)/cases/\(view.caseState.id)", title: record?.title ?? catalogues.text("untitled", language),
                 citizenReference: record?.citizenReference,
                 status: catalogues.word("caseStatus", (record?.status ?? .open).rawValue, language),
                 nextStep: view.currentNextStep.map { row($0, today: today, language: language) },
@@ -184,7 +184,7 @@ struct CasePages: Sendable {
             text: step.text ?? catalogues.text("noText", language),
             due: step.due.map { DateText(language).day(year: $0.year, month: $0.month, day: $0.day) },
             responsible: step.responsible, overdue: step.isOverdue(today: today), competing: competing,
-            caseLink: "/cases/\(step.caseID)", caseTitle: caseTitle ?? catalogues.text("untitled", language),
+            caseLink: "\(state.base)/cases/\(step.caseID)", caseTitle: caseTitle ?? catalogues.text("untitled", language),
             citizenReference: citizenReference)
     }
 

@@ -25,14 +25,14 @@ struct UnlockPages: Sendable {
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("unlock") { request, _ in
-            if await state.session != nil { return PageHeaders.redirect(to: "/") }
+            if await state.session != nil { return PageHeaders.redirect(to: state.base + "/") }
             return await page(AppRoutes.language(language, request), error: nil)
         }
         router.post("unlock") { request, context in
             let language = AppRoutes.language(language, request)
             let form = try await PageForm.decode(UnlockForm.self, from: request, csrfToken: state.csrfToken,
                                                  limit: AppRoutes.maximumFormBytes)
-            if await state.session != nil { return PageHeaders.redirect(to: "/") }
+            if await state.session != nil { return PageHeaders.redirect(to: state.base + "/") }
             guard let passphrase = form.passphrase, !passphrase.isEmpty else {
                 return await page(language, error: "unlockEmpty", status: .badRequest)
             }
@@ -44,7 +44,7 @@ struct UnlockPages: Sendable {
                 }
                 await state.unlocked(session)
                 context.logger.notice("local data unlocked")
-                return PageHeaders.redirect(to: "/")
+                return PageHeaders.redirect(to: state.base + "/")
             } catch FieldError.wrongPassphrase {
                 return await page(language, error: "unlockWrong", status: .unauthorized)
             } catch let error as FieldError {
@@ -55,7 +55,7 @@ struct UnlockPages: Sendable {
 
     private func page(_ language: Language, error: String?, detail: String? = nil, status: HTTPResponse.Status = .ok) async -> Response {
         let catalogues = AppRoutes.catalogues
-        let frame = AppFrame(lang: language.rawValue, title: catalogues.text("unlockHeading", language), csrf: state.csrfToken,
+        let frame = AppFrame(lang: language.rawValue, base: state.base, title: catalogues.text("unlockHeading", language), csrf: state.csrfToken,
                              user: nil, sync: nil, onAgenda: false, onCases: false)
         return AppRoutes.renderer.page(
             "unlock",
