@@ -17,6 +17,9 @@ struct AppFrame: Sendable {
     let sync: SyncLine?
     let onAgenda: Bool
     let onCases: Bool
+    /// False on the refusal of a request outside the base, which must not
+    /// learn the base from the stylesheet's address.
+    var linksStylesheet = true
 
     struct SyncLine: Sendable {
         let lastSync: String
@@ -52,13 +55,15 @@ struct AppFrame: Sendable {
         let detail: String?
     }
 
-    static func errorPage(_ error: PageError, language: Language, state: AppState) async -> Response {
+    /// `revealingBase` only for a request under the base: one that already
+    /// knows it.
+    static func errorPage(_ error: PageError, language: Language, state: AppState, revealingBase: Bool) async -> Response {
         let catalogues = AppRoutes.catalogues
         let heading = catalogues.text(error.headingKey, language)
         // No CSRF token: an error page is also what a request without the
         // session cookie gets, and the token must not reach it.
-        let frame = AppFrame(lang: language.rawValue, base: state.base, title: heading, csrf: "", user: nil, sync: nil,
-                             onAgenda: false, onCases: false)
+        let frame = AppFrame(lang: language.rawValue, base: revealingBase ? state.base : "", title: heading, csrf: "", user: nil,
+                             sync: nil, onAgenda: false, onCases: false, linksStylesheet: revealingBase)
         let content = ErrorContent(status: Int(error.status.code), heading: heading,
                                    message: catalogues.text(error.messageKey, language, arguments: error.arguments), detail: error.detail)
         return AppRoutes.renderer.page("error", AppPage(t: catalogues.texts(for: language), frame: frame, content: content),

@@ -3,10 +3,11 @@ import Foundation
 import Hummingbird
 import PageKit
 
-/// The app's routes and the checks every request passes, in order: errors
-/// become pages; a foreign Host header is refused; without the session cookie
-/// only the one-time address and the stylesheet answer; a form from another
-/// origin is refused; while the data is locked, only the passphrase page.
+/// The app's routes, all under the secret base path, and the checks every
+/// request passes, in order: errors become pages; a foreign Host header is
+/// refused; outside the base nothing answers, and without the session cookie
+/// only the one-time address and the stylesheet; a form from another origin is
+/// refused; while the data is locked, only the passphrase page.
 struct AppRoutes: Sendable {
     let state: AppState
     let paths: FieldPaths
@@ -23,13 +24,15 @@ struct AppRoutes: Sendable {
         let router = Router(context: BasicRequestContext.self)
         let (state, language, port) = (state, language, port)
         router.add(middleware: PageErrorMiddleware<BasicRequestContext> { error, request, _ in
-            await AppFrame.errorPage(error, language: Self.language(language, request), state: state)
+            await AppFrame.errorPage(error, language: Self.language(language, request), state: state,
+                                     revealingBase: AppAuthenticator.pathInside(request.uri.path, base: state.base) != nil)
         })
         router.add(middleware: PageHostCheck<BasicRequestContext> { port.acceptedHosts })
         router.add(middleware: AppAuthenticator(state: state))
         router.add(middleware: PageOriginCheck<BasicRequestContext>(scheme: "http"))
-        router.get("app.css") { _, _ in Self.renderer.stylesheet("app.css") }
-        router.get("open") { request, _ in
+        let app = router.group(RouterPath(state.base))
+        app.get("app.css") { _, _ in Self.renderer.stylesheet("app.css") }
+        app.get("open") { request, _ in
             if await state.admits(state.cookie.value(in: request)) { return PageHeaders.redirect(to: state.base + "/") }
             guard let cookie = await state.exchange(request.uri.queryParameters.get("secret")) else { throw PageError.closed }
             // The redirect takes the secret out of the address bar and history.
@@ -37,8 +40,8 @@ struct AppRoutes: Sendable {
             response.setCookie(state.cookie.cookie(cookie))
             return response
         }
-        UnlockPages(state: state, paths: paths, language: language).addRoutes(to: router)
-        let unlocked = router.group().add(middleware: RequireUnlocked(state: state))
+        UnlockPages(state: state, paths: paths, language: language).addRoutes(to: app)
+        let unlocked = app.group().add(middleware: RequireUnlocked(state: state))
         CasePages(state: state, language: language).addRoutes(to: unlocked)
         return router
     }
@@ -55,18 +58,33 @@ extension PageError {
     static let caseNotFound = PageError(status: .notFound, headingKey: "caseNotFoundHeading", messageKey: "caseNotFoundMessage")
 }
 
-/// Lets through only the browser that exchanged the one-time secret, but for
-/// the exchange itself and the stylesheet (which holds no data).
+/// Lets through only requests under the secret base path, and of those only
+/// the browser that exchanged the one-time secret, but for the exchange
+/// itself and the stylesheet (which holds no data).
+///
+/// Both are needed: the cookie alone would reach another local user's server
+/// on another port of 127.0.0.1 (browsers do not separate cookies by port),
+/// and the path alone is in the browser's history.
 struct AppAuthenticator: RouterMiddleware {
     typealias Context = BasicRequestContext
     let state: AppState
     static let publicPaths: Set<String> = ["/open", "/app.css"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if !Self.publicPaths.contains(request.uri.path) {
+        guard let path = Self.pathInside(request.uri.path, base: state.base) else { throw PageError.closed }
+        if !Self.publicPaths.contains(path) {
             guard await state.admits(state.cookie.value(in: request)) else { throw PageError.closed }
         }
         return try await next(request, context)
+    }
+
+    /// The part of `path` after `base` ("/" for the base itself), or nil when
+    /// `path` is not under it: `/s/abc` is, `/s/abcd` and `/s` are not.
+    static func pathInside(_ path: String, base: String) -> String? {
+        guard path.hasPrefix(base) else { return nil }
+        let rest = path.dropFirst(base.count)
+        if rest.isEmpty { return "/" }
+        return rest.hasPrefix("/") ? String(rest) : nil
     }
 }
 

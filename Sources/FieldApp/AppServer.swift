@@ -7,10 +7,11 @@ import PageKit
 /// The caseworker's app (`field app`): a web server on 127.0.0.1 only that
 /// shows the laptop's encrypted replica as pages, in Danish by default.
 ///
-/// Other users and programs on the laptop cannot use it: the address it
-/// announces carries a one-time secret, exchanged at first use for an
-/// HttpOnly, SameSite=Strict session cookie; every other request without
-/// that cookie gets 403. A Host header other than the app's own (DNS
+/// Other users and programs on the laptop cannot use it: every page lives
+/// under a secret path, new on every start, and the address it announces
+/// carries a one-time secret, exchanged at first use for an HttpOnly,
+/// SameSite=Strict session cookie limited to that path; every other request
+/// without both gets 403. A Host header other than the app's own (DNS
 /// rebinding) and a form from another origin are refused, and every form
 /// carries a CSRF token.
 public struct AppServer: Sendable {
@@ -48,7 +49,7 @@ public struct AppServer: Sendable {
     /// The application, listening on 127.0.0.1; `announce` is given the
     /// one-time address once it listens.
     public func application(announce: @escaping @Sendable (URL) async -> Void) -> some ApplicationProtocol {
-        let (secret, port) = (openingSecret, listeningPort)
+        let (secret, port, base) = (openingSecret, listeningPort, state.base)
         return Application(
             router: AppRoutes(state: state, paths: configuration.paths, language: configuration.language, port: port).router(),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: configuration.port), serverName: nil),
@@ -56,7 +57,7 @@ public struct AppServer: Sendable {
                 guard let listening = channel.localAddress?.port else { return }
                 port.set(listening)
                 var address = URLComponents()
-                (address.scheme, address.host, address.port, address.path) = ("http", "127.0.0.1", listening, "/open")
+                (address.scheme, address.host, address.port, address.path) = ("http", "127.0.0.1", listening, base + "/open")
                 address.queryItems = [URLQueryItem(name: "secret", value: secret)]
                 await announce(address.url!)
             },

@@ -12,19 +12,23 @@ actor AppState {
     private var browserCookie: String?
     /// Every form of the browser session carries it.
     nonisolated let csrfToken = PageSecret.generate()
-    /// The path every page and link of the app lives under ("" for the root).
-    nonisolated let base = 
+    /// The secret path every page, link and form of the app lives under
+    /// (`/s/<token>`), new on every start. The session cookie is limited to
+    /// it: browsers send a 127.0.0.1 cookie to every port of 127.0.0.1, so
+    /// another user's server on another port could otherwise receive it.
+    nonisolated let base = "/s/" + PageSecret.generate()
     /// The session cookie, named anew on every start: browsers keep cookies
     /// by host, not by port, so under one fixed name a second app (or any
     /// server on 127.0.0.1) would overwrite this one's and lock its
     /// browser out. No expiry: it lasts until the browser closes, and is
     /// worth nothing once the app stops.
-    nonisolated let cookie = SessionCookie(name: "field_app_" + PageSecret.generate().prefix(12), path: "/", secure: false)
+    nonisolated let cookie: SessionCookie
     private let whenOpened: @Sendable () -> Void
 
     init(session: FieldSession?, openingSecret: String, whenOpened: @escaping @Sendable () -> Void) {
         self.session = session
         self.openingSecret = openingSecret
+        cookie = SessionCookie(name: "field_app_" + PageSecret.generate().prefix(12), path: base, secure: false)
         self.whenOpened = whenOpened
     }
 

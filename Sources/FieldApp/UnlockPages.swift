@@ -23,7 +23,7 @@ struct UnlockPages: Sendable {
         let detail: String?
     }
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: RouterGroup<BasicRequestContext>) {
         router.get("unlock") { request, _ in
             if await state.session != nil { return PageHeaders.redirect(to: state.base + "/") }
             return await page(AppRoutes.language(language, request), error: nil)

@@ -6,7 +6,7 @@ import Testing
 @Suite struct AppAccessTests {
     @Test func anythingWithoutTheCookieGetsADanishRefusal() async throws {
         try await AppHarness.with { app in
-            for path in ["/", "/cases", "/cases/0123456789abcdef0123456789abcdef", "/unlock", "/nowhere"] {
+            for path in ["/", "/cases", "/cases/0123456789abcdef0123456789abcdef", "/unlock", "/nowhere", ""] {
                 let answer = try await app.request(path)
                 #expect(answer.status == 403, "\(path)")
                 #expect(answer.body.contains("Åbn appen fra din terminal"), "\(path)")
@@ -21,23 +21,56 @@ import Testing
     @Test func theOneTimeAddressWorksOnceAndLeavesTheAddressBar() async throws {
         try await AppHarness.with { app in
             #expect(app.address.host == "127.0.0.1")
-            #expect(app.address.path == "/open")
+            #expect(app.address.path == app.base + "/open")
             let wrong = try await app.request("/open?secret=\(String(repeating: "A", count: 43))")
             #expect(wrong.status == 403 && wrong.cookie == nil)
-            let first = try await app.request(app.address.path + "?" + (app.address.query ?? ""))
+            let first = try await app.request(fullPath: app.openingPath)
             #expect(first.status == 303)
-            #expect(first.header("location") == "/")
+            #expect(first.header("location") == app.base + "/")
             let setCookie = try #require(first.header("set-cookie"))
-            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict") && setCookie.contains("Path=/"), "\(setCookie)")
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"), "\(setCookie)")
             let cookie = try #require(first.cookie)
             #expect(!cookie.isEmpty && !(app.address.query ?? "").contains(cookie))
             #expect(try await app.request("/", cookie: cookie).status == 200)
             // Used: the same address opens nothing any more.
-            let again = try await app.request(app.address.path + "?" + (app.address.query ?? ""))
+            let again = try await app.request(fullPath: app.openingPath)
             #expect(again.status == 403 && again.cookie == nil)
             // The browser that holds the cookie is sent on to the app.
-            let reopened = try await app.request(app.address.path + "?" + (app.address.query ?? ""), cookie: cookie)
-            #expect(reopened.status == 303 && reopened.header("location") == "/")
+            let reopened = try await app.request(fullPath: app.openingPath, cookie: cookie)
+            #expect(reopened.status == 303 && reopened.header("location") == app.base + "/")
+        }
+    }
+
+    /// Browsers send a 127.0.0.1 cookie to every port of 127.0.0.1, so
+    /// another user's server there could receive it: the cookie is limited
+    /// to the secret path of this start, and nothing outside it answers.
+    @Test func everyPageLivesUnderASecretPathTheCookieIsLimitedTo() async throws {
+        try await AppHarness.with { app in
+            #expect(app.base.hasPrefix("/s/") && app.base.count >= 40, "\(app.base)")
+            // Outside the base, the one-time secret opens nothing, and is not used up.
+            let outside = try await app.request(fullPath: "/open?" + (app.address.query ?? ""))
+            #expect(outside.status == 403 && outside.cookie == nil)
+            let first = try await app.request(fullPath: app.openingPath)
+            #expect(first.status == 303)
+            let setCookie = try #require(first.header("set-cookie"))
+            let attributes = setCookie.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(attributes.contains("Path=\(app.base)"), "\(setCookie)")
+            let cookie = try #require(first.cookie)
+            #expect(try await app.request("/", cookie: cookie).status == 200)
+            #expect(try await app.request("", cookie: cookie).status == 200)
+            let token = app.base.dropFirst(3)
+            for path in ["/", "/cases", "/app.css", "/unlock", "/open", "/s", "/s/", "/s/\(token.dropLast())/", "/s/\(token)x/",
+                         "/S/\(token)/", "/x\(app.base)/"] {
+                let answer = try await app.request(fullPath: path, cookie: cookie)
+                #expect(answer.status == 403, "\(path)")
+                #expect(answer.body.contains("Åbn appen fra din terminal"), "\(path)")
+                // The refusal does not give the base away, not even in the stylesheet's address.
+                #expect(!answer.body.contains(String(token)) && !answer.body.contains("stylesheet"), "\(path)")
+                #expect(answer.header("set-cookie") == nil)
+            }
+            // Under the base but without the cookie: refused, with the app's own look.
+            let withoutCookie = try await app.request("/")
+            #expect(withoutCookie.status == 403 && withoutCookie.body.contains(#"href="\#(app.base)/app.css""#))
         }
     }
 
@@ -52,7 +85,7 @@ import Testing
                 #expect(answer.body.contains("Forkert adresse"), "\(host)")
             }
             // The one-time address too: a rebound page cannot take it.
-            let rebound = try await app.request(app.address.path + "?" + (app.address.query ?? ""), host: "evil.example:\(app.port)")
+            let rebound = try await app.request(fullPath: app.openingPath, host: "evil.example:\(app.port)")
             #expect(rebound.status == 403)
         }
     }
@@ -71,7 +104,7 @@ import Testing
                                                 form: "csrf=\(csrf)&passphrase=\(AppHarness.passphrase)")
             #expect(foreign.status == 403 && foreign.body.contains("Sendt fra en anden side"))
             // None of them unlocked anything.
-            #expect(try await app.request("/", cookie: cookie).header("location") == "/unlock")
+            #expect(try await app.request("/", cookie: cookie).header("location") == app.base + "/unlock")
         }
     }
 
@@ -86,9 +119,9 @@ import Testing
                 try await app.request("/cases/\(caseID)", cookie: cookie), try await app.request("/app.css"),
                 try await app.request("/"), try await app.request("/nowhere", cookie: cookie),
                 try await app.request("/", cookie: cookie, host: "evil.example:\(app.port)"),
-                try await app.request("/open?secret=x"),
+                try await app.request("/open?secret=x"), try await app.request(fullPath: "/", cookie: cookie),
             ]
-            #expect(answers.map(\.status) == [200, 200, 200, 200, 403, 404, 403, 403])
+            #expect(answers.map(\.status) == [200, 200, 200, 200, 403, 404, 403, 403, 403])
             for answer in answers {
                 let policy = answer.header("content-security-policy") ?? ""
                 #expect(policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'"), "\(answer.status)")

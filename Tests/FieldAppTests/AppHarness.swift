@@ -20,6 +20,8 @@ struct AppHarness {
     let address: URL
     let port: Int
     let client: HTTPClient
+    /// The secret path every page of this run lives under (`/s/<token>`).
+    let base: String
     /// The name of this run's session cookie.
     let cookieName: String
     /// The token every form of this run's browser session carries.
@@ -56,7 +58,7 @@ struct AppHarness {
             var iterator = opened.stream.makeAsyncIterator()
             guard let address = await iterator.next() else { throw CancellationError() }
             let harness = AppHarness(paths: paths, session: session, address: address, port: address.port ?? 0, client: client,
-                                     cookieName: server.state.cookie.name, csrfToken: server.state.csrfToken)
+                                     base: server.state.base, cookieName: server.state.cookie.name, csrfToken: server.state.csrfToken)
             do {
                 try await body(harness)
             } catch {
@@ -87,11 +89,20 @@ struct AppHarness {
 
     typealias HTTPResponseStatusCode = UInt
 
+    /// A request for `path` under the app's base path, as every link of the app makes it.
     func request(
         _ path: String, method: String = "GET", cookie: String? = nil, host: String? = nil, headers: [String: String] = [:],
         form: String? = nil
     ) async throws -> Answer {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        try await request(fullPath: base + path, method: method, cookie: cookie, host: host, headers: headers, form: form)
+    }
+
+    /// A request for `fullPath` as it is, inside the base path or not.
+    func request(
+        fullPath: String, method: String = "GET", cookie: String? = nil, host: String? = nil, headers: [String: String] = [:],
+        form: String? = nil
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(fullPath)")
         request.method = .init(rawValue: method)
         if let host { request.headers.replaceOrAdd(name: "Host", value: host) }
         if let cookie { request.headers.add(name: "Cookie", value: "\(cookieName)=\(cookie)") }
@@ -108,9 +119,12 @@ struct AppHarness {
                       body: String(buffer: body))
     }
 
+    /// The path and query of the announced one-time address.
+    var openingPath: String { address.path + "?" + (address.query ?? "") }
+
     /// Exchanges the one-time address for the session cookie.
     func signIn() async throws -> String {
-        let answer = try await request(address.path + "?" + (address.query ?? ""))
+        let answer = try await request(fullPath: openingPath)
         #expect(answer.status == 303)
         return try #require(answer.cookie)
     }

@@ -68,11 +68,11 @@ import Testing
         let (paths, _) = try AppHarness.laptop()
         let home = paths.data.deletingLastPathComponent().path
         let (process, address, _) = try await Self.start(home: home)
-        #expect(address.host == "127.0.0.1" && address.path == "/open")
+        #expect(address.host == "127.0.0.1" && address.path.hasPrefix("/s/") && address.path.hasSuffix("/open"))
         let port = try #require(address.port)
         #expect(port > 0)
         let opened = try await Self.get(address)
-        #expect(opened.0 == 303 && opened.1 == "/")
+        #expect(opened.0 == 303 && opened.1 == String(address.path.dropLast("open".count)))
         kill(process.processIdentifier, SIGTERM)
         #expect(await Self.exitStatus(process) == 0)
         #expect(process.terminationReason == .exit)

@@ -34,4 +34,22 @@ import Testing
         let second = AppState(session: nil, openingSecret: PageSecret.generate(), whenOpened: {})
         #expect(first.cookie.name.hasPrefix("field_app_") && first.cookie.name != second.cookie.name)
     }
+
+    /// The cookie is sent only under this start's own secret path.
+    @Test func everyStartHasItsOwnSecretPathAndTheCookieIsLimitedToIt() {
+        let first = AppState(session: nil, openingSecret: PageSecret.generate(), whenOpened: {})
+        let second = AppState(session: nil, openingSecret: PageSecret.generate(), whenOpened: {})
+        #expect(first.base.hasPrefix("/s/") && first.base != second.base)
+        #expect(first.cookie.path == first.base && second.cookie.path == second.base)
+    }
+
+    @Test func onlyPathsUnderTheBaseAreInsideIt() {
+        let base = "/s/abc"
+        #expect(AppAuthenticator.pathInside("/s/abc", base: base) == "/")
+        #expect(AppAuthenticator.pathInside("/s/abc/", base: base) == "/")
+        #expect(AppAuthenticator.pathInside("/s/abc/cases/1", base: base) == "/cases/1")
+        for outside in ["/", "", "/s", "/s/", "/s/ab", "/s/abcd", "/s/abcd/", "/x/s/abc/", "/S/abc/"] {
+            #expect(AppAuthenticator.pathInside(outside, base: base) == nil, "\(outside)")
+        }
+    }
 }
