@@ -78,7 +78,15 @@ struct CasePages: Sendable {
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.get { request, _ in try await agenda(request) }
-        group.get("cases") { request, _ in try await cases(request) }
+        group.get("cases") { request, _ in try await cases(request, query: nil) }
+        // A search is posted, never put in the address: its words (often a
+        // family's name or a citizen reference) would stay in the browser's
+        // history, on disk and unencrypted.
+        group.post("cases") { request, _ in
+            let form = try await PageForm.decode(SearchForm.self, from: request, csrfToken: state.csrfToken,
+                                                 limit: AppRoutes.maximumFormBytes)
+            return try await cases(request, query: form.q.nonBlank)
+        }
         group.get("cases/:id") { request, context in
             try await casePage(request, id: try context.parameters.require("id"))
         }
@@ -104,10 +112,15 @@ struct CasePages: Sendable {
             content: AgendaContent(steps: rows, isEmpty: rows.isEmpty, overdueCount: rows.filter(\.overdue).count)))
     }
 
-    private func cases(_ request: Request) async throws -> Response {
+    struct SearchForm: PageFormBody {
+        let csrf: String?
+        let q: String?
+    }
+
+    /// Every case, or those `query` finds.
+    private func cases(_ request: Request, query: String?) async throws -> Response {
         let language = AppRoutes.language(language, request)
         let (reads, catalogues) = (try await openedSession(), AppRoutes.catalogues)
-        let query = request.uri.queryParameters.get("q").nonBlank
         let today = Self.today()
         let found = try await reads.cases(matching: query ?? "")
             .sorted { ($0.record?.title ?? "", $0.caseState.id) < ($1.record?.title ?? "", $1.caseState.id) }

@@ -86,19 +86,49 @@ import Testing
             try await session.makeCase("Familien Berg", citizen: "0202-B")
         }) { app in
             let cookie = try await app.signIn()
+            func search(_ encoded: String) async throws -> String {
+                try await app.request("/cases", method: "POST", cookie: cookie, form: "csrf=\(app.csrfToken)&q=\(encoded)").body
+            }
             let all = try await app.request("/cases", cookie: cookie).body
             #expect(all.contains("Familien Holm") && all.contains("Familien Berg") && all.contains("2 sager på denne computer"))
-            let byTitle = try await app.request("/cases?q=holm", cookie: cookie).body
+            let byTitle = try await search("holm")
             #expect(byTitle.contains("Familien Holm") && !byTitle.contains("Familien Berg"))
             #expect(byTitle.contains("1 sag matcher »holm«") && byTitle.contains(#"value="holm""#))
-            let byReference = try await app.request("/cases?q=0202", cookie: cookie).body
+            let byReference = try await search("0202")
             #expect(byReference.contains("Familien Berg") && !byReference.contains("Familien Holm"))
-            let none = try await app.request("/cases?q=%3Cscript%3E", cookie: cookie).body
+            let none = try await search("%3Cscript%3E")
             #expect(none.contains("0 sager matcher »&lt;script&gt;«") && !none.contains("<script>"))
             // A quote with a combining accent is one Swift character, but
             // the browser still ends the attribute at the quote.
-            let quoted = try await app.request("/cases?q=%22%CC%81%20autofocus", cookie: cookie).body
+            let quoted = try await search("%22%CC%81%20autofocus")
             #expect(quoted.contains("value=\"&quot;\u{301} autofocus\"") && !quoted.contains("\"\u{301}"))
+            #expect(try await search("+++").contains("2 sager på denne computer"))
+        }
+    }
+
+    /// The words searched (a family's name, a citizen reference) must not
+    /// land in the browser's history: the search is a posted form.
+    @Test func theSearchIsAPostedFormAndNeverReadFromTheAddress() async throws {
+        try await AppHarness.with(prepare: { session in
+            try await session.makeCase("Familien Holm", citizen: "0101-A")
+            try await session.makeCase("Familien Berg", citizen: "0202-B")
+        }) { app in
+            let cookie = try await app.signIn()
+            let page = try await app.request("/cases", cookie: cookie).body
+            let form = try #require(page.range(of: #"<form class="search""#).map { page[$0.lowerBound...].prefix { $0 != ">" } })
+            #expect(form.contains(#"method="post""#) && form.contains(#"action="\#(app.base)/cases""#), "\(form)")
+            #expect(AppHarness.csrf(in: page) == app.csrfToken)
+            // An address with words in it lists every case, as a bookmark of the list would.
+            let addressed = try await app.request("/cases?q=holm", cookie: cookie).body
+            #expect(addressed.contains("Familien Holm") && addressed.contains("Familien Berg") && !addressed.contains("holm«"))
+            // The search form checks its token before anything is searched or logged.
+            let readsBefore = try await app.reads().count
+            for body in ["q=holm", "csrf=wrong&q=holm"] {
+                let refused = try await app.request("/cases", method: "POST", cookie: cookie, form: body)
+                #expect(refused.status == 403 && !refused.body.contains("Familien Holm"), "\(body)")
+            }
+            #expect(try await app.request("/cases", method: "POST", form: "csrf=\(app.csrfToken)&q=holm").status == 403)
+            #expect(try await app.reads().count == readsBefore)
         }
     }
 
@@ -148,7 +178,7 @@ import Testing
             // Only the case with a next step was shown on the agenda.
             #expect(try await app.reads().map { "\($0.what) \($0.caseID)" } == ["agenda \(holm)"])
 
-            _ = try await app.request("/cases?q=berg", cookie: cookie)
+            _ = try await app.request("/cases", method: "POST", cookie: cookie, form: "csrf=\(app.csrfToken)&q=berg")
             #expect(try await app.reads().dropFirst(1).map { "\($0.what) \($0.caseID)" } == ["case-list \(berg)"])
 
             _ = try await app.request("/cases/\(holm)", cookie: cookie)
