@@ -40,10 +40,16 @@ public struct AppServer: Sendable {
     /// the announced address has been used.
     public init(configuration: Configuration, session: FieldSession?, logger: Logger = Logger(label: "field-app"),
                 whenOpened: @escaping @Sendable () -> Void = {}) {
+        self.init(configuration: configuration, session: session, logger: logger, whenOpened: whenOpened, now: { .now })
+    }
+
+    /// `now` tells the time the waits between passphrase tries count by.
+    init(configuration: Configuration, session: FieldSession?, logger: Logger, whenOpened: @escaping @Sendable () -> Void,
+         now: @escaping @Sendable () -> ContinuousClock.Instant) {
         self.configuration = configuration
         self.logger = logger
         openingSecret = PageSecret.generate()
-        state = AppState(session: session, openingSecret: openingSecret, whenOpened: whenOpened)
+        state = AppState(session: session, openingSecret: openingSecret, whenOpened: whenOpened, now: now)
     }
 
     /// The application, listening on 127.0.0.1; `announce` is given the

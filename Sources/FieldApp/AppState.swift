@@ -24,10 +24,15 @@ actor AppState {
     /// worth nothing once the app stops.
     nonisolated let cookie: SessionCookie
     private let whenOpened: @Sendable () -> Void
+    private var throttle = UnlockThrottle()
+    /// Asked for the time the unlock throttle counts by.
+    private let now: @Sendable () -> ContinuousClock.Instant
 
-    init(session: FieldSession?, openingSecret: String, whenOpened: @escaping @Sendable () -> Void) {
+    init(session: FieldSession?, openingSecret: String, whenOpened: @escaping @Sendable () -> Void,
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.session = session
         self.openingSecret = openingSecret
+        self.now = now
         cookie = SessionCookie(name: "field_app_" + PageSecret.generate().prefix(12), path: base, secure: false)
         self.whenOpened = whenOpened
     }
@@ -48,8 +53,23 @@ actor AppState {
         return PageSecret.matches(cookie, browserCookie)
     }
 
+    /// Whether the passphrase form may derive a key now (see `UnlockThrottle`).
+    func beginUnlock() -> UnlockThrottle.Decision {
+        throttle.begin(at: now())
+    }
+
     func unlocked(_ session: FieldSession) {
         self.session = session
+        throttle.succeeded()
+    }
+
+    /// Returns the wait before the next try.
+    func unlockFailed() -> Duration {
+        throttle.failed(at: now())
+    }
+
+    func unlockAbandoned() {
+        throttle.abandoned()
     }
 }
 

@@ -36,6 +36,17 @@ struct UnlockPages: Sendable {
             guard let passphrase = form.passphrase, !passphrase.isEmpty else {
                 return await page(language, error: "unlockEmpty", status: .badRequest)
             }
+            switch await state.beginUnlock() {
+            case .go: break
+            case .busy:
+                return await page(language, error: "unlockBusy", status: .tooManyRequests)
+            case .wait(let remaining):
+                let seconds = UnlockThrottle.seconds(remaining)
+                var response = await page(language, error: seconds == 1 ? "unlockWaitOne" : "unlockWaitMany", arguments: [String(seconds)],
+                                          status: .tooManyRequests)
+                response.headers[.retryAfter] = String(seconds)
+                return response
+            }
             let paths = paths
             do {
                 // The key derivation takes a second of CPU: off the threads that answer requests.
@@ -46,21 +57,30 @@ struct UnlockPages: Sendable {
                 context.logger.notice("local data unlocked")
                 return PageHeaders.redirect(to: state.base + "/")
             } catch FieldError.wrongPassphrase {
-                return await page(language, error: "unlockWrong", status: .unauthorized)
+                let seconds = UnlockThrottle.seconds(await state.unlockFailed())
+                context.logger.notice("wrong passphrase on the unlock page", metadata: ["wait": "\(seconds) s"])
+                return await page(language, error: seconds == 1 ? "unlockWrongOne" : "unlockWrongMany", arguments: [String(seconds)],
+                                  status: .unauthorized)
             } catch let error as FieldError {
+                await state.unlockAbandoned()
                 return await page(language, error: "unlockFailed", detail: error.description, status: .internalServerError)
+            } catch {
+                await state.unlockAbandoned()
+                throw error
             }
         }
     }
 
-    private func page(_ language: Language, error: String?, detail: String? = nil, status: HTTPResponse.Status = .ok) async -> Response {
+    private func page(
+        _ language: Language, error: String?, arguments: [String] = [], detail: String? = nil, status: HTTPResponse.Status = .ok
+    ) async -> Response {
         let catalogues = AppRoutes.catalogues
         let frame = AppFrame(lang: language.rawValue, base: state.base, title: catalogues.text("unlockHeading", language), csrf: state.csrfToken,
                              user: nil, sync: nil, onAgenda: false, onCases: false)
         return AppRoutes.renderer.page(
             "unlock",
             AppPage(t: catalogues.texts(for: language), frame: frame,
-                    content: Content(error: error.map { catalogues.text($0, language) }, detail: detail)),
+                    content: Content(error: error.map { catalogues.text($0, language, arguments: arguments) }, detail: detail)),
             status: status)
     }
 }

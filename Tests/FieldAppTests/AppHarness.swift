@@ -8,6 +8,7 @@ import NIOCore
 import PageKit
 import ServiceLifecycle
 import SyncCore
+import Synchronization
 import Testing
 
 /// A laptop with an encrypted replica (no server needed: the vault and the
@@ -41,15 +42,16 @@ struct AppHarness {
 
     /// Runs the app over a laptop that `prepare` fills; `locked` starts it
     /// without the opened data, as when no key is at hand.
+    /// `clock` is the time the waits between passphrase tries count by.
     static func with(
-        locked: Bool = false, language: Language? = nil, prepare: (FieldSession) async throws -> Void = { _ in },
-        _ body: (AppHarness) async throws -> Void
+        locked: Bool = false, language: Language? = nil, clock: TestClock = TestClock(),
+        prepare: (FieldSession) async throws -> Void = { _ in }, _ body: (AppHarness) async throws -> Void
     ) async throws {
         let (paths, session) = try laptop()
         try await prepare(session)
         let opened = AsyncStream<URL>.makeStream()
         let server = AppServer(configuration: .init(paths: paths, language: language, port: 0), session: locked ? nil : session,
-                               logger: Logger(label: "field-app-test"))
+                               logger: Logger(label: "field-app-test"), whenOpened: {}, now: { clock.now })
         let application = server.application { address in opened.continuation.yield(address) }
         let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "field-app-test")))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
@@ -138,6 +140,18 @@ struct AppHarness {
     static func csrf(in html: String) -> String? {
         guard let range = html.range(of: #"name="csrf" value=""#) else { return nil }
         return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+}
+
+/// A clock that stands still until a test moves it.
+final class TestClock: Sendable {
+    private let start = ContinuousClock.now
+    private let elapsed = Mutex<Duration>(.zero)
+
+    var now: ContinuousClock.Instant { start + elapsed.withLock { $0 } }
+
+    func advance(by duration: Duration) {
+        elapsed.withLock { $0 += duration }
     }
 }
 

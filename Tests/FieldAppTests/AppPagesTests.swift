@@ -7,7 +7,8 @@ import Testing
 
 @Suite struct AppPagesTests {
     @Test func theFirstPageAsksForThePassphraseWhenTheDataIsLocked() async throws {
-        try await AppHarness.with(locked: true, prepare: { session in
+        let clock = TestClock()
+        try await AppHarness.with(locked: true, clock: clock, prepare: { session in
             try await session.makeCase("Familien Holm", citizen: "0101-A", step: ("Opfølgende hjemmebesøg", "2099-01-10"))
         }) { app in
             let cookie = try await app.signIn()
@@ -27,6 +28,8 @@ import Testing
             let empty = try await app.request("/unlock", method: "POST", cookie: cookie, form: "csrf=\(csrf)&passphrase=")
             #expect(empty.status == 400 && empty.body.contains("Skriv din adgangsfrase"))
 
+            // A wrong passphrase holds back the next try for a second.
+            clock.advance(by: .seconds(1))
             let passphrase = AppHarness.passphrase.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz"))!
             let right = try await app.request("/unlock", method: "POST", cookie: cookie, form: "csrf=\(csrf)&passphrase=\(passphrase)")
             #expect(right.status == 303 && right.header("location") == app.base + "/")

@@ -38,7 +38,8 @@ import Testing
         let known = Self.catalogues.texts(for: .danish)
         var needed = PageError.catalogueKeys
         needed += [PageError.closed, .caseNotFound].flatMap { [$0.headingKey, $0.messageKey] }
-        needed += ["syncLast", "syncNever", "syncWaitingOne", "syncWaitingMany", "unlockEmpty", "unlockWrong", "unlockFailed",
+        needed += ["syncLast", "syncNever", "syncWaitingOne", "syncWaitingMany", "unlockEmpty", "unlockWrongOne", "unlockWrongMany", "unlockWaitOne",
+                   "unlockWaitMany", "unlockBusy", "unlockFailed",
                    "casesFoundOne", "casesFoundMany", "casesAllOne", "casesAllMany", "conflictsNone", "conflictsOne", "conflictsMany",
                    "untitled", "noName", "noText", "participantAge", "noteFinalized", "noteDraft"]
         #expect(needed.filter { known[$0] == nil }.isEmpty, "missing: \(needed.filter { known[$0] == nil })")
