@@ -88,13 +88,14 @@ struct AppAuthenticator: RouterMiddleware {
     }
 }
 
-/// Sends every page to the passphrase form while the local data is locked.
+/// Sends every page to the passphrase form while the local data is locked,
+/// or once the key kept by `field unlock` that opened it is gone.
 struct RequireUnlocked: RouterMiddleware {
     typealias Context = BasicRequestContext
     let state: AppState
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard await state.session != nil else { return PageHeaders.redirect(to: state.base + "/unlock") }
+        guard await state.currentSession(logger: context.logger) != nil else { return PageHeaders.redirect(to: state.base + "/unlock") }
         return try await next(request, context)
     }
 }

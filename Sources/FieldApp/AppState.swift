@@ -1,5 +1,6 @@
 import FieldKit
 import Foundation
+import Logging
 import PageKit
 import Synchronization
 
@@ -51,6 +52,25 @@ actor AppState {
     func admits(_ cookie: String?) -> Bool {
         guard let browserCookie else { return false }
         return PageSecret.matches(cookie, browserCookie)
+    }
+
+    /// The opened data, to use now; nil while it is locked. Data opened with
+    /// the key kept by `field unlock` is let go (and the key with it) once
+    /// that key is gone: `field lock`, or its time is up.
+    func currentSession(logger: Logger) -> FieldSession? {
+        if let session, !session.isKeptKeyStillHeld() {
+            self.session = nil
+            logger.notice("the key kept by field unlock is gone (field lock, or it expired): the app has locked the data")
+        }
+        return session
+    }
+
+    /// Forgets the opened data and so its key: the passphrase form comes
+    /// next. Returns what was open.
+    @discardableResult
+    func lock() -> FieldSession? {
+        defer { session = nil }
+        return session
     }
 
     /// Whether the passphrase form may derive a key now (see `UnlockThrottle`).

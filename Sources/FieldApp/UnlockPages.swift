@@ -5,9 +5,10 @@ import NIOPosix
 import PageKit
 
 /// The passphrase form, shown while the local data is locked (no key kept by
-/// `field unlock`, no key file, no FIELD_PASSPHRASE). The passphrase travels
-/// in a POST body only, never in an address; the opened data, and so the key,
-/// stays in the app's memory while it runs.
+/// `field unlock`, no key file, no FIELD_PASSPHRASE, or the app was locked).
+/// The passphrase travels in a POST body only, never in an address; the
+/// opened data, and so the key, stays in the app's memory until the app stops
+/// or is locked.
 struct UnlockPages: Sendable {
     let state: AppState
     let paths: FieldPaths
@@ -24,15 +25,16 @@ struct UnlockPages: Sendable {
     }
 
     func addRoutes(to router: RouterGroup<BasicRequestContext>) {
-        router.get("unlock") { request, _ in
-            if await state.session != nil { return PageHeaders.redirect(to: state.base + "/") }
+        addLockRoute(to: router)
+        router.get("unlock") { request, context in
+            if await state.currentSession(logger: context.logger) != nil { return PageHeaders.redirect(to: state.base + "/") }
             return await page(AppRoutes.language(language, request), error: nil)
         }
         router.post("unlock") { request, context in
             let language = AppRoutes.language(language, request)
             let form = try await PageForm.decode(UnlockForm.self, from: request, csrfToken: state.csrfToken,
                                                  limit: AppRoutes.maximumFormBytes)
-            if await state.session != nil { return PageHeaders.redirect(to: state.base + "/") }
+            if await state.currentSession(logger: context.logger) != nil { return PageHeaders.redirect(to: state.base + "/") }
             guard let passphrase = form.passphrase, !passphrase.isEmpty else {
                 return await page(language, error: "unlockEmpty", status: .badRequest)
             }
@@ -68,6 +70,23 @@ struct UnlockPages: Sendable {
                 await state.unlockAbandoned()
                 throw error
             }
+        }
+    }
+
+    struct LockForm: PageFormBody {
+        let csrf: String?
+    }
+
+    /// The header's Lås button: the app forgets the opened data and its key,
+    /// and so does a key kept by `field unlock`, which would otherwise open
+    /// the data again for whatever passphrase the form was given.
+    func addLockRoute(to router: RouterGroup<BasicRequestContext>) {
+        router.post("lock") { request, context in
+            _ = try await PageForm.decode(LockForm.self, from: request, csrfToken: state.csrfToken, limit: AppRoutes.maximumFormBytes)
+            await state.lock()?.forgetKeptKey()
+            FieldSession.lock(paths: paths)
+            context.logger.notice("local data locked from the app")
+            return PageHeaders.redirect(to: state.base + "/unlock")
         }
     }
 

@@ -11,6 +11,10 @@ public struct FieldSession: Sendable {
     /// What opening repaired of an earlier version's broken-clock stamps,
     /// to tell the user once (the repair leaves nothing to repair again).
     public var clockRepair: LocalReplica.ClockRepair? = nil
+    /// The key kept by `field unlock` that opened the data, if that is how it
+    /// was opened: a long-running user (the app) lets go of the data once
+    /// that key is gone.
+    var keptKey: UnlockedKey? = nil
 
     /// Where the key comes from: a key file (`--key-file` or FIELD_KEY_FILE),
     /// else FIELD_PASSPHRASE, else a prompt on the terminal.
@@ -35,12 +39,31 @@ public struct FieldSession: Sendable {
               FileManager.default.fileExists(atPath: paths.vaultHeader.path)
         else { throw FieldError.notSetUp(paths.data.path) }
         let unlocked = try? UnlockedKey.location(for: paths, environment: environment)
-        let vault = try unlocked?.load(now: clock.milliseconds()).flatMap { try Vault.open(key: $0, at: paths.vaultHeader) }
-            ?? Vault.open(secret: try secret(), at: paths.vaultHeader)
+        let kept = try unlocked?.load(now: clock.milliseconds()).flatMap { try Vault.open(key: $0, at: paths.vaultHeader) }
+        let vault = try kept ?? Vault.open(secret: try secret(), at: paths.vaultHeader)
         let replica = try LocalReplica.open(paths: paths, vault: vault, settings: settings, clock: clock)
         let repair = try replica.repairClockDamage()
         return FieldSession(paths: paths, settings: settings, replica: replica, token: try sealLegacyPlainToken(paths, into: replica),
-                            clockRepair: repair)
+                            clockRepair: repair, keptKey: kept == nil ? nil : unlocked)
+    }
+
+    /// Whether the data was opened with the key kept by `field unlock`.
+    public var isOpenedWithKeptKey: Bool { keptKey != nil }
+
+    /// False once the key kept by `field unlock` that opened the data is no
+    /// longer kept: forgotten (`field lock`, `field logout`), expired, or
+    /// replaced by another. Always true for data opened otherwise. Whoever
+    /// keeps the session open for long (the app) asks before each use, so
+    /// that `field lock` locks it too.
+    public func isKeptKeyStillHeld() -> Bool {
+        guard let keptKey else { return true }
+        guard let held = keptKey.load(now: replica.clock.milliseconds()) else { return false }
+        return held == replica.vault.key
+    }
+
+    /// Forgets the key kept by `field unlock` that opened the data, if one did.
+    public func forgetKeptKey() {
+        keptKey?.forget()
     }
 
     /// The device token, sealed in the vault. A token that an earlier `field`

@@ -42,12 +42,20 @@ struct AppHarness {
 
     /// Runs the app over a laptop that `prepare` fills; `locked` starts it
     /// without the opened data, as when no key is at hand.
-    /// `clock` is the time the waits between passphrase tries count by.
+    /// `clock` is the time the waits between passphrase tries count by;
+    /// with `keptKey`, the data is opened as `field unlock` leaves it.
     static func with(
-        locked: Bool = false, language: Language? = nil, clock: TestClock = TestClock(),
+        locked: Bool = false, language: Language? = nil, clock: TestClock = TestClock(), keptKey: KeptKey? = nil,
         prepare: (FieldSession) async throws -> Void = { _ in }, _ body: (AppHarness) async throws -> Void
     ) async throws {
-        let (paths, session) = try laptop()
+        let (paths, typed) = try laptop()
+        var session = typed
+        if let keptKey {
+            _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(passphrase) }, for: KeptKey.lifetime, clock: keptKey.clock,
+                                        environment: keptKey.environment)
+            session = try FieldSession.open(paths: paths, secret: { throw FieldError.noPassphrase }, clock: keptKey.clock,
+                                            environment: keptKey.environment)
+        }
         try await prepare(session)
         let opened = AsyncStream<URL>.makeStream()
         let server = AppServer(configuration: .init(paths: paths, language: language, port: 0), session: locked ? nil : session,
@@ -141,6 +149,33 @@ struct AppHarness {
         guard let range = html.range(of: #"name="csrf" value=""#) else { return nil }
         return String(html[range.upperBound...].prefix { $0 != "\"" })
     }
+}
+
+/// Where `field unlock` keeps the key in a test: a private directory in
+/// memory, as XDG_RUNTIME_DIR is, and the wall clock its expiry counts by.
+final class KeptKey: Sendable {
+    static let lifetime: UInt64 = 3_600_000
+    let runtime: String
+    let clock = SettableWallClock()
+
+    init() throws {
+        runtime = "/dev/shm/field-runtime-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: runtime)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: runtime) }
+
+    var environment: [String: String] { ["XDG_RUNTIME_DIR": runtime] }
+}
+
+final class SettableWallClock: WallClock {
+    private let now = Mutex<UInt64>(1_795_424_400_000)
+
+    func milliseconds() -> UInt64 { now.withLock { $0 } }
+
+    func advance(by milliseconds: UInt64) { now.withLock { $0 += milliseconds } }
 }
 
 /// A clock that stands still until a test moves it.

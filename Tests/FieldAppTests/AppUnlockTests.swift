@@ -1,4 +1,5 @@
 @testable import FieldApp
+import FieldKit
 import Foundation
 import Testing
 
@@ -53,5 +54,78 @@ import Testing
         #expect(await state.beginUnlock() == .go)
         #expect(await state.unlockFailed() == .seconds(1))
         #expect(await state.beginUnlock() == .wait(.seconds(1)))
+    }
+
+    /// `field lock` in a terminal locks the running app too, when the app
+    /// opened the data with the key `field unlock` kept.
+    @Test func fieldLockLocksTheAppThatUsedTheKeptKey() async throws {
+        let kept = try KeptKey()
+        try await AppHarness.with(keptKey: kept, prepare: { session in
+            try await session.makeCase("Familien Holm", citizen: "0101-A", step: ("Opfølgende hjemmebesøg", "2099-01-10"))
+        }) { app in
+            #expect(app.session.isOpenedWithKeptKey)
+            let cookie = try await app.signIn()
+            #expect(try await app.request("/", cookie: cookie).body.contains("Familien Holm"))
+            #expect(FieldSession.lock(paths: app.paths, environment: kept.environment))
+            for path in ["/", "/cases"] {
+                let locked = try await app.request(path, cookie: cookie)
+                #expect(locked.status == 303 && locked.header("location") == app.base + "/unlock", "\(path)")
+            }
+            let form = try await app.request("/unlock", cookie: cookie)
+            #expect(form.status == 200 && form.body.contains(#"type="password""#) && !form.body.contains("Familien Holm"))
+            let right = Self.right.replacingOccurrences(of: "TOKEN", with: app.csrfToken)
+            #expect(try await app.request("/unlock", method: "POST", cookie: cookie, form: right).status == 303)
+            #expect(try await app.request("/", cookie: cookie).body.contains("Familien Holm"))
+        }
+    }
+
+    @Test func theKeptKeyRunningOutLocksTheApp() async throws {
+        let kept = try KeptKey()
+        try await AppHarness.with(keptKey: kept) { app in
+            let cookie = try await app.signIn()
+            kept.clock.advance(by: KeptKey.lifetime - 1)
+            #expect(try await app.request("/", cookie: cookie).status == 200)
+            kept.clock.advance(by: 1)
+            #expect(try await app.request("/", cookie: cookie).header("location") == app.base + "/unlock")
+            #expect(try await app.request("/unlock", cookie: cookie).status == 200)
+        }
+    }
+
+    /// Data opened with the passphrase is the app's own: `field lock` has
+    /// nothing to do with it.
+    @Test func fieldLockLeavesDataOpenedWithThePassphrase() async throws {
+        try await AppHarness.with { app in
+            #expect(!app.session.isOpenedWithKeptKey)
+            let cookie = try await app.signIn()
+            FieldSession.lock(paths: app.paths)
+            #expect(try await app.request("/", cookie: cookie).status == 200)
+        }
+    }
+
+    @Test func theLockButtonForgetsTheKeyAndTheKeptOneToo() async throws {
+        let kept = try KeptKey()
+        try await AppHarness.with(keptKey: kept) { app in
+            let cookie = try await app.signIn()
+            let page = try await app.request("/cases", cookie: cookie).body
+            let form = try #require(page.range(of: #"<form class="lock""#).map { page[$0.lowerBound...].prefix(while: { $0 != ">" }) })
+            #expect(form.contains(#"method="post""#) && form.contains(#"action="\#(app.base)/lock""#), "\(form)")
+            #expect(page.contains(#"<button type="submit" aria-describedby="lock-hint">Lås</button>"#))
+            for body in ["", "csrf=wrong"] {
+                #expect(try await app.request("/lock", method: "POST", cookie: cookie, form: body).status == 403, "\(body)")
+            }
+            #expect(try await app.request("/lock", method: "POST", form: "csrf=\(app.csrfToken)").status == 403)
+            #expect(try await app.request("/", cookie: cookie).status == 200)
+
+            let locked = try await app.request("/lock", method: "POST", cookie: cookie, form: "csrf=\(app.csrfToken)")
+            #expect(locked.status == 303 && locked.header("location") == app.base + "/unlock")
+            #expect(try await app.request("/", cookie: cookie).header("location") == app.base + "/unlock")
+            // The kept key is gone as well: else the form would open the data for any passphrase.
+            #expect(throws: FieldError.noPassphrase) {
+                try FieldSession.open(paths: app.paths, secret: { throw FieldError.noPassphrase }, environment: kept.environment)
+            }
+            let wrong = try await app.request("/unlock", method: "POST", cookie: cookie,
+                                              form: Self.wrong.replacingOccurrences(of: "TOKEN", with: app.csrfToken))
+            #expect(wrong.status == 401)
+        }
     }
 }

@@ -1,5 +1,6 @@
 @testable import FieldKit
 import Foundation
+import SyncTestSupport
 import Testing
 
 /// `field unlock` keeps a key only where it never reaches a disk and no one
@@ -60,5 +61,57 @@ import Testing
         #expect(run.status != 0)
         #expect(run.error.split(separator: "\n").count == 1 && run.error.contains("not in memory"), "\(run.error)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: onDisk).isEmpty, "a key was written to the disk")
+    }
+
+    /// The app keeps its data open for hours: it asks before each use
+    /// whether the key `field unlock` kept, which opened the data, is still
+    /// kept, so that `field lock` and the key's expiry lock it too.
+    @Test func dataOpenedWithTheKeptKeyKnowsWhenThatKeyIsGone() throws {
+        try #require(UnlockedKey.isInMemory(Self.memory))
+        let runtime = try Self.directory(under: Self.memory, mode: 0o700)
+        defer { try? FileManager.default.removeItem(atPath: runtime) }
+        let environment = ["XDG_RUNTIME_DIR": runtime]
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("kept-\(UUID().uuidString)")
+        let paths = FieldPaths.resolve(home: home.path)
+        try paths.createDirectories()
+        _ = try Vault.create(secret: .passphrase("laptop secret"), at: paths.vaultHeader, rounds: 1 << 10)
+        try FieldSettings(server: "http://127.0.0.1:1", user: "anna", role: "caseworker", device: String(repeating: "ab", count: 16))
+            .save(to: paths)
+        let clock = ManualWallClock()
+        func unlock() throws {
+            _ = try FieldSession.unlock(paths: paths, secret: { .passphrase("laptop secret") }, for: 60_000, clock: clock,
+                                        environment: environment)
+        }
+        try unlock()
+        let kept = try FieldSession.open(paths: paths, secret: { throw FieldError.noPassphrase }, clock: clock, environment: environment)
+        let typed = try FieldSession.open(paths: paths, secret: { .passphrase("laptop secret") }, clock: clock, environment: [:])
+        #expect(kept.isOpenedWithKeptKey && !typed.isOpenedWithKeptKey)
+        #expect(kept.isKeptKeyStillHeld() && typed.isKeptKeyStillHeld())
+
+        #expect(FieldSession.lock(paths: paths, environment: environment))
+        #expect(!kept.isKeptKeyStillHeld())
+        // Data opened with the passphrase never depended on the kept key.
+        #expect(typed.isKeptKeyStillHeld())
+
+        try unlock()
+        #expect(kept.isKeptKeyStillHeld())
+        clock.advance(by: 59_999)
+        #expect(kept.isKeptKeyStillHeld())
+        clock.advance(by: 1)
+        #expect(!kept.isKeptKeyStillHeld())
+
+        // Another key in its place is not the one that opened the data.
+        try unlock()
+        let location = try UnlockedKey.location(for: paths, environment: environment)
+        let expiry = clock.milliseconds() + 60_000
+        let other = Data((0..<8).reversed().map { UInt8(truncatingIfNeeded: expiry >> (8 * UInt64($0))) }) + Data(repeating: 7, count: 32)
+        try other.write(to: location.url)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: location.url.path)
+        #expect(location.load(now: clock.milliseconds()) != nil)
+        #expect(!kept.isKeptKeyStillHeld())
+
+        try unlock()
+        kept.forgetKeptKey()
+        #expect(!FileManager.default.fileExists(atPath: location.url.path))
     }
 }
