@@ -2,6 +2,7 @@ import FieldKit
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PageKit
 
 /// The caseworker's app (`field app`): a web server on 127.0.0.1 only that
@@ -72,7 +73,12 @@ public struct AppServer: Sendable {
 
     /// Serves until SIGTERM or SIGINT (Ctrl-C), then stops cleanly: requests
     /// under way are answered, and the replica is closed with the process.
+    /// A port asked for and taken is one plain error, not the socket's.
     public func run(announce: @escaping @Sendable (URL) async -> Void) async throws {
-        try await application(announce: announce).runService()
+        do {
+            try await application(announce: announce).runService()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw FieldError.invalidArgument("port \(configuration.port) on 127.0.0.1 is in use; leave out --port to take a free one")
+        }
     }
 }

@@ -6,8 +6,8 @@ import Synchronization
 /// the secret in any process's arguments, which every user on the laptop can
 /// read (/proc/PID/cmdline): the address goes into a small HTML file that only
 /// this user can read, which forwards the browser to it, and `xdg-open` is
-/// given the file's path. The file is deleted once the address was used, or
-/// after a minute.
+/// given the file's path. The file is deleted once the address was used,
+/// after a minute, or when the app stops.
 public final class BrowserLauncher: Sendable {
     private let forwarder = Mutex<(file: URL, directory: URL?)?>(nil)
     private let environment: [String: String]

@@ -10,12 +10,15 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent(".build/debug/field").path
 
     /// Starts `field app` on a laptop home and waits for the address it prints.
-    static func start(home: String, arguments: [String] = []) async throws -> (Process, URL, Pipe) {
+    static func start(
+        home: String, arguments: [String] = ["--no-browser"], environment extra: [String: String] = [:]
+    ) async throws -> (Process, URL, Pipe) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["app", "--no-browser", "--home", home] + arguments
+        process.arguments = ["app", "--home", home] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["FIELD_PASSPHRASE"] = AppHarness.passphrase
+        environment.merge(extra) { $1 }
         process.environment = environment
         let (output, errors) = (Pipe(), Pipe())
         process.standardOutput = output
@@ -91,5 +94,86 @@ import Testing
         let text = await Self.offThePool { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
         #expect(await Self.exitStatus(process) == 1)
         #expect(text == "field: --language must be da or en, not 'de'\n")
+    }
+
+    /// The forwarding file holds the secret address: stopping the app deletes
+    /// it, whether or not the browser used it.
+    @Test(arguments: [SIGTERM, SIGINT]) func stoppingTheAppDeletesTheBrowsersForwardingFile(signal: Int32) async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable))
+        let (paths, _) = try AppHarness.laptop()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("app-stop-\(UUID().uuidString)")
+        let (runtime, bin) = (scratch.appendingPathComponent("runtime"), scratch.appendingPathComponent("bin"))
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        for directory in [runtime, bin] {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        // Stands in for the browser: is handed the file, and opens nothing.
+        let browser = bin.appendingPathComponent("xdg-open")
+        try Data("#!/bin/sh\nexit 0\n".utf8).write(to: browser)
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: browser.path)
+        let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let (process, _, _) = try await Self.start(home: paths.data.deletingLastPathComponent().path, arguments: [],
+                                                   environment: ["XDG_RUNTIME_DIR": runtime.path, "PATH": path])
+        // Written before the address is printed.
+        let written = try FileManager.default.contentsOfDirectory(atPath: runtime.path)
+        #expect(written.count == 1 && written.allSatisfy { $0.hasPrefix("field-app-") && $0.hasSuffix(".html") }, "\(written)")
+        kill(process.processIdentifier, signal)
+        #expect(await Self.exitStatus(process) == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: runtime.path).isEmpty)
+    }
+
+    /// A port asked for and taken: one plain line and a non-zero exit.
+    @Test func aPortInUseIsOnePlainLine() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable))
+        let (paths, _) = try AppHarness.laptop()
+        let taken = try ListeningSocket()
+        defer { taken.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["app", "--no-browser", "--port", String(taken.port), "--home", paths.data.deletingLastPathComponent().path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["FIELD_PASSPHRASE"] = AppHarness.passphrase
+        process.environment = environment
+        let (output, errors) = (Pipe(), Pipe())
+        process.standardError = errors
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = await Self.offThePool { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+        #expect(await Self.exitStatus(process) == 1)
+        #expect(text == "field: port \(taken.port) on 127.0.0.1 is in use; leave out --port to take a free one\n")
+        #expect(output.fileHandleForReading.readDataToEndOfFile().isEmpty)
+    }
+}
+
+/// A socket listening on a free port of 127.0.0.1, as another program's.
+struct ListeningSocket {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socketDescriptor >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+                bind(socketDescriptor, generic, length) == 0 && listen(socketDescriptor, 1) == 0
+                    && getsockname(socketDescriptor, generic, &length) == 0
+            }
+        }
+        guard bound else {
+            Glibc.close(socketDescriptor)
+            throw POSIXError(.init(rawValue: errno) ?? .EIO)
+        }
+        descriptor = socketDescriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() {
+        Glibc.close(descriptor)
     }
 }

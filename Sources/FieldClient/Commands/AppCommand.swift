@@ -46,15 +46,18 @@ struct AppCommand: AsyncParsableCommand {
                 return handler
             }
             let launcher = noBrowser ? nil : BrowserLauncher()
+            // The forwarding file holds the secret address: gone when the app
+            // stops (Ctrl-C, SIGTERM, an error), not only once used or after a minute.
+            defer { launcher?.forget() }
             let server = AppServer(configuration: .init(paths: laptop.paths, language: pageLanguage, port: port ?? 0), session: session,
                                    whenOpened: { launcher?.forget() })
             try await server.run { address in
+                if let launcher { _ = try? launcher.open(address) }
                 // Written at once, not through print's buffer: under a script or a
                 // supervisor standard output is a pipe, and the address must reach it
                 // now, not when the app stops.
                 let line = "field app: open \(address) in your browser (the address works once); Ctrl-C stops the app"
                 FileHandle.standardOutput.write(Data((TerminalText.escaped(line) + "\n").utf8))
-                if let launcher { _ = try? launcher.open(address) }
             }
         }
     }
