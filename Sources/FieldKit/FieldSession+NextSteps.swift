@@ -29,7 +29,13 @@ extension FieldSession {
         guard let current = try await loadCase(caseID).currentNextStep else { throw FieldError.noOpenNextStep }
         let following = next?.fields(defaultResponsible: settings.user)
         try await replica.write { author, lookup in
-            guard let step = try lookup(current.id) else { throw FieldError.unknownID(current.id.description) }
+            // Checked again in the transaction: a completion that ran since
+            // the read above (a second click, another window, a sync) has done
+            // the step already, and this one must neither mark it twice nor
+            // set a second, competing, following step.
+            guard let step = try lookup(current.id), !step.isDeleted, NextStep(step)?.status == .open else {
+                throw FieldError.noOpenNextStep
+            }
             var operations = [try author.set(NextStep.Field.status, to: .string(NextStep.Status.done.rawValue), on: step)]
             if let following, let caseState = try lookup(caseID) {
                 var random = SystemRandomSource()

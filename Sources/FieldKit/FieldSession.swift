@@ -271,12 +271,14 @@ extension FieldSession {
         try await loadCase(try await replica.resolveID(text), named: text)
     }
 
-    /// The case `id` and its entities; `text` is how the caller named it, for the error.
+    /// The case `id` and its entities; `text` is how the caller named it, for
+    /// the error. A deleted case (a tombstone an earlier version may hold) is
+    /// refused like a missing one.
     func loadCase(_ id: EntityID, named text: String? = nil) async throws -> CaseView {
-        guard let caseState = try await replica.entity(id), caseState.entityType == EntityType.caseFile else {
+        guard let (caseState, entities) = try await replica.caseAndEntities(id), !caseState.isDeleted else {
             throw FieldError.notACase(text ?? id.description)
         }
-        return CaseView(caseState: caseState, entities: try await replica.entities(inCase: id))
+        return CaseView(caseState: caseState, entities: entities)
     }
 
     /// Membership and resolutions are for supervisors and admins; the server

@@ -105,6 +105,15 @@ public final class LocalReplica: Sendable {
         try await fold(StoredOperation.all().ofCase(caseID.description)).entities.filter { $0.caseID == caseID }
     }
 
+    /// The case `id` and every entity in it (the case among them), from one
+    /// read, so that they show the same moment (a sync may store between two
+    /// reads); nil when `id` is not a case held here.
+    public func caseAndEntities(_ id: EntityID) async throws -> (caseState: EntityState, entities: [EntityState])? {
+        let fold = try await fold(StoredOperation.all().ofCase(id.description))
+        guard let caseState = fold.states[id], caseState.entityType == EntityType.caseFile else { return nil }
+        return (caseState, fold.entities.filter { $0.caseID == id })
+    }
+
     /// Every case held, as merged entity states of the case entities.
     public func cases() async throws -> [EntityState] {
         try await fold(StoredOperation.all().ofCaseEntities()).entities.filter { $0.entityType == EntityType.caseFile }
