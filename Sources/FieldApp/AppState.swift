@@ -17,7 +17,7 @@ actor AppState {
     /// (`/s/<token>`), new on every start. The session cookie is limited to
     /// it: browsers send a 127.0.0.1 cookie to every port of 127.0.0.1, so
     /// another user's server on another port could otherwise receive it.
-    nonisolated let base = "/s/" + PageSecret.generate()
+    nonisolated let base: String
     /// The session cookie, named anew on every start: browsers keep cookies
     /// by host, not by port, so under one fixed name a second app (or any
     /// server on 127.0.0.1) would overwrite this one's and lock its
@@ -34,6 +34,8 @@ actor AppState {
         self.session = session
         self.openingSecret = openingSecret
         self.now = now
+        let base = "/s/" + PageSecret.generate()
+        self.base = base
         cookie = SessionCookie(name: "field_app_" + PageSecret.generate().prefix(12), path: base, secure: false)
         self.whenOpened = whenOpened
     }
