@@ -13,18 +13,7 @@ import Testing
     static func start(
         home: String, arguments: [String] = ["--no-browser"], environment extra: [String: String] = [:]
     ) async throws -> (Process, URL, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["app", "--home", home] + arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["FIELD_PASSPHRASE"] = AppHarness.passphrase
-        environment.merge(extra) { $1 }
-        process.environment = environment
-        let (output, errors) = (Pipe(), Pipe())
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let (process, output, errors) = try launch(home: home, arguments: arguments, environment: extra)
         let line = await offThePool {
             var printed = Data()
             while !printed.contains(UInt8(ascii: "\n")) {
@@ -37,6 +26,23 @@ import Testing
         let address = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.flatMap { URL(string: String($0)) },
                                    "field app printed: \(line) \(String(decoding: errors.fileHandleForReading.availableData, as: UTF8.self))")
         return (process, address, errors)
+    }
+
+    /// Starts `field app` with the passphrase at hand; returns its output and errors.
+    static func launch(home: String, arguments: [String], environment extra: [String: String] = [:]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["app", "--home", home] + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["FIELD_PASSPHRASE"] = AppHarness.passphrase
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        let (output, errors) = (Pipe(), Pipe())
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, output, errors)
     }
 
     /// Runs a blocking read or wait on a thread of its own: the tests' few
@@ -128,17 +134,8 @@ import Testing
         let (paths, _) = try AppHarness.laptop()
         let taken = try ListeningSocket()
         defer { taken.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
-        process.arguments = ["app", "--no-browser", "--port", String(taken.port), "--home", paths.data.deletingLastPathComponent().path]
-        var environment = ProcessInfo.processInfo.environment
-        environment["FIELD_PASSPHRASE"] = AppHarness.passphrase
-        process.environment = environment
-        let (output, errors) = (Pipe(), Pipe())
-        process.standardError = errors
-        process.standardOutput = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let (process, output, errors) = try Self.launch(home: paths.data.deletingLastPathComponent().path,
+                                                        arguments: ["--no-browser", "--port", String(taken.port)])
         let text = await Self.offThePool { String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
         #expect(await Self.exitStatus(process) == 1)
         #expect(text == "field: port \(taken.port) on 127.0.0.1 is in use; leave out --port to take a free one\n")

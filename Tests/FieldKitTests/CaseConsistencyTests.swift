@@ -10,19 +10,6 @@ import Testing
 /// What a case page and a completed step rest on: a deleted case is not
 /// shown, and a step is checked in the transaction that completes it.
 @Suite struct CaseConsistencyTests {
-    static let passphrase = "laptop secret"
-
-    /// A laptop with an encrypted replica and no server, opened on `clock`.
-    static func laptop(clock: any WallClock = SystemWallClock()) throws -> FieldSession {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("consistency-\(UUID().uuidString)")
-        let paths = FieldPaths.resolve(home: home.path)
-        try paths.createDirectories()
-        _ = try Vault.create(secret: .passphrase(passphrase), at: paths.vaultHeader, rounds: 1 << 10)
-        try FieldSettings(server: "http://127.0.0.1:1", user: "anna", role: "caseworker", device: String(repeating: "ab", count: 16))
-            .save(to: paths)
-        return try FieldSession.open(paths: paths, secret: { .passphrase(passphrase) }, clock: clock)
-    }
-
     /// A tombstone on a case, as a laptop may hold it from before the write
     /// rules refused one: stored without them.
     static func storeDeletion(of caseID: EntityID, on session: FieldSession) async throws {
@@ -44,7 +31,7 @@ import Testing
     }
 
     @Test func aDeletedCaseIsRefusedLikeAMissingOneAndNotLogged() async throws {
-        let anna = try Self.laptop()
+        let anna = try OfflineLaptop.opened()
         let caseID = try await anna.createCase(title: "Familien Holm", citizenReference: "0101-A")
         try await anna.setNextStep(in: caseID, NextStepDraft(text: "Hjemmebesøg", due: CalendarDate("2026-12-20")!))
         try await Self.storeDeletion(of: caseID, on: anna)
@@ -57,7 +44,7 @@ import Testing
     }
 
     @Test func aCaseAndItsEntitiesComeFromOneRead() async throws {
-        let anna = try Self.laptop()
+        let anna = try OfflineLaptop.opened()
         let caseID = try await anna.createCase(title: "Familien Holm")
         let mother = try await anna.addParticipant(to: caseID, ParticipantDraft(name: "Lene Holm", role: .parent))
         let (caseState, entities) = try #require(try await anna.replica.caseAndEntities(caseID))
@@ -72,7 +59,7 @@ import Testing
     /// nor set a second, competing, following step.
     @Test func completingAStepChecksItInTheTransactionThatCompletesIt() async throws {
         let clock = TellingClock()
-        let anna = try Self.laptop(clock: clock)
+        let anna = try OfflineLaptop.opened(clock: clock)
         let caseID = try await anna.createCase(title: "Familien Holm")
         try await anna.setNextStep(in: caseID, NextStepDraft(text: "Hjemmebesøg", due: CalendarDate("2026-12-20")!))
         let step = try #require(try await anna.caseView(caseID.description).currentNextStep)

@@ -71,20 +71,15 @@ import Testing
         let runtime = try Self.directory(under: Self.memory, mode: 0o700)
         defer { try? FileManager.default.removeItem(atPath: runtime) }
         let environment = ["XDG_RUNTIME_DIR": runtime]
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("kept-\(UUID().uuidString)")
-        let paths = FieldPaths.resolve(home: home.path)
-        try paths.createDirectories()
-        _ = try Vault.create(secret: .passphrase("laptop secret"), at: paths.vaultHeader, rounds: 1 << 10)
-        try FieldSettings(server: "http://127.0.0.1:1", user: "anna", role: "caseworker", device: String(repeating: "ab", count: 16))
-            .save(to: paths)
+        let paths = try OfflineLaptop.home()
         let clock = ManualWallClock()
         func unlock() throws {
-            _ = try FieldSession.unlock(paths: paths, secret: { .passphrase("laptop secret") }, for: 60_000, clock: clock,
+            _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(OfflineLaptop.passphrase) }, for: 60_000, clock: clock,
                                         environment: environment)
         }
         try unlock()
         let kept = try FieldSession.open(paths: paths, secret: { throw FieldError.noPassphrase }, clock: clock, environment: environment)
-        let typed = try FieldSession.open(paths: paths, secret: { .passphrase("laptop secret") }, clock: clock, environment: [:])
+        let typed = try FieldSession.open(paths: paths, secret: { .passphrase(OfflineLaptop.passphrase) }, clock: clock, environment: [:])
         #expect(kept.isOpenedWithKeptKey && !typed.isOpenedWithKeptKey)
         #expect(kept.isKeptKeyStillHeld() && typed.isKeptKeyStillHeld())
 
