@@ -13,7 +13,9 @@ struct AppCommand: AsyncParsableCommand {
             Starts a small web server on 127.0.0.1, prints its address and opens it in your \
             default browser. The address works once: it gives that browser a session, and \
             anything else that asks the app gets nothing. If the local data is locked, the \
-            first page asks for your passphrase. Ctrl-C stops the app.
+            first page asks for your passphrase. The Lås button in the header locks the data \
+            again, and so does field lock when the app used the key field unlock kept. Ctrl-C \
+            stops the app.
             """)
 
     @Option(help: "The port on 127.0.0.1 (default: a free one).")
