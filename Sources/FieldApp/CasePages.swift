@@ -57,6 +57,7 @@ struct CasePages: Sendable {
         let hasParticipants: Bool
         let notes: [NoteRow]
         let hasNotes: Bool
+        let newNoteLink: String
         let openConflicts: Int
         let conflictsLine: String
     }
@@ -69,6 +70,7 @@ struct CasePages: Sendable {
     }
 
     struct NoteRow: Sendable {
+        let link: String
         let date: String?
         let kind: String
         let title: String
@@ -150,7 +152,7 @@ struct CasePages: Sendable {
                            age: participant.age.map { catalogues.text("participantAge", language, String($0)) })
         }
         let notes = view.notes.reversed().map { note in
-            NoteRow(date: note.date.map { dates.day(year: $0.year, month: $0.month, day: $0.day) },
+            NoteRow(link: "\(state.base)/notes/\(note.id)", date: note.date.map { dates.day(year: $0.year, month: $0.month, day: $0.day) },
                     kind: catalogues.word("noteKind", note.kind.rawValue, language),
                     title: note.title ?? catalogues.text("untitled", language), finalized: note.status == .finalized,
                     status: catalogues.text(note.status == .finalized ? "noteFinalized" : "noteDraft", language))
@@ -165,6 +167,7 @@ struct CasePages: Sendable {
             competing: plan.isInConflict ? plan.competing.map { row($0, today: today, language: language, competing: true) } : [],
             inConflict: plan.isInConflict,
             participants: participants, hasParticipants: !participants.isEmpty, notes: notes, hasNotes: !notes.isEmpty,
+            newNoteLink: "\(state.base)/cases/\(caseID)/notes/new",
             openConflicts: conflicts,
             conflictsLine: conflicts == 0 ? catalogues.text("conflictsNone", language)
                 : catalogues.text(conflicts == 1 ? "conflictsOne" : "conflictsMany", language, String(conflicts)))
