@@ -43,6 +43,7 @@ struct AppRoutes: Sendable {
         UnlockPages(state: state, paths: paths, language: language).addRoutes(to: app)
         let unlocked = app.group().add(middleware: RequireUnlocked(state: state))
         CasePages(state: state, language: language).addRoutes(to: unlocked)
+        NotePages(state: state, language: language).addRoutes(to: unlocked)
         return router
     }
 

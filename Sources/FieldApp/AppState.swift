@@ -67,6 +67,13 @@ actor AppState {
         return session
     }
 
+    /// The opened data, for a page behind `RequireUnlocked`: a request that
+    /// passed it just before the data was locked is refused, not served.
+    func openedSession() throws -> FieldSession {
+        guard let session else { throw PageError.closed }
+        return session
+    }
+
     /// Forgets the opened data and so its key: the passphrase form comes
     /// next. Returns what was open.
     @discardableResult

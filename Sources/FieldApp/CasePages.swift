@@ -57,6 +57,7 @@ struct CasePages: Sendable {
         let hasParticipants: Bool
         let notes: [NoteRow]
         let hasNotes: Bool
+        let newNoteLink: String
         let openConflicts: Int
         let conflictsLine: String
     }
@@ -69,6 +70,7 @@ struct CasePages: Sendable {
     }
 
     struct NoteRow: Sendable {
+        let link: String
         let date: String?
         let kind: String
         let title: String
@@ -92,14 +94,9 @@ struct CasePages: Sendable {
         }
     }
 
-    private func openedSession() async throws -> FieldSession {
-        guard let session = await state.session else { throw PageError.closed }
-        return session
-    }
-
     private func agenda(_ request: Request) async throws -> Response {
         let language = AppRoutes.language(language, request)
-        let (reads, catalogues) = (try await openedSession(), AppRoutes.catalogues)
+        let (reads, catalogues) = (try await state.openedSession(), AppRoutes.catalogues)
         let today = Self.today()
         let rows = try await reads.agenda(today: today).map { entry in
             row(entry.step, today: today, language: language, caseTitle: entry.caseTitle, citizenReference: entry.citizenReference,
@@ -120,7 +117,7 @@ struct CasePages: Sendable {
     /// Every case, or those `query` finds.
     private func cases(_ request: Request, query: String?) async throws -> Response {
         let language = AppRoutes.language(language, request)
-        let (reads, catalogues) = (try await openedSession(), AppRoutes.catalogues)
+        let (reads, catalogues) = (try await state.openedSession(), AppRoutes.catalogues)
         let today = Self.today()
         let found = try await reads.cases(matching: query ?? "")
             .sorted { ($0.record?.title ?? "", $0.caseState.id) < ($1.record?.title ?? "", $1.caseState.id) }
@@ -144,7 +141,7 @@ struct CasePages: Sendable {
 
     private func casePage(_ request: Request, id: String) async throws -> Response {
         let language = AppRoutes.language(language, request)
-        let (reads, catalogues) = (try await openedSession(), AppRoutes.catalogues)
+        let (reads, catalogues) = (try await state.openedSession(), AppRoutes.catalogues)
         guard let caseID = EntityID(id) else { throw PageError.caseNotFound }
         let view: CaseView
         do {
@@ -163,7 +160,7 @@ struct CasePages: Sendable {
                            age: participant.age.map { catalogues.text("participantAge", language, String($0)) })
         }
         let notes = view.notes.reversed().map { note in
-            NoteRow(date: note.date.map { dates.day(year: $0.year, month: $0.month, day: $0.day) },
+            NoteRow(link: "\(state.base)/notes/\(note.id)", date: note.date.map { dates.day(year: $0.year, month: $0.month, day: $0.day) },
                     kind: catalogues.word("noteKind", note.kind.rawValue, language),
                     title: note.title ?? catalogues.text("untitled", language), finalized: note.status == .finalized,
                     status: catalogues.text(note.status == .finalized ? "noteFinalized" : "noteDraft", language))
@@ -178,6 +175,7 @@ struct CasePages: Sendable {
             competing: plan.isInConflict ? plan.competing.map { row($0, today: today, language: language, competing: true) } : [],
             inConflict: plan.isInConflict,
             participants: participants, hasParticipants: !participants.isEmpty, notes: notes, hasNotes: !notes.isEmpty,
+            newNoteLink: "\(state.base)/cases/\(caseID)/notes/new",
             openConflicts: conflicts,
             conflictsLine: conflicts == 0 ? catalogues.text("conflictsNone", language)
                 : catalogues.text(conflicts == 1 ? "conflictsOne" : "conflictsMany", language, String(conflicts)))

@@ -10,7 +10,13 @@ public enum PageHeaders {
     public static let contentSecurityPolicy =
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-    public static func secured(contentType: String) -> HTTPFields {
+    /// For the few pages that need the front end's own script (the note
+    /// form's autosave): scripts from this server only, never inline ones,
+    /// and requests (`fetch`, `sendBeacon`) back to this server only. Every
+    /// other page keeps `contentSecurityPolicy`, without any script.
+    public static let scriptingContentSecurityPolicy = contentSecurityPolicy + "; script-src 'self'; connect-src 'self'"
+
+    public static func secured(contentType: String, contentSecurityPolicy: String = contentSecurityPolicy) -> HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = contentType
         headers[.cacheControl] = "no-store"

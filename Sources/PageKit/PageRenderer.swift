@@ -15,6 +15,9 @@ public struct PageRenderer: Sendable {
     /// Stylesheets by file name (`app.css`), served by the front end itself:
     /// the Content-Security-Policy forbids inline style.
     public let stylesheets: [String: String]
+    /// Scripts by file name (`app.js`), served by the front end itself: the
+    /// Content-Security-Policy forbids inline script.
+    public let scripts: [String: String]
     /// The templates' source text by name, for the tests that check every
     /// catalogue key a template names exists.
     public let templateSources: [String: String]
@@ -22,6 +25,7 @@ public struct PageRenderer: Sendable {
     public init(bundle: Bundle, directory: String = "Templates") {
         var library = MustacheLibrary()
         var stylesheets: [String: String] = [:]
+        var scripts: [String: String] = [:]
         var sources: [String: String] = [:]
         let logger = Logger(label: "pages")
         MustacheContentTypes.register(PageHTMLEscaping(), named: PageHTMLEscaping.name)
@@ -39,6 +43,7 @@ public struct PageRenderer: Sendable {
                         logger.error("template does not parse", metadata: ["file": "\(file.lastPathComponent)", "error": "\(error)"])
                     }
                 case "css": stylesheets[file.lastPathComponent] = text
+                case "js": scripts[file.lastPathComponent] = text
                 default: continue
                 }
             }
@@ -47,6 +52,7 @@ public struct PageRenderer: Sendable {
         }
         self.library = library
         self.stylesheets = stylesheets
+        self.scripts = scripts
         templateSources = sources
     }
 
@@ -55,9 +61,15 @@ public struct PageRenderer: Sendable {
         library.render(model, withTemplate: template)
     }
 
-    public func page(_ template: String, _ model: Any, status: HTTPResponse.Status = .ok) -> Response {
+    /// `contentSecurityPolicy`: `PageHeaders.scriptingContentSecurityPolicy`
+    /// for a page that loads one of `scripts`, else the default without script.
+    public func page(
+        _ template: String, _ model: Any, status: HTTPResponse.Status = .ok,
+        contentSecurityPolicy: String = PageHeaders.contentSecurityPolicy
+    ) -> Response {
         let html = html(template, model) ?? "<!doctype html><title>Error</title><p>The page template \(template) is missing.</p>"
-        return Response(status: status, headers: PageHeaders.secured(contentType: "text/html; charset=utf-8"),
+        return Response(status: status, headers: PageHeaders.secured(contentType: "text/html; charset=utf-8",
+                                                                     contentSecurityPolicy: contentSecurityPolicy),
                         body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
@@ -68,5 +80,14 @@ public struct PageRenderer: Sendable {
         }
         return Response(status: .ok, headers: PageHeaders.secured(contentType: "text/css; charset=utf-8"),
                         body: ResponseBody(byteBuffer: ByteBuffer(string: css)))
+    }
+
+    /// A script as a response, or 404 for a name there is none of.
+    public func script(_ name: String) -> Response {
+        guard let script = scripts[name] else {
+            return Response(status: .notFound, headers: PageHeaders.secured(contentType: "text/plain; charset=utf-8"))
+        }
+        return Response(status: .ok, headers: PageHeaders.secured(contentType: "text/javascript; charset=utf-8"),
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: script)))
     }
 }

@@ -105,4 +105,15 @@ import Testing
         let redirect = PageHeaders.redirect(to: "/")
         #expect(redirect.status == .seeOther && redirect.headers[.location] == "/" && redirect.headers[.cacheControl] == "no-store")
     }
+
+    @Test func aPageWithItsOwnScriptMayLoadScriptFromTheServerOnlyAndNothingInline() {
+        let headers = PageHeaders.secured(contentType: "text/html; charset=utf-8",
+                                          contentSecurityPolicy: PageHeaders.scriptingContentSecurityPolicy)
+        let policy = headers[.contentSecurityPolicy] ?? ""
+        #expect(policy.contains("script-src 'self'") && policy.contains("connect-src 'self'"))
+        #expect(policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'") && policy.contains("form-action 'self'"))
+        #expect(!policy.contains("unsafe-inline") && !policy.contains("unsafe-eval") && !policy.contains("*"))
+        // Every other page keeps the policy without script.
+        #expect(!(PageHeaders.secured(contentType: "text/html")[.contentSecurityPolicy] ?? "").contains("script-src"))
+    }
 }

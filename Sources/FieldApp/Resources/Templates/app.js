@@ -1,0 +1,137 @@
+// Autosave of a draft note (NotePages). The form works without this script:
+// its "Gem kladde" button sends it whole. With it, the draft saves itself
+// when the caseworker pauses, leaves a field, hides the tab or closes it.
+//
+// Each save sends only the fields changed since the last save the app
+// acknowledged, so a second tab open on the same note does not put back its
+// older text in fields it did not touch; and it carries this tab's id and
+// a rising number, so the app drops a save overtaken by a later one.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-autosave]");
+  if (!form || !window.fetch || !window.FormData || !window.URLSearchParams) return;
+  var url = form.getAttribute("data-autosave");
+  var status = document.getElementById("save-status");
+  var pause = 1500;
+  // Browsers refuse keepalive requests above 64 KiB in all.
+  var keepaliveLimit = 60000;
+
+  var editor = (function () {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  })();
+  var sequence = 0;
+  var acknowledged = 0;
+  var timer = null;
+  var inFlight = false;
+  var again = false;
+  var submitting = false;
+
+  function token() {
+    var field = form.querySelector("input[name=csrf]");
+    return field ? field.value : "";
+  }
+
+  // Every field's values, as the app compares them (line breaks as LF).
+  function values() {
+    var result = {};
+    new FormData(form).forEach(function (value, name) {
+      if (name === "csrf" || name === "presentShown" || name === "next") return;
+      (result[name] = result[name] || []).push(String(value).replace(/\r\n?/g, "\n"));
+    });
+    return result;
+  }
+
+  var saved = values();
+
+  function changed(now) {
+    var names = {};
+    Object.keys(now).concat(Object.keys(saved)).forEach(function (name) { names[name] = true; });
+    return Object.keys(names).filter(function (name) {
+      return (now[name] || []).join("\u0000") !== (saved[name] || []).join("\u0000");
+    });
+  }
+
+  function show(text) {
+    if (status) status.textContent = text;
+  }
+
+  function save(leaving) {
+    if (timer) { clearTimeout(timer); timer = null; }
+    if (inFlight && !leaving) { again = true; return; }
+    var now = values();
+    var names = changed(now);
+    if (names.length === 0) return;
+    var body = new URLSearchParams();
+    body.append("csrf", token());
+    body.append("editor", editor);
+    var number = ++sequence;
+    body.append("sequence", String(number));
+    names.forEach(function (name) {
+      var list = now[name] || [];
+      // A radio or text field left empty still says so; no ticks at all is
+      // said by presentShown alone.
+      if (list.length === 0 && name !== "present[]") list = [""];
+      list.forEach(function (value) { body.append(name, value); });
+      if (name === "present[]") body.append("presentShown", "1");
+    });
+    var text = body.toString();
+    inFlight = true;
+    show(status ? status.getAttribute("data-saving") : "");
+    fetch(url, {
+      method: "POST",
+      body: text,
+      headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
+      credentials: "same-origin",
+      cache: "no-store",
+      keepalive: leaving && text.length < keepaliveLimit
+    }).then(function (response) {
+      var plain = (response.headers.get("Content-Type") || "").indexOf("text/plain") === 0;
+      return response.text().then(function (reply) {
+        if (response.ok && number > acknowledged) {
+          acknowledged = number;
+          saved = now;
+        }
+        show(plain ? reply : status.getAttribute("data-failed"));
+      });
+    }).catch(function () {
+      show(status ? status.getAttribute("data-failed") : "");
+    }).then(function () {
+      inFlight = false;
+      if (again) { again = false; save(false); }
+    });
+  }
+
+  function later() {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(function () { save(false); }, pause);
+  }
+
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  form.addEventListener("focusout", function () { save(false); });
+  form.addEventListener("submit", function () {
+    submitting = true;
+    if (timer) { clearTimeout(timer); timer = null; }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && !submitting) save(true);
+  });
+  window.addEventListener("pagehide", function () {
+    if (!submitting) save(true);
+  });
+  // Text too long for a request that outlives the page: ask before leaving.
+  window.addEventListener("beforeunload", function (event) {
+    if (submitting) return;
+    var now = values();
+    var names = changed(now);
+    if (names.length === 0) return;
+    var size = 0;
+    names.forEach(function (name) { (now[name] || []).forEach(function (value) { size += encodeURIComponent(value).length; }); });
+    if (size >= keepaliveLimit) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+})();
