@@ -40,6 +40,9 @@ struct AppRoutes: Sendable {
         UnlockPages(state: state, paths: paths, language: language).addRoutes(to: router)
         let unlocked = router.group().add(middleware: RequireUnlocked(state: state))
         CasePages(state: state, language: language).addRoutes(to: unlocked)
+        CaseFormPages(state: state, language: language).addRoutes(to: unlocked)
+        ParticipantPages(state: state, language: language).addRoutes(to: unlocked)
+        NextStepPages(state: state, language: language).addRoutes(to: unlocked)
         return router
     }
 
