@@ -72,7 +72,7 @@ import Testing
             let page = try await app.request("/cases/\(id)", cookie: cookie).body
             #expect(page.contains(#"href="/cases/\#(id)/next-step/done">Markér som udført og sæt det næste</a>"#))
             let form = try await app.request("/cases/\(id)/next-step/done", cookie: cookie)
-            #expect(form.status == 200 && form.body.contains("Udført:</strong> Hjemmebesøg"))
+            #expect(form.status == 200 && form.body.contains("Markeres som udført:</strong> Hjemmebesøg"))
             #expect(form.body.contains("<title>Markér næste skridt som udført · "))
 
             let done = try await app.post("/cases/\(id)/next-step/done", cookie: cookie, [
