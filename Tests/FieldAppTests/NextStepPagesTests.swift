@@ -155,4 +155,47 @@ import Testing
             #expect(try await app.view(id).nextStepPlan.current?.status == .open)
         }
     }
+
+    @Test func competingStepsAreShownAsTheyAreAndNotChangedHere() async throws {
+        try await AppHarness.with(prepare: { session in
+            let id = try await session.makeCase("Familien Holm", citizen: "0101-A")
+            // Bo's laptop saw the case before Anna set its step, and set one of its own.
+            let seen = try #require(try await session.replica.entity(id))
+            var random = SystemRandomSource()
+            var bo = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("bo")!, wallClock: NowClock())
+            let theirs = try bo.createNextStep([
+                (NextStep.Field.text, .string("Møde med skolen")), (NextStep.Field.due, .string("2099-03-01")),
+                (NextStep.Field.responsible, .string("bo")), (NextStep.Field.status, .string(NextStep.Status.open.rawValue)),
+            ], in: seen, using: &random)
+            try await session.setNextStep(in: id, NextStepDraft(text: "Hjemmebesøg", due: CalendarDate("2099-02-01")!))
+            try await session.replica.storePulled(theirs, removedCases: [], cursor: "1")
+        }) { app in
+            let cookie = try await app.signIn()
+            let id = try await app.caseID("Familien Holm")
+            let plan = try await app.view(id).nextStepPlan
+            #expect(plan.isInConflict && plan.competing.count == 2)
+            let page = try await app.request("/cases/\(id)", cookie: cookie).body
+            #expect(page.contains("To næste skridt er sat samtidig") && page.contains("Møde med skolen") && page.contains("Hjemmebesøg"))
+            #expect(!page.contains("/next-step/done") && !page.contains("Ret næste skridt") && !page.contains("Sæt næste skridt"))
+            let form = try await app.request("/cases/\(id)/next-step", cookie: cookie)
+            #expect(form.status == 409 && form.body.contains("To næste skridt er i konflikt"))
+            #expect(try await app.request("/cases/\(id)/next-step/done", cookie: cookie).status == 409)
+            let first = try #require(plan.competing.first)
+            let set = try await app.post("/cases/\(id)/next-step", cookie: cookie, [
+                "step": first.id.description, "stepText": "Noget helt tredje", "stepDue": "2099-04-01", "stepResponsible": "anna",
+            ])
+            #expect(set.status == 409)
+            let done = try await app.post("/cases/\(id)/next-step/done", cookie: cookie, [
+                "step": first.id.description, "stepText": "", "stepDue": "", "stepResponsible": "anna",
+            ])
+            #expect(done.status == 409)
+            let after = try await app.view(id).nextStepPlan
+            #expect(after.competing.map(\.text) == plan.competing.map(\.text) && after.competing.allSatisfy { $0.status == .open })
+        }
+    }
+
+    /// The time now, as a laptop's clock gives it.
+    struct NowClock: WallClock {
+        func milliseconds() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1000) }
+    }
 }
