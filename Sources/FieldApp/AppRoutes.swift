@@ -44,6 +44,9 @@ struct AppRoutes: Sendable {
         let unlocked = app.group().add(middleware: RequireUnlocked(state: state))
         CasePages(state: state, language: language).addRoutes(to: unlocked)
         NotePages(state: state, language: language).addRoutes(to: unlocked)
+        CaseFormPages(state: state, language: language).addRoutes(to: unlocked)
+        ParticipantPages(state: state, language: language).addRoutes(to: unlocked)
+        NextStepPages(state: state, language: language).addRoutes(to: unlocked)
         return router
     }
 

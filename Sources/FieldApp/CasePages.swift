@@ -45,6 +45,8 @@ struct CasePages: Sendable {
     }
 
     struct CaseContent: Sendable {
+        /// The case's own address, which its forms' addresses extend.
+        let link: String
         let title: String
         let citizenReference: String?
         let status: String
@@ -63,6 +65,7 @@ struct CasePages: Sendable {
     }
 
     struct ParticipantRow: Sendable {
+        let editLink: String
         let name: String
         let role: String
         let contact: String?
@@ -155,7 +158,8 @@ struct CasePages: Sendable {
         let record = view.record
         let title = record?.title ?? catalogues.text("untitled", language)
         let participants = view.participants.sorted { ($0.name ?? "", $0.id) < ($1.name ?? "", $1.id) }.map { participant in
-            ParticipantRow(name: participant.name ?? catalogues.text("noName", language),
+            ParticipantRow(editLink: "\(state.base)/cases/\(caseID)/participants/\(participant.id)",
+                           name: participant.name ?? catalogues.text("noName", language),
                            role: catalogues.word("role", participant.role.rawValue, language), contact: participant.contact,
                            age: participant.age.map { catalogues.text("participantAge", language, String($0)) })
         }
@@ -167,7 +171,7 @@ struct CasePages: Sendable {
         }
         let conflicts = view.openConflicts.count
         let content = CaseContent(
-            title: title, citizenReference: record?.citizenReference,
+            link: "\(state.base)/cases/\(caseID)", title: title, citizenReference: record?.citizenReference,
             status: catalogues.word("caseStatus", (record?.status ?? .open).rawValue, language),
             primaryCaseworker: record?.primaryCaseworker?.description,
             members: (record?.members ?? []).map(\.description).joined(separator: ", "),

@@ -58,8 +58,10 @@ public struct ParticipantChanges: Sendable, Hashable {
     }
 }
 
-enum ParticipantRules {
-    static let ages = 0...120
+/// What a participant's values must be, for every client to agree.
+public enum ParticipantRules {
+    /// A participant's age in years, as forms and commands accept it.
+    public static let ages = 0...120
 
     static func check(age: Int?) throws {
         if let age, !ages.contains(age) { throw FieldError.participantAge(age) }
