@@ -13,7 +13,7 @@ actor AppState {
     /// Every form of the browser session carries it.
     nonisolated let csrfToken = PageSecret.generate()
     /// The path every page and link of the app lives under ("" for the root).
-    nonisolated let base = 
+    nonisolated let base = ""
     /// The session cookie, named anew on every start: browsers keep cookies
     /// by host, not by port, so under one fixed name a second app (or any
     /// server on 127.0.0.1) would overwrite this one's and lock its
