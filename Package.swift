@@ -198,6 +198,7 @@ let package = Package(
             name: "FieldKitTests",
             dependencies: [
                 "SyncCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 "SyncPersistence",
                 "FieldKit",
                 "SyncService",

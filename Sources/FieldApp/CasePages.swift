@@ -131,7 +131,7 @@ struct CasePages: Sendable {
                 citizenReference: record?.citizenReference,
                 status: catalogues.word("caseStatus", (record?.status ?? .open).rawValue, language),
                 nextStep: view.currentNextStep.map { row($0, today: today, language: language) },
-                openConflicts: view.openConflicts.count)
+                openConflicts: view.openConflictCount)
         }
         let frame = try await AppFrame.make(title: catalogues.text("casesHeading", language), section: .cases, language: language,
                                             state: state, reads: reads)

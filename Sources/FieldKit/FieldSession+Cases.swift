@@ -21,20 +21,17 @@ extension FieldSession {
 
     /// The cases on this laptop whose title or citizen reference contains
     /// `search`, whatever the case of its letters (every case when `search`
-    /// is blank). Each one returned is logged as read (`case-list`).
-    public func cases(matching search: String = "") async throws -> [CaseView] {
+    /// is blank), by id. Each one returned is logged as read (`case-list`).
+    public func cases(matching search: String = "") async throws -> [CaseSummary] {
         let wanted = search.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        var views: [CaseView] = []
-        for caseState in try await replica.cases() where !caseState.isDeleted {
-            if !wanted.isEmpty {
-                let record = Case(caseState)
-                guard [record?.title, record?.citizenReference].contains(where: { $0?.lowercased().contains(wanted) == true })
-                else { continue }
-            }
-            views.append(CaseView(caseState: caseState, entities: try await replica.entities(inCase: caseState.id)))
+        let found = try await replica.caseSummaries().filter { summary in
+            guard !summary.caseState.isDeleted else { return false }
+            guard !wanted.isEmpty else { return true }
+            let record = summary.record
+            return [record?.title, record?.citizenReference].contains { $0?.lowercased().contains(wanted) == true }
         }
-        try await replica.recordReads(of: views.map(\.caseState.id), what: "case-list")
-        return views
+        try await replica.recordReads(of: found.map(\.caseState.id), what: "case-list")
+        return found
     }
 
     /// A case with its participants, next steps, notes and conflicts, to be

@@ -8,7 +8,7 @@ extension FieldSession {
     /// case with an open conflict is logged as read (`conflicts`).
     public func openConflicts(in caseID: EntityID? = nil) async throws -> ConflictList {
         var caseIDs: [EntityID] = []
-        if let caseID { caseIDs = [caseID] } else { caseIDs = try await replica.cases().map(\.id) }
+        if let caseID { caseIDs = [caseID] } else { caseIDs = try await replica.casesWithOpenConflicts() }
         var conflicts: [ConflictRecord] = []
         var steps: [EntityID: NextStep] = [:]
         var read: [EntityID] = []
@@ -31,8 +31,8 @@ extension FieldSession {
     public func resolveConflict(_ id: String, _ choice: ConflictChoice, reason: String) async throws {
         try requireMembershipRole()
         var found: ConflictRecord?
-        for caseState in try await replica.cases() {
-            found = try await replica.entities(inCase: caseState.id).flatMap { $0.conflicts() }.first { $0.id == id && $0.isOpen }
+        for caseID in try await replica.casesWithOpenConflicts() {
+            found = try await replica.entities(inCase: caseID).flatMap { $0.conflicts() }.first { $0.id == id && $0.isOpen }
             if found != nil { break }
         }
         guard let conflict = found else { throw FieldError.unknownID(id) }

@@ -53,8 +53,7 @@ extension FieldSession {
     public func agenda(today: CalendarDate = .today(), dueBy horizon: CalendarDate? = nil) async throws -> [AgendaItem] {
         var items: [AgendaItem] = []
         var read: [EntityID] = []
-        for caseState in try await replica.cases() where !caseState.isDeleted {
-            let view = CaseView(caseState: caseState, entities: try await replica.entities(inCase: caseState.id))
+        for view in try await replica.caseSummaries() where !view.caseState.isDeleted {
             let plan = view.nextStepPlan
             for step in plan.live {
                 let overdue = step.isOverdue(today: today)
@@ -62,7 +61,7 @@ extension FieldSession {
                 items.append(AgendaItem(step: step, caseTitle: view.record?.title, citizenReference: view.record?.citizenReference,
                                         isCompeting: plan.isCompeting(step), isOverdue: overdue))
             }
-            if !view.nextSteps.isEmpty { read.append(caseState.id) }
+            if !view.nextSteps.isEmpty { read.append(view.caseState.id) }
         }
         try await replica.recordReads(of: read, what: "agenda")
         let far = CalendarDate(year: 9999, month: 12, day: 31)!

@@ -23,7 +23,7 @@ public final class LocalReplica: Sendable {
         self.replica = replica
         self.user = user
         self.clock = clock
-        try LocalReplicaSchema.migrator.migrate(writer)
+        try LocalReplicaSchema.migrator(bodies: vault).migrate(writer)
     }
 
     static func open(paths: FieldPaths, vault: Vault, settings: FieldSettings, clock: any WallClock) throws -> LocalReplica {
@@ -64,6 +64,7 @@ public final class LocalReplica: Sendable {
             // outbox behind it for good.
             try Self.checkForms(operations, codec: codec, vault: vault, in: db)
             _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
+            try OpenConflictRecord.record(afterApplying: operations, entries: nil, codec: codec, bodies: vault, in: db)
             for operation in operations {
                 try OutboxRecord(seq: Int64(operation.seq), id: operation.id.description, caseID: operation.caseID.description).insert(db)
             }
@@ -117,6 +118,33 @@ public final class LocalReplica: Sendable {
     /// Every case held, as merged entity states of the case entities.
     public func cases() async throws -> [EntityState] {
         try await fold(StoredOperation.all().ofCaseEntities()).entities.filter { $0.entityType == EntityType.caseFile }
+    }
+
+    /// Every case held with its next steps, and the open conflicts of each
+    /// (notes included), in one read that leaves the notes closed: what the
+    /// case list and the agenda show.
+    func caseSummaries() async throws -> [CaseSummary] {
+        let (codec, vault) = (self.codec, self.vault)
+        return try await writer.read { db in
+            let fold = try OperationLog.fold(
+                StoredOperation.all().ofEntityTypes([EntityType.caseFile, EntityType.nextStep]), codec: codec, bodies: vault, in: db)
+            let conflicts = try OpenConflictRecord.countsByCase(in: db)
+            let byCase = Dictionary(grouping: fold.states.values.filter { $0.entityType != EntityType.caseFile }, by: \.caseID)
+            return fold.states.values.filter { $0.entityType == EntityType.caseFile }.sorted { $0.id < $1.id }.map { caseState in
+                CaseSummary(caseState: caseState, nextStepStates: byCase[caseState.id] ?? [],
+                            openConflictCount: conflicts[caseState.id] ?? 0)
+            }
+        }
+    }
+
+    /// The cases with an open conflict, by id.
+    func casesWithOpenConflicts() async throws -> [EntityID] {
+        try await writer.read { db in try OpenConflictRecord.countsByCase(in: db).keys.sorted() }
+    }
+
+    /// How many conflicts are open on this laptop, in every case.
+    func openConflictCount() async throws -> Int {
+        try await writer.read { db in try OpenConflictRecord.total(in: db) }
     }
 
     private func fold(_ request: some FetchRequest<StoredOperation> & Sendable) async throws -> EntityFold {
@@ -327,7 +355,8 @@ public final class LocalReplica: Sendable {
             // was checked when it was first stored.
             let held = try OperationLog.heldIDs(among: operations.map(\.id), in: db)
             try Self.checkForms(operations.filter { !held.contains($0.id) }, values: false, codec: codec, vault: vault, in: db)
-            _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
+            let entries = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
+            try OpenConflictRecord.record(afterApplying: operations, entries: entries, codec: codec, bodies: vault, in: db)
             var latest = try ClientStateRecord.clock(in: db)
             var clock = HybridLogicalClock(latest: latest)
             for operation in operations { clock.observe(operation.id.timestamp, physical: now) }
@@ -391,6 +420,7 @@ public final class LocalReplica: Sendable {
         try OperationLog.deleteCase(caseID, in: db)
         try OutboxRecord.filter(OutboxRecord.Columns.caseID == id).deleteAll(db)
         try ReadLogRecord.filter(ReadLogRecord.Columns.caseID == id).deleteAll(db)
+        try OpenConflictRecord.filter(OpenConflictRecord.Columns.caseID == id).deleteAll(db)
         let held = StoredOperation.select(StoredOperation.Columns.id)
         try AcknowledgementRecord.filter(!held.contains(AcknowledgementRecord.Columns.id)).deleteAll(db)
     }

@@ -10,7 +10,10 @@ enum LocalReplicaSchema {
     /// records each by its name in the database: a released name never
     /// changes (a laptop that applied it would run it again), and a new
     /// migration goes at the end.
-    static var migrator: DatabaseMigrator {
+    ///
+    /// `bodies` opens the sealed operations, which the count of open
+    /// conflicts (`OpenConflictRecord`) is first computed from.
+    static func migrator(bodies: some OperationBodyCodec) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(OperationLog.MigrationName.createTables, migrate: OperationLog.createTables)
         migrator.registerMigration("field v1", migrate: createFieldTables)
@@ -20,6 +23,7 @@ enum LocalReplicaSchema {
             try db.alter(table: ClientStateRecord.databaseTableName) { table in table.add(column: "sealedToken", .blob) }
         }
         migrator.registerMigration("field v3: acknowledgements", migrate: createAcknowledgements)
+        migrator.registerMigration("field v4: open conflicts") { db in try createOpenConflicts(db, bodies: bodies) }
         return migrator
     }
 
@@ -53,6 +57,86 @@ enum LocalReplicaSchema {
             // Why the server refused it when it was sent again, for good.
             table.column("givenUp", .text)
         }
+    }
+}
+
+extension LocalReplicaSchema {
+    /// The table of open conflicts, filled from what the laptop holds: one
+    /// fold of every case, once, at the upgrade (about as long as the first
+    /// sync's storing of the same operations).
+    static func createOpenConflicts(_ db: Database, bodies: some OperationBodyCodec) throws {
+        try db.create(table: OpenConflictRecord.databaseTableName) { table in
+            table.primaryKey("entity", .text)
+            table.column("caseID", .text).notNull().indexed()
+            table.column("count", .integer).notNull().check { $0 > 0 }
+        }
+        let codec = OperationCodec()
+        for caseID in try StoredEntity.select(StoredEntity.Columns.caseID, as: String.self).distinct().fetchAll(db) {
+            let fold = try OperationLog.fold(StoredOperation.all().ofCase(caseID), codec: codec, bodies: bodies, in: db)
+            try OpenConflictRecord.record(fold.states.values, in: db)
+        }
+    }
+}
+
+/// How many conflicts of an entity are open, for the entities that have
+/// any: kept with every write and every pull, so that the app's header and
+/// the case list count them without opening every note of every case.
+struct OpenConflictRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "openConflict"
+
+    enum Columns {
+        static let entity = Column("entity")
+        static let caseID = Column("caseID")
+        static let count = Column("count")
+    }
+
+    var entity: String
+    var caseID: String
+    var count: Int64
+
+    /// Records the open conflicts of each of `states`, each the whole merged
+    /// state of its entity.
+    static func record(_ states: some Sequence<EntityState>, in db: Database) throws {
+        for state in states {
+            let open = state.conflicts().count(where: \.isOpen)
+            if open == 0 {
+                try deleteOne(db, key: state.id.description)
+            } else {
+                try OpenConflictRecord(entity: state.id.description, caseID: state.caseID.description, count: Int64(open)).upsert(db)
+            }
+        }
+    }
+
+    /// Counts again the open conflicts of the entities `operations` added
+    /// to, once `OperationLog.apply` stored them (`entries` its answer; nil
+    /// when every one was new, as written on this laptop). Those operations
+    /// are at hand decoded: only the entities' operations held before are
+    /// opened from the log (on a first sync, none).
+    static func record(
+        afterApplying operations: [SyncCore.Operation], entries: [OperationLog.Entry]?, codec: OperationCodec,
+        bodies: some OperationBodyCodec, in db: Database
+    ) throws {
+        let newIDs = Set(entries.map { $0.filter(\.isNew).map(\.id) } ?? operations.map(\.id))
+        let added = operations.filter { newIDs.contains($0.id) }
+        guard !added.isEmpty else { return }
+        let touched = Set(added.map(\.entity.description)).sorted()
+        let heldBefore = StoredOperation.all().ofEntities(touched)
+            .filter(!newIDs.map(\.description).contains(StoredOperation.Columns.id))
+        var fold = try OperationLog.fold(heldBefore, codec: codec, bodies: bodies, in: db)
+        fold.add(added, receivedAt: 0)
+        try record(fold.states.values, in: db)
+    }
+
+    /// Open conflicts by case, for the cases that have any.
+    static func countsByCase(in db: Database) throws -> [EntityID: Int] {
+        let rows = try Row.fetchAll(db, select(Columns.caseID, sum(Columns.count)).group(Columns.caseID))
+        return Dictionary(uniqueKeysWithValues: rows.compactMap { row in
+            EntityID(row[0] as String).map { ($0, Int(row[1] as Int64)) }
+        })
+    }
+
+    static func total(in db: Database) throws -> Int {
+        Int(try select(sum(Columns.count), as: Int64.self).fetchOne(db) ?? 0)
     }
 }
 

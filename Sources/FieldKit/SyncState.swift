@@ -13,10 +13,7 @@ public struct SyncState: Sendable, Hashable {
 extension FieldSession {
     public func syncState() async throws -> SyncState {
         let status = try await replica.status()
-        var conflicts = 0
-        for caseState in try await replica.cases() {
-            conflicts += CaseView(caseState: caseState, entities: try await replica.entities(inCase: caseState.id)).openConflicts.count
-        }
-        return SyncState(lastSyncAt: status.lastSyncAt, waitingOperations: status.waitingOperations, openConflicts: conflicts)
+        return SyncState(lastSyncAt: status.lastSyncAt, waitingOperations: status.waitingOperations,
+                         openConflicts: try await replica.openConflictCount())
     }
 }

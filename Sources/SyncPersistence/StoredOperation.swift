@@ -51,4 +51,16 @@ extension DerivableRequest<StoredOperation> {
         filter(StoredEntity.filter(StoredEntity.Columns.id == StoredEntity.Columns.caseID).select(StoredEntity.Columns.id)
             .contains(StoredOperation.Columns.entity))
     }
+
+    /// The operations of the entities of these types, and of those whose
+    /// `create` is not held yet (their type is not known, so they may be one).
+    public func ofEntityTypes(_ types: [String]) -> Self {
+        filter(StoredEntity.filter(types.contains(StoredEntity.Columns.entityType) || StoredEntity.Columns.entityType == nil)
+            .select(StoredEntity.Columns.id).contains(StoredOperation.Columns.entity))
+    }
+
+    /// The operations of these entities.
+    public func ofEntities(_ ids: [String]) -> Self {
+        filter(ids.contains(StoredOperation.Columns.entity))
+    }
 }

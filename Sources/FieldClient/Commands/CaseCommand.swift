@@ -46,7 +46,7 @@ struct CaseCommand: AsyncParsableCommand {
                         "status": .string(view.record?.status.rawValue ?? "open"),
                         "nextStep": step?.text.map(JSONValue.string) ?? .null, "due": step?.due.map { .string($0.description) } ?? .null,
                         "overdue": .bool(step?.isOverdue(today: today) ?? false),
-                        "openConflicts": .integer(Int64(view.openConflicts.count)),
+                        "openConflicts": .integer(Int64(view.openConflictCount)),
                         "competingNextSteps": .integer(Int64(plan.competing.count)),
                     ]
                 }
