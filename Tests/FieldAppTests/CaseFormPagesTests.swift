@@ -11,7 +11,7 @@ import Testing
         try await AppHarness.with { app in
             let cookie = try await app.signIn()
             let list = try await app.request("/cases", cookie: cookie).body
-            #expect(list.contains(#"<a class="button" href="/cases/new">Ny sag</a>"#))
+            #expect(list.contains(#"<a class="button" href="\#(app.base)/cases/new">Ny sag</a>"#))
             let form = try await app.request("/cases/new", cookie: cookie)
             #expect(form.status == 200)
             for field in ["title", "citizenReference", "stepText", "stepDue", "stepResponsible"] {
@@ -28,7 +28,7 @@ import Testing
             ])
             #expect(created.status == 303)
             let id = try await app.caseID("Familien Holm")
-            #expect(created.header("location") == "/cases/\(id)")
+            #expect(created.header("location") == "\(app.base)/cases/\(id)")
             let step = try #require(try await app.view(id).nextStepPlan.current)
             #expect(step.text == "Hjemmebesøg hos familien" && step.due?.description == "2099-03-01" && step.responsible == "anna")
 

@@ -16,7 +16,7 @@ import Testing
             let id = try await app.caseID("Familien Holm")
             let page = try await app.request("/cases/\(id)", cookie: cookie).body
             #expect(page.contains("Sagen har intet næste skridt"))
-            #expect(page.contains(#"<a class="button" href="/cases/\#(id)/next-step">Sæt næste skridt</a>"#))
+            #expect(page.contains(#"<a class="button" href="\#(app.base)/cases/\#(id)/next-step">Sæt næste skridt</a>"#))
             let form = try await app.request("/cases/\(id)/next-step", cookie: cookie)
             #expect(form.status == 200 && form.body.contains("<h1>Sæt næste skridt</h1>"))
             #expect(form.body.contains(#"<input type="hidden" name="step" value="">"#))
@@ -25,7 +25,7 @@ import Testing
             let set = try await app.post("/cases/\(id)/next-step", cookie: cookie, [
                 "step": "", "stepText": "Netværksmøde på skolen", "stepDue": "2099-05-01", "stepResponsible": "anna",
             ])
-            #expect(set.status == 303 && set.header("location") == "/cases/\(id)#next-step")
+            #expect(set.status == 303 && set.header("location") == "\(app.base)/cases/\(id)#next-step")
             let shown = try await app.request("/cases/\(id)", cookie: cookie).body
             #expect(shown.contains("Netværksmøde på skolen") && shown.contains("senest 1. maj 2099"))
             #expect(!shown.contains("Sagen har intet næste skridt"))
@@ -42,7 +42,7 @@ import Testing
             let id = try await app.caseID("Familien Holm")
             let step = try #require(try await app.view(id).nextStepPlan.current)
             let page = try await app.request("/cases/\(id)", cookie: cookie).body
-            #expect(page.contains(#"href="/cases/\#(id)/next-step">Ret næste skridt</a>"#))
+            #expect(page.contains(#"href="\#(app.base)/cases/\#(id)/next-step">Ret næste skridt</a>"#))
             let form = try await app.request("/cases/\(id)/next-step", cookie: cookie).body
             // The form holds the step as it is, the responsible colleague included.
             #expect(form.contains(#"name="stepResponsible" value="bo""#))
@@ -70,7 +70,7 @@ import Testing
             let id = try await app.caseID("Familien Holm")
             let step = try #require(try await app.view(id).nextStepPlan.current)
             let page = try await app.request("/cases/\(id)", cookie: cookie).body
-            #expect(page.contains(#"href="/cases/\#(id)/next-step/done">Markér som udført og sæt det næste</a>"#))
+            #expect(page.contains(#"href="\#(app.base)/cases/\#(id)/next-step/done">Markér som udført og sæt det næste</a>"#))
             let form = try await app.request("/cases/\(id)/next-step/done", cookie: cookie)
             #expect(form.status == 200 && form.body.contains("Markeres som udført:</strong> Hjemmebesøg"))
             #expect(form.body.contains("<title>Markér næste skridt som udført · "))
@@ -78,7 +78,7 @@ import Testing
             let done = try await app.post("/cases/\(id)/next-step/done", cookie: cookie, [
                 "step": step.id.description, "stepText": "Netværksmøde med skolen", "stepDue": "2099-03-15", "stepResponsible": "anna",
             ])
-            #expect(done.status == 303 && done.header("location") == "/cases/\(id)#next-step")
+            #expect(done.status == 303 && done.header("location") == "\(app.base)/cases/\(id)#next-step")
             let view = try await app.view(id)
             #expect(view.nextSteps.first { $0.id == step.id }?.status == .done)
             let following = try #require(view.nextStepPlan.current)

@@ -14,7 +14,7 @@ import Testing
             let cookie = try await app.signIn()
             let id = try await app.caseID("Familien Holm")
             let casePage = try await app.request("/cases/\(id)", cookie: cookie).body
-            #expect(casePage.contains(#"href="/cases/\#(id)/participants/new">Tilføj deltager</a>"#))
+            #expect(casePage.contains(#"href="\#(app.base)/cases/\#(id)/participants/new">Tilføj deltager</a>"#))
             let form = try await app.request("/cases/\(id)/participants/new", cookie: cookie)
             #expect(form.status == 200 && form.body.contains("<title>Tilføj deltager · "))
             for role in ["Forælder", "Barn", "Skole", "Dagtilbud", "Sundhedsplejerske", "Psykolog", "Bisidder", "Anden"] {
@@ -28,7 +28,7 @@ import Testing
             let added = try await app.post("/cases/\(id)/participants/new", cookie: cookie, [
                 "name": "Emil Holm", "role": "child", "contact": "", "age": "11", "consent": "given", "voice": "Jeg vil gerne bo hos mor.",
             ])
-            #expect(added.status == 303 && added.header("location") == "/cases/\(id)#participants")
+            #expect(added.status == 303 && added.header("location") == "\(app.base)/cases/\(id)#participants")
             let emil = try #require(try await app.view(id).participants.first)
             #expect(emil.name == "Emil Holm" && emil.role == .child && emil.age == 11 && emil.consent == .given)
             #expect(emil.voice == "Jeg vil gerne bo hos mor." && emil.contact == nil)
@@ -36,7 +36,7 @@ import Testing
             let shown = try await app.request("/cases/\(id)", cookie: cookie).body
             #expect(shown.contains("Emil Holm (11 år)") && shown.contains("<td>Barn</td>"))
             let editLink = "/cases/\(id)/participants/\(emil.id)"
-            #expect(shown.contains(#"<a href="\#(editLink)">Ret<span class="visually-hidden"> Emil Holm</span></a>"#))
+            #expect(shown.contains(#"<a href="\#(app.base)\#(editLink)">Ret<span class="visually-hidden"> Emil Holm</span></a>"#))
 
             let edit = try await app.request(editLink, cookie: cookie).body
             #expect(edit.contains(#"value="Emil Holm""#) && edit.contains(#"<option value="child" selected>Barn</option>"#))
@@ -49,7 +49,7 @@ import Testing
                 "name": "Emil Holm", "role": "child", "contact": "22 33 44 55", "age": "11", "consent": "given",
                 "voice": "Jeg vil gerne bo hos mor.",
             ])
-            #expect(changed.status == 303 && changed.header("location") == "/cases/\(id)#participants")
+            #expect(changed.status == 303 && changed.header("location") == "\(app.base)/cases/\(id)#participants")
             #expect(try await app.waitingOperations() == before + 1)
             let edited = try #require(try await app.view(id).participants.first)
             #expect(edited.contact == "22 33 44 55" && edited.name == "Emil Holm" && edited.age == 11)
