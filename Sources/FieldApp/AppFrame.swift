@@ -25,6 +25,8 @@ struct AppFrame: Sendable {
         let lastSync: String
         let waiting: String
         let hasWaiting: Bool
+        /// Nil when no conflict is open on this laptop.
+        let conflicts: String?
     }
 
     enum Section { case agenda, cases, none }
@@ -34,7 +36,8 @@ struct AppFrame: Sendable {
     ) async throws -> AppFrame {
         var sync: SyncLine?
         if let reads {
-            let status = try await reads.replica.status()
+            // Counts only, kept by the replica: no note is opened for the header.
+            let status = try await reads.syncState()
             let dates = DateText(language)
             let catalogues = AppRoutes.catalogues
             sync = SyncLine(
@@ -42,7 +45,10 @@ struct AppFrame: Sendable {
                     ?? catalogues.text("syncNever", language),
                 waiting: status.waitingOperations == 1 ? catalogues.text("syncWaitingOne", language)
                     : catalogues.text("syncWaitingMany", language, String(status.waitingOperations)),
-                hasWaiting: status.waitingOperations > 0)
+                hasWaiting: status.waitingOperations > 0,
+                conflicts: status.openConflicts == 0 ? nil
+                    : status.openConflicts == 1 ? catalogues.text("syncConflictsOne", language)
+                    : catalogues.text("syncConflictsMany", language, String(status.openConflicts)))
         }
         return AppFrame(lang: language.rawValue, base: state.base, title: title, csrf: state.csrfToken, user: reads?.settings.user, sync: sync,
                         onAgenda: section == .agenda, onCases: section == .cases)

@@ -191,6 +191,17 @@ final class TestClock: Sendable {
 }
 
 extension FieldSession {
+    /// A conflict on a note's body as a sync brings it: this laptop and
+    /// dorte's changed it from the same text without seeing each other's change.
+    func makeConflict(onNote noteID: EntityID, mine: String, theirs: String) async throws {
+        let seen = try #require(try await replica.entity(noteID))
+        var random = SystemRandomSource()
+        var dorte = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("dorte")!, wallClock: NowClock())
+        let operation = try dorte.set(Note.Field.body, to: .string(theirs), on: seen)
+        try await editNote(noteID, NoteChanges(body: mine))
+        try await replica.storePulled([operation], removedCases: [], cursor: "1")
+    }
+
     /// A case as `field case new` makes it, with participants and a next step.
     @discardableResult
     func makeCase(_ title: String, citizen: String?, step: (text: String, due: String?)? = nil,

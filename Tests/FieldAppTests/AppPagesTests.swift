@@ -204,6 +204,22 @@ import Testing
             #expect(page.contains("\(waiting) ændringer venter på at blive sendt"))
             #expect(page.contains("Logget ind som <strong>anna</strong>"))
             #expect(page.contains(#"<a href="\#(app.base)/cases" aria-current="page">Sager</a>"#))
+            #expect(!page.contains("åben konflikt") && !page.contains("åbne konflikter"))
+        }
+    }
+
+    /// The header counts the open conflicts of every case, notes included,
+    /// from the count the replica keeps (no note is opened for it).
+    @Test func theHeaderCountsOpenConflicts() async throws {
+        try await AppHarness.with(prepare: { session in
+            let caseID = try await session.makeCase("Familien Holm", citizen: "0101-A")
+            let noteID = try await session.addNote(in: caseID, NoteDraft(kind: .homeVisit, body: "Hjemmebesøg."))
+            try await session.makeConflict(onNote: noteID, mine: "Mor og Emil til stede.", theirs: "Far deltog telefonisk.")
+        }) { app in
+            let cookie = try await app.signIn()
+            let page = try await app.request("/", cookie: cookie).body
+            #expect(try await app.session.syncState().openConflicts == 1)
+            #expect(page.contains(#"<strong class="conflicts">1 åben konflikt – en leder afgør den</strong>"#))
         }
     }
 }

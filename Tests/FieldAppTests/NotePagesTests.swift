@@ -314,12 +314,7 @@ import Testing
         try await Self.withVisit { visit in
             let noteID = try await visit.draft()
             // Dorte's laptop changed the body without seeing Anna's change.
-            let seen = try #require(try await visit.app.session.replica.entity(noteID))
-            var random = SystemRandomSource()
-            var dorte = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("dorte")!, wallClock: NowClock())
-            let theirs = try dorte.set(Note.Field.body, to: .string("Far deltog telefonisk."), on: seen)
-            try await visit.app.session.editNote(noteID, NoteChanges(body: "Mor og Emil til stede."))
-            try await visit.app.session.replica.storePulled([theirs], removedCases: [], cursor: "1")
+            try await visit.app.session.makeConflict(onNote: noteID, mine: "Mor og Emil til stede.", theirs: "Far deltog telefonisk.")
             #expect(try await visit.app.session.note(noteID).openConflicts.count == 1)
 
             let page = try await visit.app.request("/notes/\(noteID)", cookie: visit.cookie).body
