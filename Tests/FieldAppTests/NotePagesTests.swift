@@ -204,6 +204,44 @@ import Testing
         }
     }
 
+    /// Locked under a draft (the Lås button, `field lock`, the kept key run
+    /// out): the script's save gets a plain refusal, not the passphrase page
+    /// (which fetch would follow and read as saved), and nothing is written.
+    @Test func anAutosaveWhileLockedIsRefusedPlainlyAndWritesNothing() async throws {
+        try await Self.withVisit { visit in
+            let noteID = try await visit.draft()
+            let before = try await visit.waiting()
+            #expect(try await visit.post("/lock", []).status == 303)
+            let answer = try await visit.post("/notes/\(noteID)/autosave", [("editor", "faneA"), ("sequence", "1"),
+                                                                              ("body", "Skrevet efter låsningen.")])
+            #expect(answer.status == 423 && answer.header("location") == nil)
+            #expect(answer.header("content-type")?.hasPrefix("text/plain") == true)
+            #expect(answer.body.contains("Appen er låst") && answer.body.contains("ikke gemt"))
+            // Every page, the draft's own form too, still goes to the passphrase form.
+            let whole = try await visit.post("/notes/\(noteID)", [("body", "Skrevet efter låsningen.")])
+            #expect(whole.status == 303 && whole.header("location") == visit.app.base + "/unlock")
+            #expect(try await visit.waiting() == before)
+            #expect(try await visit.note(noteID).body == "Mor og Emil hjemme.")
+        }
+    }
+
+    /// With the script, the form's own submit carries the tab's next number:
+    /// an autosave still under way that arrives after it (then finalized)
+    /// must not put its older text back.
+    @Test func anAutosaveOlderThanTheNumberedFormSaveIsNotApplied() async throws {
+        try await Self.withVisit { visit in
+            let noteID = try await visit.draft()
+            let note = try await visit.note(noteID)
+            let form = Self.wholeForm(note, ["body": "Sidste ord."]) + [("next", "finalize"), ("editor", "faneA"), ("sequence", "5")]
+            #expect(try await visit.post("/notes/\(noteID)", form).header("location") == "\(visit.app.base)/notes/\(noteID)/finalize")
+            _ = try await visit.post("/notes/\(noteID)/autosave", [("editor", "faneA"), ("sequence", "4"), ("body", "Sidste")])
+            #expect(try await visit.note(noteID).body == "Sidste ord.")
+            #expect(try await visit.post("/notes/\(noteID)/finalize", []).status == 303)
+            let record = try await visit.note(noteID)
+            #expect(record.status == .finalized && record.body == "Sidste ord.")
+        }
+    }
+
     @Test func theFormsButtonSavesWithoutScriptAndLosesNothingToAStaleTick() async throws {
         try await Self.withVisit { visit in
             let noteID = try await visit.draft()
