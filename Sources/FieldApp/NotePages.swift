@@ -179,7 +179,7 @@ struct NotePages: Sendable {
                                   conflict: NoteConflictBox.byField(view.openConflicts, language: language), language: language)
         let link = "\(state.base)/notes/\(note.id)"
         let content = DraftContent(
-            title: note.title ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
+            title: note.title.nonBlank ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
             caseLink: "\(state.base)/cases/\(note.caseID)", action: link, autosave: link + "/autosave", form: form,
             notice: saved ? catalogues.text("noteSavedNotice", language) : nil,
             problems: problems.map { catalogues.text($0.rawValue, language) })
@@ -217,7 +217,7 @@ struct NotePages: Sendable {
         }
         let link = "\(state.base)/notes/\(note.id)"
         let content = RecordContent(
-            title: note.title ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
+            title: note.title.nonBlank ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
             date: note.date.map { NoteText.day($0, language) }, place: note.place, author: note.author?.description,
             present: present, childPresence: childPresence, sections: sections,
             conflicts: view.openConflicts.map { NoteConflictBox($0, language: language) }, corrections: corrections,
@@ -297,7 +297,7 @@ struct NotePages: Sendable {
         let link = "\(state.base)/notes/\(note.id)"
         if note.status == .finalized { return PageHeaders.redirect(to: link) }
         let content = FinalizeContent(
-            title: note.title ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
+            title: note.title.nonBlank ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
             date: note.date.map { NoteText.day($0, language) }, action: link + "/finalize", back: link)
         let frame = try await AppFrame.make(title: catalogues.text("noteFinalizeHeading", language), section: .cases, language: language,
                                             state: state, reads: session)

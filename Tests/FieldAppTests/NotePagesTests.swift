@@ -242,6 +242,23 @@ import Testing
         }
     }
 
+    /// A title cleared in the form is stored empty: shown as the "untitled"
+    /// word, never as an empty heading or a link with no text to click.
+    @Test func aNoteWithABlankTitleIsShownAsUntitled() async throws {
+        try await Self.withVisit { visit in
+            let noteID = try await visit.draft()
+            #expect(try await visit.post("/notes/\(noteID)/autosave", [("title", " ")]).status == 200)
+            #expect(try await visit.note(noteID).title?.isEmpty ?? true)
+            let casePage = try await visit.app.request("/cases/\(visit.caseID)", cookie: visit.cookie).body
+            #expect(casePage.contains(#"<a href="\#(visit.app.base)/notes/\#(noteID)">(uden titel)</a>"#))
+            let draft = try await visit.app.request("/notes/\(noteID)", cookie: visit.cookie).body
+            #expect(draft.contains("<h1>(uden titel) <span"))
+            try await visit.app.session.finalizeNote(noteID)
+            let record = try await visit.app.request("/notes/\(noteID)", cookie: visit.cookie).body
+            #expect(record.contains("<h1>(uden titel) <span"))
+        }
+    }
+
     @Test func theFormsButtonSavesWithoutScriptAndLosesNothingToAStaleTick() async throws {
         try await Self.withVisit { visit in
             let noteID = try await visit.draft()
