@@ -259,6 +259,25 @@ import Testing
         }
     }
 
+    /// A correction with a date that is no day is refused whole, shown again
+    /// as typed with the problem, not dropped while the page says "corrected".
+    @Test func aCorrectionWithAnInvalidDateIsShownAgainAndWritesNothing() async throws {
+        try await Self.withVisit { visit in
+            let noteID = try await visit.draft()
+            try await visit.app.session.finalizeNote(noteID)
+            let before = try await visit.waiting()
+            let record = try await visit.note(noteID)
+            let fields = Self.wholeForm(record, ["date": "2026-13-40", "body": "Mor, Emil og mormor hjemme."])
+                .filter { $0.0 != "present[]" && $0.0 != "presentShown" }
+            let answer = try await visit.post("/notes/\(noteID)/corrections", fields)
+            #expect(answer.status == 422)
+            #expect(answer.body.contains("Datoen er ikke en dag i kalenderen"))
+            #expect(answer.body.contains(#"value="2026-13-40""#) && answer.body.contains("Mor, Emil og mormor hjemme."))
+            #expect(try await visit.waiting() == before)
+            #expect(try await visit.note(noteID).addenda.isEmpty)
+        }
+    }
+
     @Test func theFormsButtonSavesWithoutScriptAndLosesNothingToAStaleTick() async throws {
         try await Self.withVisit { visit in
             let noteID = try await visit.draft()
