@@ -41,7 +41,7 @@ struct AppRoutes: Sendable {
             return response
         }
         UnlockPages(state: state, paths: paths, language: language).addRoutes(to: app)
-        let unlocked = app.group().add(middleware: RequireUnlocked(state: state))
+        let unlocked = app.group().add(middleware: RequireUnlocked(state: state, language: language))
         CasePages(state: state, language: language).addRoutes(to: unlocked)
         NotePages(state: state, language: language).addRoutes(to: unlocked)
         CaseFormPages(state: state, language: language).addRoutes(to: unlocked)
@@ -94,12 +94,24 @@ struct AppAuthenticator: RouterMiddleware {
 
 /// Sends every page to the passphrase form while the local data is locked,
 /// or once the key kept by `field unlock` that opened it is gone.
+///
+/// The draft's autosave script gets a plain 423 instead: fetch follows a
+/// redirect, and the passphrase page's 200 would read as "saved" while the
+/// text was written nowhere.
 struct RequireUnlocked: RouterMiddleware {
     typealias Context = BasicRequestContext
     let state: AppState
+    let language: Language?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard await state.currentSession(logger: context.logger) != nil else { return PageHeaders.redirect(to: state.base + "/unlock") }
+        guard await state.currentSession(logger: context.logger) != nil else {
+            if request.method == .post, request.uri.path.hasSuffix("/autosave") {
+                let text = AppRoutes.catalogues.text("noteSaveRefusedLocked", AppRoutes.language(language, request))
+                return Response(status: .init(code: 423, reasonPhrase: "Locked"),
+                                headers: PageHeaders.secured(contentType: "text/plain; charset=utf-8"), body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            }
+            return PageHeaders.redirect(to: state.base + "/unlock")
+        }
         return try await next(request, context)
     }
 }

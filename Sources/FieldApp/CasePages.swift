@@ -166,7 +166,7 @@ struct CasePages: Sendable {
         let notes = view.notes.reversed().map { note in
             NoteRow(link: "\(state.base)/notes/\(note.id)", date: note.date.map { dates.day(year: $0.year, month: $0.month, day: $0.day) },
                     kind: catalogues.word("noteKind", note.kind.rawValue, language),
-                    title: note.title ?? catalogues.text("untitled", language), finalized: note.status == .finalized,
+                    title: note.title.nonBlank ?? catalogues.text("untitled", language), finalized: note.status == .finalized,
                     status: catalogues.text(note.status == .finalized ? "noteFinalized" : "noteDraft", language))
         }
         let conflicts = view.openConflicts.count

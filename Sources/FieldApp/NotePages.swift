@@ -60,6 +60,7 @@ struct NotePages: Sendable {
         let action: String
         let form: NoteFormValues
         let notice: String?
+        let problems: [String]
     }
 
     struct Section: Sendable {
@@ -164,7 +165,7 @@ struct NotePages: Sendable {
         let problems = query.get("problem").map { $0.split(separator: ",").compactMap { NoteForm.Problem(rawValue: String($0)) } } ?? []
         if view.note.status == .finalized {
             let corrected = query.get("corrected").flatMap(Int.init)
-            return try await recordPage(session, view, corrected: corrected, language: language)
+            return try await recordPage(session, view, corrected: corrected, problems: [], language: language)
         }
         return try await draftPage(session, view, saved: query.get("saved") != nil, problems: problems, language: language)
     }
@@ -179,7 +180,7 @@ struct NotePages: Sendable {
                                   conflict: NoteConflictBox.byField(view.openConflicts, language: language), language: language)
         let link = "\(state.base)/notes/\(note.id)"
         let content = DraftContent(
-            title: note.title ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
+            title: note.title.nonBlank ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
             caseLink: "\(state.base)/cases/\(note.caseID)", action: link, autosave: link + "/autosave", form: form,
             notice: saved ? catalogues.text("noteSavedNotice", language) : nil,
             problems: problems.map { catalogues.text($0.rawValue, language) })
@@ -190,7 +191,11 @@ struct NotePages: Sendable {
                                        contentSecurityPolicy: PageHeaders.scriptingContentSecurityPolicy)
     }
 
-    private func recordPage(_ session: FieldSession, _ view: NoteView, corrected: Int?, language: Language) async throws -> Response {
+    /// `typed` is a correction refused for `problems`, shown again as it was typed.
+    private func recordPage(
+        _ session: FieldSession, _ view: NoteView, corrected: Int?, typed: NoteForm? = nil, problems: [NoteForm.Problem],
+        language: Language, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let (catalogues, dates) = (AppRoutes.catalogues, DateText(language))
         let note = view.note
         let present = note.present.map { id in
@@ -217,16 +222,17 @@ struct NotePages: Sendable {
         }
         let link = "\(state.base)/notes/\(note.id)"
         let content = RecordContent(
-            title: note.title ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
+            title: note.title.nonBlank ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
             date: note.date.map { NoteText.day($0, language) }, place: note.place, author: note.author?.description,
             present: present, childPresence: childPresence, sections: sections,
             conflicts: view.openConflicts.map { NoteConflictBox($0, language: language) }, corrections: corrections,
             caseLink: "\(state.base)/cases/\(note.caseID)", action: link + "/corrections",
-            form: NoteFormValues(.init(correcting: note), participants: [], showsPresent: false, offersNotStated: false, language: language),
-            notice: notice)
+            form: NoteFormValues(typed.map { NoteFormValues.Values($0) } ?? .init(correcting: note), participants: [], showsPresent: false,
+                                 offersNotStated: false, language: language),
+            notice: notice, problems: problems.map { catalogues.text($0.rawValue, language) })
         let frame = try await AppFrame.make(title: catalogues.text("noteHeading", language), section: .cases, language: language,
                                             state: state, reads: session)
-        return AppRoutes.renderer.page("note", AppPage(t: catalogues.texts(for: language), frame: frame, content: content))
+        return AppRoutes.renderer.page("note", AppPage(t: catalogues.texts(for: language), frame: frame, content: content), status: status)
     }
 
     // MARK: Saving a draft
@@ -297,7 +303,7 @@ struct NotePages: Sendable {
         let link = "\(state.base)/notes/\(note.id)"
         if note.status == .finalized { return PageHeaders.redirect(to: link) }
         let content = FinalizeContent(
-            title: note.title ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
+            title: note.title.nonBlank ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
             date: note.date.map { NoteText.day($0, language) }, action: link + "/finalize", back: link)
         let frame = try await AppFrame.make(title: catalogues.text("noteFinalizeHeading", language), section: .cases, language: language,
                                             state: state, reads: session)
@@ -324,7 +330,16 @@ struct NotePages: Sendable {
         let form = try await PageForm.decode(NoteForm.self, from: request, csrfToken: state.csrfToken, limit: Self.maximumFormBytes)
         let session = try await state.openedSession()
         let noteID = try Self.noteID(id)
-        var (changes, _) = form.changes()
+        var (changes, found) = form.changes()
+        // Ticks are not corrected (below), so a bad one is no reason to refuse.
+        let problems = found.filter { $0 != .participant }
+        if !problems.isEmpty {
+            // A correction is written whole or not at all: the rest waits, as typed, for the date to be fixed.
+            let view = try await shownNote(session, id)
+            guard view.note.status == .finalized else { throw PageError.noteNotFinalized }
+            return try await recordPage(session, view, corrected: nil, typed: form, problems: problems,
+                                        language: AppRoutes.language(language, request), status: .unprocessableContent)
+        }
         // Who was present is part of the record, corrected in words.
         (changes.present, changes.addPresent) = (nil, [])
         let written: Int

@@ -7,8 +7,9 @@ import SyncCore
 /// left at once, beside the one under way; the two may reach the server in
 /// either order. Each save carries everything changed since the last one
 /// acknowledged, so the later one holds the newer text: applied after it, the
-/// earlier would put older text back. Saves without a number (the form's own
-/// button, with no script) are always applied.
+/// earlier would put older text back. The form's own button carries the
+/// tab's next number when the script runs, so a save still under way cannot
+/// undo it either; without the script it has no number and is always applied.
 actor NoteSaveOrder {
     /// The highest save number applied, by note and tab. A few bytes per page
     /// load, for as long as the app runs.

@@ -52,8 +52,10 @@ struct UnlockPages: Sendable {
             let paths = paths
             do {
                 // The key derivation takes a second of CPU: off the threads that answer requests.
+                // No environment, so no key kept by `field unlock` is looked up: it
+                // would open the data whatever passphrase was typed here.
                 let session = try await NIOThreadPool.singleton.runIfActive {
-                    try FieldSession.open(paths: paths, secret: { .passphrase(passphrase) })
+                    try FieldSession.open(paths: paths, secret: { .passphrase(passphrase) }, environment: [:])
                 }
                 await state.unlocked(session)
                 context.logger.notice("local data unlocked")

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 @testable import FieldApp
 import FieldKit
 import Foundation
+import NIOCore
 import Testing
 
 /// The real `field app`, as a caseworker starts it.
@@ -126,6 +127,59 @@ import Testing
         kill(process.processIdentifier, signal)
         #expect(await Self.exitStatus(process) == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: runtime.path).isEmpty)
+    }
+
+    /// With a key kept by `field unlock` at hand, the passphrase form still
+    /// checks the passphrase typed into it: else anyone at the unlocked
+    /// laptop's browser could open the data the app had locked with any word.
+    @Test func theUnlockFormChecksThePassphraseEvenWithAKeptKey() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable))
+        let (paths, _) = try AppHarness.laptop()
+        let kept = try KeptKey()
+        _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(AppHarness.passphrase) }, for: KeptKey.lifetime,
+                                    environment: kept.environment)
+        let (process, address, _) = try await Self.start(home: paths.data.deletingLastPathComponent().path,
+                                                         environment: ["XDG_RUNTIME_DIR": kept.runtime])
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        do {
+            try await Self.refusesAWrongPassphrase(address: address, client: client, paths: paths, kept: kept)
+        } catch {
+            try? await client.shutdown()
+            kill(process.processIdentifier, SIGTERM)
+            throw error
+        }
+        try await client.shutdown()
+        kill(process.processIdentifier, SIGTERM)
+        #expect(await Self.exitStatus(process) == 0)
+    }
+
+    static func refusesAWrongPassphrase(address: URL, client: HTTPClient, paths: FieldPaths, kept: KeptKey) async throws {
+        let passphrase: () throws -> Vault.Secret = { .passphrase(AppHarness.passphrase) }
+        let base = String(address.path.dropLast("/open".count))
+        let opened = try await client.execute(HTTPClientRequest(url: address.absoluteString), timeout: .seconds(60))
+        let cookie = try #require(opened.headers.first(name: "set-cookie")?.split(separator: ";").first.map(String.init))
+        func request(_ path: String, form: String? = nil) async throws -> (UInt, String?, String) {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(address.port ?? 0)\(base)\(path)")
+            request.headers.add(name: "Cookie", value: cookie)
+            if let form {
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.body = .bytes(ByteBuffer(string: form))
+            }
+            let response = try await client.execute(request, timeout: .seconds(120))
+            let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            return (UInt(response.status.code), response.headers.first(name: "location"), body)
+        }
+        #expect(try await request("/").0 == 200)
+        // `field lock`, seen by the app, then `field unlock` again.
+        #expect(FieldSession.lock(paths: paths, environment: kept.environment))
+        #expect(try await request("/").1 == base + "/unlock")
+        _ = try FieldSession.unlock(paths: paths, secret: passphrase, for: KeptKey.lifetime, environment: kept.environment)
+        let page = try await request("/unlock").2
+        let token = try #require(AppHarness.csrf(in: page))
+        let wrong = try await request("/unlock", form: "csrf=\(token)&passphrase=forkert")
+        #expect(wrong.0 == 401)
+        #expect(try await request("/").1 == base + "/unlock")
     }
 
     /// A port asked for and taken: one plain line and a non-zero exit.

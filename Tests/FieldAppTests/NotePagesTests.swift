@@ -204,6 +204,80 @@ import Testing
         }
     }
 
+    /// Locked under a draft (the Lås button, `field lock`, the kept key run
+    /// out): the script's save gets a plain refusal, not the passphrase page
+    /// (which fetch would follow and read as saved), and nothing is written.
+    @Test func anAutosaveWhileLockedIsRefusedPlainlyAndWritesNothing() async throws {
+        try await Self.withVisit { visit in
+            let noteID = try await visit.draft()
+            let before = try await visit.waiting()
+            #expect(try await visit.post("/lock", []).status == 303)
+            let answer = try await visit.post("/notes/\(noteID)/autosave", [("editor", "faneA"), ("sequence", "1"),
+                                                                              ("body", "Skrevet efter låsningen.")])
+            #expect(answer.status == 423 && answer.header("location") == nil)
+            #expect(answer.header("content-type")?.hasPrefix("text/plain") == true)
+            #expect(answer.body.contains("Appen er låst") && answer.body.contains("ikke gemt"))
+            // Every page, the draft's own form too, still goes to the passphrase form.
+            let whole = try await visit.post("/notes/\(noteID)", [("body", "Skrevet efter låsningen.")])
+            #expect(whole.status == 303 && whole.header("location") == visit.app.base + "/unlock")
+            #expect(try await visit.waiting() == before)
+            #expect(try await visit.note(noteID).body == "Mor og Emil hjemme.")
+        }
+    }
+
+    /// With the script, the form's own submit carries the tab's next number:
+    /// an autosave still under way that arrives after it (then finalized)
+    /// must not put its older text back.
+    @Test func anAutosaveOlderThanTheNumberedFormSaveIsNotApplied() async throws {
+        try await Self.withVisit { visit in
+            let noteID = try await visit.draft()
+            let note = try await visit.note(noteID)
+            let form = Self.wholeForm(note, ["body": "Sidste ord."]) + [("next", "finalize"), ("editor", "faneA"), ("sequence", "5")]
+            #expect(try await visit.post("/notes/\(noteID)", form).header("location") == "\(visit.app.base)/notes/\(noteID)/finalize")
+            _ = try await visit.post("/notes/\(noteID)/autosave", [("editor", "faneA"), ("sequence", "4"), ("body", "Sidste")])
+            #expect(try await visit.note(noteID).body == "Sidste ord.")
+            #expect(try await visit.post("/notes/\(noteID)/finalize", []).status == 303)
+            let record = try await visit.note(noteID)
+            #expect(record.status == .finalized && record.body == "Sidste ord.")
+        }
+    }
+
+    /// A title cleared in the form is stored empty: shown as the "untitled"
+    /// word, never as an empty heading or a link with no text to click.
+    @Test func aNoteWithABlankTitleIsShownAsUntitled() async throws {
+        try await Self.withVisit { visit in
+            let noteID = try await visit.draft()
+            #expect(try await visit.post("/notes/\(noteID)/autosave", [("title", " ")]).status == 200)
+            #expect(try await visit.note(noteID).title?.isEmpty ?? true)
+            let casePage = try await visit.app.request("/cases/\(visit.caseID)", cookie: visit.cookie).body
+            #expect(casePage.contains(#"<a href="\#(visit.app.base)/notes/\#(noteID)">(uden titel)</a>"#))
+            let draft = try await visit.app.request("/notes/\(noteID)", cookie: visit.cookie).body
+            #expect(draft.contains("<h1>(uden titel) <span"))
+            try await visit.app.session.finalizeNote(noteID)
+            let record = try await visit.app.request("/notes/\(noteID)", cookie: visit.cookie).body
+            #expect(record.contains("<h1>(uden titel) <span"))
+        }
+    }
+
+    /// A correction with a date that is no day is refused whole, shown again
+    /// as typed with the problem, not dropped while the page says "corrected".
+    @Test func aCorrectionWithAnInvalidDateIsShownAgainAndWritesNothing() async throws {
+        try await Self.withVisit { visit in
+            let noteID = try await visit.draft()
+            try await visit.app.session.finalizeNote(noteID)
+            let before = try await visit.waiting()
+            let record = try await visit.note(noteID)
+            let fields = Self.wholeForm(record, ["date": "2026-13-40", "body": "Mor, Emil og mormor hjemme."])
+                .filter { $0.0 != "present[]" && $0.0 != "presentShown" }
+            let answer = try await visit.post("/notes/\(noteID)/corrections", fields)
+            #expect(answer.status == 422)
+            #expect(answer.body.contains("Datoen er ikke en dag i kalenderen"))
+            #expect(answer.body.contains(#"value="2026-13-40""#) && answer.body.contains("Mor, Emil og mormor hjemme."))
+            #expect(try await visit.waiting() == before)
+            #expect(try await visit.note(noteID).addenda.isEmpty)
+        }
+    }
+
     @Test func theFormsButtonSavesWithoutScriptAndLosesNothingToAStaleTick() async throws {
         try await Self.withVisit { visit in
             let noteID = try await visit.draft()

@@ -5,7 +5,13 @@
 // Each save sends only the fields changed since the last save the app
 // acknowledged, so a second tab open on the same note does not put back its
 // older text in fields it did not touch; and it carries this tab's id and
-// a rising number, so the app drops a save overtaken by a later one.
+// a rising number, so the app drops a save overtaken by a later one. The
+// form's own submit carries the next number too, so that an autosave still
+// under way cannot put older text back after it.
+//
+// A save counts as done only for the app's plain-text 2xx answer: a locked
+// app answers 423, and a redirect (to the passphrase page) is an error,
+// never a page read as "saved".
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");
@@ -37,7 +43,7 @@
   function values() {
     var result = {};
     new FormData(form).forEach(function (value, name) {
-      if (name === "csrf" || name === "presentShown" || name === "next") return;
+      if (name === "csrf" || name === "presentShown" || name === "next" || name === "editor" || name === "sequence") return;
       (result[name] = result[name] || []).push(String(value).replace(/\r\n?/g, "\n"));
     });
     return result;
@@ -57,12 +63,20 @@
     if (status) status.textContent = text;
   }
 
+  function attribute(name) {
+    return status ? status.getAttribute(name) : "";
+  }
+
+  // Resolves once this save and any it queued are answered: true when all
+  // that was changed is saved.
+  var current = Promise.resolve(true);
+
   function save(leaving) {
     if (timer) { clearTimeout(timer); timer = null; }
-    if (inFlight && !leaving) { again = true; return; }
+    if (inFlight && !leaving) { again = true; return current; }
     var now = values();
     var names = changed(now);
-    if (names.length === 0) return;
+    if (names.length === 0) return Promise.resolve(true);
     var body = new URLSearchParams();
     body.append("csrf", token());
     body.append("editor", editor);
@@ -78,29 +92,40 @@
     });
     var text = body.toString();
     inFlight = true;
-    show(status ? status.getAttribute("data-saving") : "");
-    fetch(url, {
+    show(attribute("data-saving"));
+    var done = false;
+    current = fetch(url, {
       method: "POST",
       body: text,
       headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
       credentials: "same-origin",
       cache: "no-store",
+      redirect: "error",
       keepalive: leaving && text.length < keepaliveLimit
     }).then(function (response) {
       var plain = (response.headers.get("Content-Type") || "").indexOf("text/plain") === 0;
       return response.text().then(function (reply) {
-        if (response.ok && number > acknowledged) {
-          acknowledged = number;
-          saved = now;
+        if (response.ok && plain && !response.redirected) {
+          done = true;
+          if (number > acknowledged) {
+            acknowledged = number;
+            saved = now;
+          }
+          show(reply);
+        } else if (response.status === 423) {
+          show(attribute("data-locked"));
+        } else {
+          show(plain && !response.ok && reply ? reply : attribute("data-failed"));
         }
-        show(plain ? reply : status.getAttribute("data-failed"));
       });
     }).catch(function () {
-      show(status ? status.getAttribute("data-failed") : "");
+      show(attribute("data-failed"));
     }).then(function () {
       inFlight = false;
-      if (again) { again = false; save(false); }
+      if (again) { again = false; return save(false); }
+      return done && changed(values()).length === 0;
     });
+    return current;
   }
 
   function later() {
@@ -114,6 +139,36 @@
   form.addEventListener("submit", function () {
     submitting = true;
     if (timer) { clearTimeout(timer); timer = null; }
+    hidden("editor").value = editor;
+    hidden("sequence").value = String(++sequence);
+  });
+
+  function hidden(name) {
+    var field = form.querySelector("input[type=hidden][name=" + name + "]");
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = name;
+      form.appendChild(field);
+    }
+    return field;
+  }
+
+  // The header's Lås button: the draft's last changes are saved first, else
+  // the lock would overtake them and they would be lost with the page. When
+  // that save fails, the page stays, saying so; a second press locks anyway.
+  var lock = document.querySelector("form.lock");
+  var lockAsked = false;
+  if (lock) lock.addEventListener("submit", function (event) {
+    if (lockAsked) { submitting = true; return; }
+    event.preventDefault();
+    lockAsked = true;
+    save(false).then(function (saved) {
+      if (saved) {
+        submitting = true;
+        lock.submit();
+      }
+    });
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden" && !submitting) save(true);
