@@ -417,6 +417,12 @@ public final class LocalReplica: Sendable {
     /// Deletes a case for good: its operations, its unsent changes and its read log.
     static func purge(caseID: EntityID, in db: Database) throws {
         let id = caseID.description
+        // The case's entities as the entity table files them, before it forgets
+        // them: an entity whose first stored operation named another case is
+        // counted under its own.
+        try OpenConflictRecord.filter(
+            StoredEntity.filter(StoredEntity.Columns.caseID == id).select(StoredEntity.Columns.id).contains(OpenConflictRecord.Columns.entity)
+        ).deleteAll(db)
         try OperationLog.deleteCase(caseID, in: db)
         try OutboxRecord.filter(OutboxRecord.Columns.caseID == id).deleteAll(db)
         try ReadLogRecord.filter(ReadLogRecord.Columns.caseID == id).deleteAll(db)

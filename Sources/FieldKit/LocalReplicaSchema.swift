@@ -70,7 +70,10 @@ extension LocalReplicaSchema {
             table.column("caseID", .text).notNull().indexed()
             table.column("count", .integer).notNull().check { $0 > 0 }
         }
-        let codec = OperationCodec()
+        // Leniently: a laptop an earlier version let stamp with a broken
+        // clock holds bodies the strict codec refuses, and the repair that
+        // re-stamps them (`repairClockDamage`) runs only after the migrations.
+        let codec = OperationCodec.acceptingAnyTimestamp
         for caseID in try StoredEntity.select(StoredEntity.Columns.caseID, as: String.self).distinct().fetchAll(db) {
             let fold = try OperationLog.fold(StoredOperation.all().ofCase(caseID), codec: codec, bodies: bodies, in: db)
             try OpenConflictRecord.record(fold.states.values, in: db)

@@ -69,6 +69,22 @@ import Testing
 
     static let historiesWithConflicts = Counter()
 
+    /// A laptop an earlier version let stamp operations with a broken clock
+    /// (2107) holds bodies only the lenient codec reads; the clock repair
+    /// re-stamps them after the migrations, so the upgrade must read them.
+    @Test func theUpgradeReadsWhatABrokenClockStamped() throws {
+        let queue = try Self.database(upTo: "field v3: acknowledgements")
+        var random = SeededRandom(seed: 7)
+        let clock = ManualWallClock(milliseconds: 4_328_380_800_000)
+        var author = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("anna")!, wallClock: clock)
+        let operations = try LocalReplica.creation(EntityType.caseFile, inCase: nil, fields: [(Case.Field.title, .string("Holm"))],
+                                                   elements: [], by: &author)
+        #expect(operations.allSatisfy { !$0.id.timestamp.isValid })
+        try queue.write { db in _ = try OperationLog.apply(operations, receivedAt: 1, codec: Self.codec, in: db) }
+        try LocalReplicaSchema.migrator(bodies: PlaintextBodies()).migrate(queue)
+        #expect(try queue.read { db in try OpenConflictRecord.total(in: db) } == 0)
+    }
+
     /// A laptop upgraded from a version without the table finds every open
     /// conflict it held counted; and a case the user lost takes its count along.
     @Test func theUpgradeCountsWhatIsHeldAndAPurgedCaseTakesItsCountAlong() throws {
