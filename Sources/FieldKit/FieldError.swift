@@ -39,6 +39,8 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     /// A correction is for a finalized note; a draft is changed as it is.
     case notFinalized(String)
     case participantAge(Int)
+    /// A citizen reference that holds a full CPR number.
+    case citizenReferenceIsCPR
     /// A conflict settled by one of its values, numbered from 1, that it does not have.
     case noSuchValue(pick: Int, count: Int)
     /// Competing next steps are settled by keeping one: a merged value of two steps means nothing.
@@ -77,6 +79,8 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .notAUserName(let user): "'\(user)' is not a user name"
         case .notFinalized(let id): "note \(id) is a draft: change it with field note edit; corrections are for finalized notes"
         case .participantAge: "--age must be from 0 to 120"
+        case .citizenReferenceIsCPR:
+            "--citizen must be the municipality's reference for the citizen (such as 0101-A), not a CPR number: a CPR number on the laptop identifies the child to anyone who finds it"
         case .noSuchValue(_, let count): "--pick must be from 1 to \(count)"
         case .mergedNextStep: "competing next steps are settled by keeping one of them: use --pick N, as field conflicts lists them"
         case .mergedValueForm(let field, let form):

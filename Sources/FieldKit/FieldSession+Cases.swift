@@ -11,7 +11,9 @@ extension FieldSession {
     }
 
     /// Creates a case with this user as its member and primary caseworker; returns its id.
+    /// A citizen reference holding a full CPR number is refused (`citizenReferenceIsCPR`).
     public func createCase(title: String, citizenReference: String? = nil) async throws -> EntityID {
+        if let citizenReference, CitizenReference.holdsFullCPR(citizenReference) { throw FieldError.citizenReferenceIsCPR }
         let me = JSONValue.string(settings.user)
         var fields: [(String, JSONValue)] = [(Case.Field.title, .string(title))]
         if let citizenReference { fields.append((Case.Field.citizenReference, .string(citizenReference))) }

@@ -48,6 +48,18 @@ import Testing
         }
     }
 
+    @Test func aCitizenReferenceHoldingACPRNumberIsRefusedAndNothingIsWritten() async throws {
+        try await Self.withAnna { anna in
+            for reference in ["010190-1234", "0101901234", "barn 010190 1234"] {
+                await #expect(throws: FieldError.citizenReferenceIsCPR, "\(reference)") {
+                    _ = try await anna.createCase(title: "Familien Holm", citizenReference: reference)
+                }
+            }
+            #expect(try await Self.waiting(anna) == 0)
+            _ = try await anna.createCase(title: "Familien Holm", citizenReference: "0101-A")
+        }
+    }
+
     @Test func searchFindsCasesByTitleOrCitizenReferenceInAnyCaseOfLetters() async throws {
         try await Self.withAnna { anna in
             let aeroe = try await anna.createCase(title: "Familien Ærø", citizenReference: "0101-ÅB")

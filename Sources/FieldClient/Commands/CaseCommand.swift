@@ -15,7 +15,7 @@ struct CaseCommand: AsyncParsableCommand {
             discussion: "You become its member and primary caseworker. Works offline; field sync sends it.")
         @Argument(help: "The case title, e.g. the family's name.")
         var title: String
-        @Option(help: "The municipality's reference for the citizen.")
+        @Option(help: "The municipality's reference for the citizen, such as 0101-A; never a CPR number.")
         var citizen: String?
         @OptionGroup var laptop: LaptopOptions
         @OptionGroup var output: OutputOptions
