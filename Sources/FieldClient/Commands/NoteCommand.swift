@@ -112,28 +112,14 @@ struct NoteCommand: AsyncParsableCommand {
             discussion: "A finalized note cannot be changed. Give the new body with --body-file or on standard input. --participant adds to those present.")
         @Argument(help: "The note id (or its first digits).")
         var noteID: String
-        @Option(help: "A new title.")
-        var title: String?
-        @Option(help: "A new date, YYYY-MM-DD.")
-        var date: String?
-        @Option(help: "A file holding the new body.")
-        var bodyFile: String?
-        @OptionGroup var content: ContentOptions
+        @OptionGroup var change: NoteChangeOptions
         @OptionGroup var laptop: LaptopOptions
 
         func run() async throws {
             try await runReportingErrors {
-                let date = try NoteCommand.validDate(date)
-                let body = try NoteCommand.readBody(file: bodyFile, required: false)
-                guard title != nil || date != nil || body != nil || !content.isEmpty else {
-                    throw FieldError.invalidArgument("nothing to change: give --title, --date, --body-file, a body on standard input, or another field (see --help)")
-                }
-                let session = try laptop.open()
+                let (session, changes) = try await change.changes("change", opening: laptop)
                 let noteID = try await session.resolve(noteID)
-                try await session.editNote(noteID, NoteChanges(
-                    title: title, date: date, place: content.place, body: body, familyView: content.familyView,
-                    childView: content.childView, agreements: content.agreements, childPresent: content.childPresent,
-                    addPresent: try await content.present(in: session)))
+                try await session.editNote(noteID, changes)
                 Output.line("changed note \(noteID)")
             }
         }
@@ -234,28 +220,14 @@ struct NoteCommand: AsyncParsableCommand {
             discussion: "The record itself never changes; field note show lists the corrections after it. A field given as the note already shows it is not recorded again. Give a corrected body with --body-file or on standard input.")
         @Argument(help: "The note id (or its first digits).")
         var noteID: String
-        @Option(help: "The corrected title.")
-        var title: String?
-        @Option(help: "The corrected date, YYYY-MM-DD.")
-        var date: String?
-        @Option(help: "A file holding the corrected body.")
-        var bodyFile: String?
-        @OptionGroup var content: ContentOptions
+        @OptionGroup var change: NoteChangeOptions
         @OptionGroup var laptop: LaptopOptions
 
         func run() async throws {
             try await runReportingErrors {
-                let date = try NoteCommand.validDate(date)
-                let body = try NoteCommand.readBody(file: bodyFile, required: false)
-                guard title != nil || date != nil || body != nil || !content.isEmpty else {
-                    throw FieldError.invalidArgument("nothing to correct: give --title, --date, --body-file, a body on standard input, or another field (see --help)")
-                }
-                let session = try laptop.open()
+                let (session, changes) = try await change.changes("correct", opening: laptop)
                 let noteID = try await session.resolve(noteID)
-                let written = try await session.addCorrections(to: noteID, NoteChanges(
-                    title: title, date: date, place: content.place, body: body, familyView: content.familyView,
-                    childView: content.childView, agreements: content.agreements, childPresent: content.childPresent,
-                    addPresent: try await content.present(in: session)))
+                let written = try await session.addCorrections(to: noteID, changes)
                 Output.line(written == 0 ? "note \(noteID) already shows that; no correction recorded"
                             : "recorded \(written == 1 ? "a correction" : "\(written) corrections") of note \(noteID)")
             }
