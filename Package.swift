@@ -89,12 +89,13 @@ let package = Package(
             dependencies: [
                 "SyncCore",
                 "SyncService",
+                "PageKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            resources: [.copy("Resources/Templates")]
+            resources: [.copy("Resources/Templates"), .copy("Resources/Catalogues")]
         ),
         // The `sync-server` command: serve (the sync API with the review pages
         // mounted) and the user and device administration.
@@ -181,6 +182,7 @@ let package = Package(
                 "SyncService",
                 // The route tests drive the server as `serve` assembles it, review pages included.
                 "ReviewPages",
+                "PageKit",
                 "SyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

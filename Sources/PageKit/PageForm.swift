@@ -44,6 +44,14 @@ extension String {
     }
 }
 
+extension String {
+    /// Browsers send a textarea's line breaks as CR LF; text written on the
+    /// laptops uses LF, and a value must not differ from another by that alone.
+    public var withUnixLineBreaks: String {
+        replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+    }
+}
+
 extension Optional where Wrapped == String {
     public var nonBlank: String? { self?.nonBlank }
 }

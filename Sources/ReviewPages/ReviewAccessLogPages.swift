@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PageKit
 import SyncCore
 import SyncService
 
@@ -28,7 +29,7 @@ struct ReviewAccessLogPages {
     }
 
     struct AccessLogPage: Sendable {
-        let chrome: PageChrome
+        let chrome: ReviewChrome
         let caseID: String
         let user: String
         let events: [EventRow]
@@ -56,7 +57,7 @@ struct ReviewAccessLogPages {
                 detail: ["via": "review", "user": filter.user.map(JSONValue.string) ?? .null, "count": .integer(Int64(events.count))])
             let query = filter.query
             let page = AccessLogPage(
-                chrome: PageChrome("Access log", session: session), caseID: filter.caseID ?? "", user: filter.user ?? "",
+                chrome: ReviewChrome("Access log", session: session), caseID: filter.caseID ?? "", user: filter.user ?? "",
                 events: events.map { event in
                     EventRow(
                         id: event.id, time: ReviewTime.text(milliseconds: event.at), actor: event.actor ?? "",
@@ -81,7 +82,7 @@ struct ReviewAccessLogPages {
                 .auditExported, actor: session.user.name, device: session.replica.description, caseID: filter.caseID,
                 detail: ["via": "review", "format": "csv", "user": filter.user.map(JSONValue.string) ?? .null,
                          "count": .integer(Int64(count))])
-            var headers = ReviewRenderer.pageHeaders(contentType: "text/csv; charset=utf-8")
+            var headers = PageHeaders.secured(contentType: "text/csv; charset=utf-8")
             let name = ["access-log", filter.caseID, filter.user].compactMap { $0 }.joined(separator: "-")
             headers[.contentDisposition] = "attachment; filename=\"\(name).csv\""
             // Every event, newest first, a page at a time: the export is

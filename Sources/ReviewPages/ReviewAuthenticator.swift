@@ -1,4 +1,5 @@
 import Hummingbird
+import PageKit
 import SyncService
 
 /// Admits a request to the signed-in review pages: a valid session cookie of a
@@ -15,7 +16,7 @@ struct ReviewAuthenticator: RouterMiddleware {
               let session = try await database.reviewSession(cookie: cookie)
         else {
             if request.method == .get || request.method == .head {
-                return ReviewRenderer.redirect(to: "/review/sign-in")
+                return PageHeaders.redirect(to: "/review/sign-in")
             }
             throw ReviewPageError(status: .unauthorized, heading: "Signed out",
                                   message: "Your session has ended. Sign in again at /review/sign-in.")

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PageKit
 import SyncCore
 import SyncService
 
@@ -18,7 +19,7 @@ struct ReviewCasePages {
     }
 
     struct CasesPage: Sendable {
-        let chrome: PageChrome
+        let chrome: ReviewChrome
         let cases: [CaseRow]
     }
 
@@ -71,7 +72,7 @@ struct ReviewCasePages {
     }
 
     struct CasePage: Sendable {
-        let chrome: PageChrome
+        let chrome: ReviewChrome
         let caseID: String
         let title: String
         let citizenRef: String
@@ -94,7 +95,7 @@ struct ReviewCasePages {
         let auditLink: String
     }
 
-    struct HandoverForm: ReviewFormBody {
+    struct HandoverForm: PageFormBody {
         let csrf: String?
         let to: String?
         let note: String?
@@ -116,7 +117,7 @@ struct ReviewCasePages {
             }
             try await database.recordAudit(.casesListed, actor: session.user.name, device: session.replica.description,
                                            detail: ["via": "review", "count": .integer(Int64(rows.count))])
-            return ReviewRenderer.shared.page("cases", CasesPage(chrome: PageChrome("Cases", session: session), cases: rows))
+            return ReviewRenderer.shared.page("cases", CasesPage(chrome: ReviewChrome("Cases", session: session), cases: rows))
         }
         group.get("cases/:case") { _, context in
             let session = try context.requireReviewSession()
@@ -167,7 +168,7 @@ struct ReviewCasePages {
         let notes = loaded.entities.compactMap(Note.init).sorted { ($0.date?.description ?? "", $0.id) < ($1.date?.description ?? "", $1.id) }
         let users = try await database.activeUsers()
         return CasePage(
-            chrome: PageChrome(ReviewConflictPages.caseTitle(caseState), session: session),
+            chrome: ReviewChrome(ReviewConflictPages.caseTitle(caseState), session: session),
             caseID: caseID.description, title: ReviewConflictPages.caseTitle(caseState),
             citizenRef: file.citizenReference ?? "", status: file.status.rawValue,
             primaryCaseworker: file.primaryCaseworker?.name ?? "none",
@@ -257,6 +258,6 @@ struct ReviewCasePages {
             }
             return operations
         }
-        return ReviewRenderer.redirect(to: "/review/cases/\(caseID)")
+        return PageHeaders.redirect(to: "/review/cases/\(caseID)")
     }
 }

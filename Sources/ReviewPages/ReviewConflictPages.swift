@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PageKit
 import SyncCore
 import SyncService
 
@@ -34,7 +35,7 @@ struct ReviewConflictPages {
     }
 
     struct QueuePage: Sendable {
-        let chrome: PageChrome
+        let chrome: ReviewChrome
         let cases: [Option]
         let authors: [Option]
         let field: String
@@ -78,7 +79,7 @@ struct ReviewConflictPages {
     }
 
     struct ConflictPage: Sendable {
-        let chrome: PageChrome
+        let chrome: ReviewChrome
         let id: String
         let caseTitle: String
         let caseLink: String
@@ -102,7 +103,7 @@ struct ReviewConflictPages {
         let mergedIsJSON: Bool
     }
 
-    struct ResolveForm: ReviewFormBody {
+    struct ResolveForm: PageFormBody {
         let csrf: String?
         let id: String?
         let values: String?
@@ -180,7 +181,7 @@ struct ReviewConflictPages {
             detail: ["via": "review", "status": .string(status), "caseworker": filter.author.map(JSONValue.string) ?? .null,
                      "field": filter.field.map(JSONValue.string) ?? .null, "count": .integer(Int64(rows.count))])
         let page = QueuePage(
-            chrome: PageChrome("Conflict queue", session: session),
+            chrome: ReviewChrome("Conflict queue", session: session),
             cases: [Option(value: "", label: "All cases", selected: selectedCase == nil)] + cases.map {
                 Option(value: $0.id.description, label: Self.caseTitle($0), selected: $0.id == selectedCase)
             },
@@ -265,7 +266,7 @@ struct ReviewConflictPages {
         }
         let displayedValue = record.values.first { $0.operation == displayed }?.value ?? record.values.last?.value ?? .null
         let model = ConflictPage(
-            chrome: PageChrome(record.isOpen ? "Conflict on \(record.field)" : "Resolved conflict on \(record.field)", session: session),
+            chrome: ReviewChrome(record.isOpen ? "Conflict on \(record.field)" : "Resolved conflict on \(record.field)", session: session),
             id: record.id, caseTitle: caseState.map(Self.caseTitle) ?? record.caseID.description,
             caseLink: "/review/cases/\(record.caseID)", entityType: record.entityType ?? "unknown",
             entity: record.entity.description, entityLabel: Self.entityLabel(merged.state),
@@ -333,7 +334,7 @@ struct ReviewConflictPages {
             }
         }
         context.logger.info("conflict resolved on the review pages", metadata: ["conflict": "\(id)", "operation": "\(operations.first?.id.description ?? "")"])
-        return ReviewRenderer.redirect(to: Self.conflictLink(operations.first?.id.description ?? id))
+        return PageHeaders.redirect(to: Self.conflictLink(operations.first?.id.description ?? id))
     }
 
     // MARK: Helpers

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import PageKit
 import SyncService
 
 /// A refusal on the review pages, shown to the person as an HTML page with the
@@ -31,10 +32,17 @@ struct ReviewPageError: Error, Sendable {
         ReviewPageError(status: .serviceUnavailable, heading: "The server's clock is wrong",
                         message: "Nothing was saved: \(detail). Tell the office's IT to set the server's date and time.")
     }
+}
 
-    static let csrfRefused = ReviewPageError(
-        status: .forbidden, heading: "The form has expired",
-        message: "This form did not carry the security token of your session. Go back, reload the page and send the form again.")
+extension ReviewPageError {
+    /// PageKit's refusals (a form's CSRF token, its origin, its size), in
+    /// the review pages' words.
+    init(_ error: PageError) {
+        let (catalogues, language) = (ReviewRenderer.catalogues, ReviewRenderer.language)
+        var message = catalogues.text(error.messageKey, language, arguments: error.arguments)
+        if let detail = error.detail { message += " (\(detail))" }
+        self.init(status: error.status, heading: catalogues.text(error.headingKey, language), message: message)
+    }
 }
 
 /// Turns every error of a review route into an HTML error page.
@@ -42,7 +50,7 @@ struct ReviewErrorMiddleware: RouterMiddleware {
     typealias Context = SyncRequestContext
 
     struct ErrorPage: Sendable {
-        let chrome: PageChrome
+        let chrome: ReviewChrome
         let status: Int
         let heading: String
         let message: String
@@ -53,6 +61,8 @@ struct ReviewErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as ReviewPageError {
             return Self.page(for: error, session: context.reviewSession)
+        } catch let error as PageError {
+            return Self.page(for: ReviewPageError(error), session: context.reviewSession)
         } catch let error as ServerClockOutOfRange {
             return Self.page(for: .serverClockWrong(error.detail), session: context.reviewSession)
         } catch is StorageFull {
@@ -98,7 +108,7 @@ struct ReviewErrorMiddleware: RouterMiddleware {
     static func page(for error: ReviewPageError, session: ReviewSession?) -> Response {
         ReviewRenderer.shared.page(
             "error",
-            ErrorPage(chrome: PageChrome(error.heading, session: session), status: Int(error.status.code),
+            ErrorPage(chrome: ReviewChrome(error.heading, session: session), status: Int(error.status.code),
                       heading: error.heading, message: error.message),
             status: error.status)
     }

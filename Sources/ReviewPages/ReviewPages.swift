@@ -1,5 +1,5 @@
 import Hummingbird
-import NIOCore
+import PageKit
 import SyncService
 
 /// The supervisors' review pages under `/review` (Protocol.md §11): server-
@@ -15,14 +15,11 @@ public struct ReviewPages: WebFrontEnd {
     public func addRoutes(to router: Router<SyncRequestContext>, server: WebFrontEndSupport) {
         let database = server.database, transport = server.transport, signIn = server.signIn
         let review = router.group("review").add(middleware: ReviewErrorMiddleware())
-            .add(middleware: ReviewOriginCheck(scheme: transport.browserScheme))
-        review.get("style.css") { _, _ in
-            Response(status: .ok, headers: ReviewRenderer.pageHeaders(contentType: "text/css; charset=utf-8"),
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: ReviewRenderer.shared.stylesheet)))
-        }
+            .add(middleware: PageOriginCheck<SyncRequestContext>(scheme: transport.browserScheme))
+        review.get("style.css") { _, _ in ReviewRenderer.shared.stylesheet("review.css") }
         ReviewSignInPages(database: database, secureCookies: transport.cookiesAreSecure, signIn: signIn).addRoutes(to: review)
         let signedIn = review.group().add(middleware: ReviewAuthenticator(database: database))
-        signedIn.get { _, _ in ReviewRenderer.redirect(to: "/review/conflicts") }
+        signedIn.get { _, _ in PageHeaders.redirect(to: "/review/conflicts") }
         ReviewConflictPages(database: database).addRoutes(to: signedIn)
         ReviewCasePages(database: database).addRoutes(to: signedIn)
         ReviewAccessLogPages(database: database).addRoutes(to: signedIn)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PageKit
 import SyncService
 
 /// Sign-in and sign-out of the review pages.
@@ -16,7 +17,7 @@ struct ReviewSignInPages {
     static let signInTokenCookie = "review_signin"
 
     struct SignInPage: Sendable {
-        let chrome: PageChrome
+        let chrome: ReviewChrome
         let csrf: String
         let user: String
         let error: String?
@@ -28,7 +29,7 @@ struct ReviewSignInPages {
         let password: String?
     }
 
-    struct SignOutForm: ReviewFormBody {
+    struct SignOutForm: PageFormBody {
         let csrf: String?
     }
 
@@ -39,10 +40,9 @@ struct ReviewSignInPages {
         review.post("sign-in") { request, context in
             // Anyone may post here, so the form is read only up to what a name
             // and a password need, not the 2 MiB of a signed-in form.
-            let form = try await ReviewForm.decodeUnchecked(SignInForm.self, from: request, limit: Self.maximumSignInBytes)
-            guard let expected = request.cookies[Self.signInTokenCookie]?.value, let sent = form.csrf,
-                  ConstantTime.equals(expected.utf8, sent.utf8)
-            else { throw ReviewPageError.csrfRefused }
+            let form = try await PageForm.decodeUnchecked(SignInForm.self, from: request, limit: Self.maximumSignInBytes)
+            guard let expected = request.cookies[Self.signInTokenCookie]?.value, PageSecret.matches(form.csrf, expected)
+            else { throw PageError.csrfRefused }
             let user = form.user.nonBlank ?? ""
             guard !user.isEmpty, user.count <= 64, let password = form.password, !password.isEmpty, password.count <= 1024 else {
                 return signInPage(user: String(user.prefix(64)), error: "Enter your user name and password.", status: .badRequest)
@@ -61,7 +61,7 @@ struct ReviewSignInPages {
             case .roleNotAllowed:
                 throw ReviewPageError.notAllowed
             case .signedIn(let cookie, _):
-                var response = ReviewRenderer.redirect(to: "/review/conflicts")
+                var response = PageHeaders.redirect(to: "/review/conflicts")
                 response.setCookie(sessionCookie(cookie, maxAge: ServerDatabase.reviewSessionLifetimeSeconds))
                 response.setCookie(signInTokenCookie(""))
                 return response
@@ -70,10 +70,10 @@ struct ReviewSignInPages {
         review.post("sign-out") { request, _ in
             guard let cookie = request.cookies[ReviewAuthenticator.cookieName]?.value,
                   let session = try await database.reviewSession(cookie: cookie)
-            else { return ReviewRenderer.redirect(to: "/review/sign-in") }
+            else { return PageHeaders.redirect(to: "/review/sign-in") }
             _ = try await ReviewForm.decode(SignOutForm.self, from: request, session: session)
             try await database.signOutOfReview(cookie: cookie)
-            var response = ReviewRenderer.redirect(to: "/review/sign-in")
+            var response = PageHeaders.redirect(to: "/review/sign-in")
             response.setCookie(sessionCookie("", maxAge: 0))
             return response
         }
@@ -109,9 +109,9 @@ struct ReviewSignInPages {
     }
 
     private func signInPage(user: String, error: String?, status: HTTPResponse.Status) -> Response {
-        let token = RandomSecret.generate()
+        let token = PageSecret.generate()
         var response = ReviewRenderer.shared.page(
-            "sign-in", SignInPage(chrome: PageChrome("Sign in", session: nil), csrf: token, user: user, error: error), status: status)
+            "sign-in", SignInPage(chrome: ReviewChrome("Sign in", session: nil), csrf: token, user: user, error: error), status: status)
         response.setCookie(signInTokenCookie(token))
         return response
     }

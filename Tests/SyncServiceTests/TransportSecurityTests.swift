@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import PageKit
 @testable import ReviewPages
 @testable import SyncService
 import Testing
@@ -66,7 +67,7 @@ import Testing
     /// Under `no-referrer` Chromium sends `Origin: null` with the page's own
     /// forms (the browser test found it), and the origin check refuses that.
     @Test func reviewPagesLetBrowsersNameTheirOriginToTheServerOnly() {
-        let headers = ReviewRenderer.pageHeaders(contentType: "text/html; charset=utf-8")
+        let headers = PageHeaders.secured(contentType: "text/html; charset=utf-8")
         #expect(headers[HTTPField.Name("Referrer-Policy")!] == "same-origin")
     }
 
@@ -101,7 +102,8 @@ import Testing
             withoutOrigin.origin = nil
             #expect(try await withoutOrigin.post("/review/sign-out", form: [("csrf", "wrong")], via: client).status == .forbidden)
             // The server's own origin, with the default port spelled out or not, passes.
-            #expect(ReviewOriginCheck.normalized("https://Sync.Kommune.dk:443") == ReviewOriginCheck.normalized("https://sync.kommune.dk"))
+            typealias OriginCheck = PageOriginCheck<SyncRequestContext>
+            #expect(OriginCheck.normalized("https://Sync.Kommune.dk:443") == OriginCheck.normalized("https://sync.kommune.dk"))
             let signedOut = try await browser.post("/review/sign-out", form: [("csrf", token)], via: client)
             #expect(signedOut.status == .seeOther && signedOut.location == "/review/sign-in")
         }
