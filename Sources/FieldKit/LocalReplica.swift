@@ -54,8 +54,16 @@ public final class LocalReplica: Sendable {
             var author = try Self.author(
                 replica: replica, user: user, wallClock: clock, now: now,
                 latest: HLCTimestamp(rawValue: UInt64(stored[0] as Int64)), nextSeq: UInt64(stored[1] as Int64))
+            // What `make` looked up is the whole state of those entities before
+            // this write: the open-conflict count below starts from it rather
+            // than opening the same operations a second time (a draft's
+            // autosave looks up its note, and the note's history grows).
+            var looked: [EntityID: EntityState?] = [:]
             let operations = try make(&author) { id in
-                try OperationLog.fold(StoredOperation.ofEntity(id.description), codec: codec, bodies: vault, in: db).states[id]
+                if let state = looked[id] { return state }
+                let state = try OperationLog.fold(StoredOperation.ofEntity(id.description), codec: codec, bodies: vault, in: db).states[id]
+                looked[id] = state
+                return state
             }
             // What cannot be read back is never written (the check above
             // makes this hold; it costs nothing to be sure).
@@ -64,7 +72,7 @@ public final class LocalReplica: Sendable {
             // outbox behind it for good.
             try Self.checkForms(operations, codec: codec, vault: vault, in: db)
             _ = try OperationLog.apply(operations, receivedAt: now, codec: codec, bodies: vault, in: db)
-            try OpenConflictRecord.record(afterApplying: operations, entries: nil, codec: codec, bodies: vault, in: db)
+            try OpenConflictRecord.record(afterApplying: operations, entries: nil, statesBefore: looked, codec: codec, bodies: vault, in: db)
             for operation in operations {
                 try OutboxRecord(seq: Int64(operation.seq), id: operation.id.description, caseID: operation.caseID.description).insert(db)
             }

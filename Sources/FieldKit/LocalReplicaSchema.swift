@@ -24,6 +24,7 @@ enum LocalReplicaSchema {
         }
         migrator.registerMigration("field v3: acknowledgements", migrate: createAcknowledgements)
         migrator.registerMigration("field v4: open conflicts") { db in try createOpenConflicts(db, bodies: bodies) }
+        migrator.registerMigration("field v5: entity types") { db in try recordMissingEntityTypes(db, bodies: bodies) }
         return migrator
     }
 
@@ -81,6 +82,24 @@ extension LocalReplicaSchema {
     }
 }
 
+extension LocalReplicaSchema {
+    /// The type of every entity stored before types were recorded, from its
+    /// `create`, once: the agenda and the case list fold only case records
+    /// and next steps (`ofEntityTypes`), and an entity of no recorded type is
+    /// folded with them, so on a laptop upgraded from then every note would
+    /// be opened for every agenda. An entity whose `create` is not held keeps
+    /// none until it comes.
+    static func recordMissingEntityTypes(_ db: Database, bodies: some OperationBodyCodec) throws {
+        // Leniently, as above: the clock repair runs after the migrations.
+        let codec = OperationCodec.acceptingAnyTimestamp
+        let untyped = try StoredEntity.filter(StoredEntity.Columns.entityType == nil)
+            .select(StoredEntity.Columns.id, as: String.self).fetchAll(db)
+        for id in untyped.compactMap(EntityID.init) {
+            _ = try OperationLog.entity(id, bodies: bodies, codec: codec, in: db)
+        }
+    }
+}
+
 /// How many conflicts of an entity are open, for the entities that have
 /// any: kept with every write and every pull, so that the app's header and
 /// the case list count them without opening every note of every case.
@@ -113,21 +132,29 @@ struct OpenConflictRecord: Codable, FetchableRecord, PersistableRecord {
     /// Counts again the open conflicts of the entities `operations` added
     /// to, once `OperationLog.apply` stored them (`entries` its answer; nil
     /// when every one was new, as written on this laptop). Those operations
-    /// are at hand decoded: only the entities' operations held before are
-    /// opened from the log (on a first sync, none).
+    /// are at hand decoded, and so are the states of the entities in
+    /// `statesBefore` (a write's lookups; nil for an entity none was held
+    /// of): only the other entities' operations held before are opened from
+    /// the log (on a first sync, none).
     static func record(
-        afterApplying operations: [SyncCore.Operation], entries: [OperationLog.Entry]?, codec: OperationCodec,
+        afterApplying operations: [SyncCore.Operation], entries: [OperationLog.Entry]?,
+        statesBefore: [EntityID: EntityState?] = [:], codec: OperationCodec,
         bodies: some OperationBodyCodec, in db: Database
     ) throws {
         let newIDs = Set(entries.map { $0.filter(\.isNew).map(\.id) } ?? operations.map(\.id))
         let added = operations.filter { newIDs.contains($0.id) }
         guard !added.isEmpty else { return }
-        let touched = Set(added.map(\.entity.description)).sorted()
-        let heldBefore = StoredOperation.all().ofEntities(touched)
-            .filter(!newIDs.map(\.description).contains(StoredOperation.Columns.id))
-        var fold = try OperationLog.fold(heldBefore, codec: codec, bodies: bodies, in: db)
-        fold.add(added, receivedAt: 0)
-        try record(fold.states.values, in: db)
+        let touched = Set(added.map(\.entity))
+        var states: [EntityID: EntityState] = [:]
+        for id in touched { if let known = statesBefore[id], let state = known { states[id] = state } }
+        let unknown = touched.filter { statesBefore[$0] == nil }.map(\.description).sorted()
+        if !unknown.isEmpty {
+            let heldBefore = StoredOperation.all().ofEntities(unknown)
+                .filter(!newIDs.map(\.description).contains(StoredOperation.Columns.id))
+            states.merge(try OperationLog.fold(heldBefore, codec: codec, bodies: bodies, in: db).states) { known, _ in known }
+        }
+        for operation in added { _ = states[operation.entity, default: EntityState(id: operation.entity)].apply(operation) }
+        try record(states.values, in: db)
     }
 
     /// Open conflicts by case, for the cases that have any.

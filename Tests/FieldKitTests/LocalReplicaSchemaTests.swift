@@ -15,6 +15,7 @@ import Testing
             "field v2: sealed device token",
             "field v3: acknowledgements",
             "field v4: open conflicts",
+            "field v5: entity types",
         ])
     }
 }

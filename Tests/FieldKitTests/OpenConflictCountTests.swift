@@ -49,8 +49,14 @@ import Testing
                         var page = Array(remaining.prefix(size))
                         remaining.removeFirst(size)
                         if random.chance(20), let again = history.operations.randomElement(using: &random) { page.append(again) }
+                        // Some entities looked up before, as a write's `make` does
+                        // (nil for one none is held of), and counted from that state.
+                        var looked: [EntityID: EntityState?] = [:]
+                        for id in Set(page.map(\.entity)).sorted() where random.chance(40) {
+                            looked[id] = try OperationLog.fold(StoredOperation.ofEntity(id.description), codec: Self.codec, in: db).states[id]
+                        }
                         let entries = try OperationLog.apply(page, receivedAt: 1, codec: Self.codec, in: db)
-                        try OpenConflictRecord.record(afterApplying: page, entries: entries, codec: Self.codec,
+                        try OpenConflictRecord.record(afterApplying: page, entries: entries, statesBefore: looked, codec: Self.codec,
                                                       bodies: PlaintextBodies(), in: db)
                         let kept = try OpenConflictRecord.countsByCase(in: db)
                         #expect(kept == (try Self.folded(in: db)), "seed \(seed)")
@@ -83,6 +89,28 @@ import Testing
         try queue.write { db in _ = try OperationLog.apply(operations, receivedAt: 1, codec: Self.codec, in: db) }
         try LocalReplicaSchema.migrator(bodies: PlaintextBodies()).migrate(queue)
         #expect(try queue.read { db in try OpenConflictRecord.total(in: db) } == 0)
+    }
+
+    /// A laptop that stored entities before their types were recorded gets
+    /// them at the upgrade, so that the agenda's fold of case records and next
+    /// steps does not open every note.
+    @Test func theUpgradeRecordsTheTypeOfEveryEntityWhoseCreateIsHeld() throws {
+        let history = HistoryGenerator.generate(seed: 3, steps: 200)
+        let queue = try Self.database(upTo: "field v4: open conflicts")
+        try queue.write { db in
+            _ = try OperationLog.apply(history.operations, receivedAt: 1, codec: Self.codec, in: db)
+            try db.execute(sql: "UPDATE entity SET entityType = NULL")
+        }
+        try LocalReplicaSchema.migrator(bodies: PlaintextBodies()).migrate(queue)
+        let created = Dictionary(history.operations.compactMap { operation -> (String, String)? in
+            guard case .create(let type) = operation.change else { return nil }
+            return (operation.entity.description, type)
+        }, uniquingKeysWith: { first, _ in first })
+        let stored = try queue.read { db in try StoredEntity.fetchAll(db) }
+        #expect(!created.isEmpty && !stored.isEmpty)
+        for entity in stored {
+            #expect(entity.entityType == created[entity.id], "\(entity.id)")
+        }
     }
 
     /// A laptop upgraded from a version without the table finds every open
