@@ -88,7 +88,19 @@ public struct AppServer: Sendable {
     /// A port asked for and taken is one plain error, not the socket's.
     public func run(announce: @escaping @Sendable (URL) async -> Void) async throws {
         do {
-            try await application(announce: announce).runService()
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await application(announce: announce).runService() }
+                tasks.addTask { [state, logger] in
+                    // The idle lock, also while no page is asked for.
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .seconds(30))
+                        await state.lockIfIdle(logger: logger)
+                    }
+                }
+                // The server ends (a signal, an error): the idle check with it.
+                defer { tasks.cancelAll() }
+                try await tasks.next()
+            }
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             throw FieldError.invalidArgument("port \(configuration.port) on 127.0.0.1 is in use; leave out --port to take a free one")
         }

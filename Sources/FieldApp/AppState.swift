@@ -79,13 +79,18 @@ actor AppState {
             self.session = nil
             logger.notice("the key kept by field unlock is gone (field lock, or it expired): the app has locked the data")
         }
-        let time = now()
-        if let session, !session.isOpenedWithKeptKey, let idleLock, time - lastUse >= idleLock {
-            self.session = nil
-            logger.notice("the app was not used for \(idleLock): it has locked the data")
-        }
-        lastUse = time
+        lockIfIdle(logger: logger)
+        lastUse = now()
         return session
+    }
+
+    /// Locks the data once it has not been used for `idleLock`, without
+    /// counting as a use: asked now and then while no request comes, so that
+    /// the key leaves the app's memory on time and not only at the next page.
+    func lockIfIdle(logger: Logger) {
+        guard let session, !session.isOpenedWithKeptKey, let idleLock, now() - lastUse >= idleLock else { return }
+        self.session = nil
+        logger.notice("the app was not used for \(idleLock): it has locked the data")
     }
 
     /// The opened data, for a page behind `RequireUnlocked`: a request that

@@ -2,6 +2,7 @@
 @testable import FieldKit
 import Foundation
 import Hummingbird
+import Logging
 import PageKit
 import SyncCore
 import Testing
@@ -140,6 +141,20 @@ import Testing
             #expect(unlocked.status == 303)
             #expect(try await app.request("/cases", cookie: cookie).status == 200)
         }
+    }
+
+    /// The check made while no request comes locks on time and is no use itself.
+    @Test func theIdleCheckBetweenRequestsLocksOnTimeAndIsNoUse() async throws {
+        let clock = TestClock()
+        let (_, session) = try AppHarness.laptop()
+        let state = AppState(session: session, openingSecret: "x", whenOpened: {}, now: { clock.now }, idleLock: .seconds(15 * 60))
+        let logger = Logger(label: "field-app-test")
+        clock.advance(by: .seconds(14 * 60))
+        await state.lockIfIdle(logger: logger)
+        #expect(await state.session != nil)
+        clock.advance(by: .seconds(60))
+        await state.lockIfIdle(logger: logger)
+        #expect(await state.session == nil)
     }
 
     @Test func withoutAnIdleLockTheDataStaysOpen() async throws {

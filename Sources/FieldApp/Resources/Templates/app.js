@@ -152,7 +152,7 @@
       return response.text().then(function (reply) {
         if (response.ok && plain && response.type !== "opaqueredirect") {
           done = true;
-          if (creating) created(response.headers.get("Location"));
+          if (creating) created(response.headers.get("Location"), now);
           if (number > acknowledged) {
             acknowledged = number;
             saved = now;
@@ -187,9 +187,13 @@
 
   // The new note is a draft now: save on there, and make the address the
   // draft's, so that a reload or the back button finds it.
-  function created(location) {
+  function created(location, sent) {
     if (!location) return;
     url = location + "/autosave";
+    // What the draft was made of is what the button's save is based on.
+    Object.keys(sent).forEach(function (name) {
+      if (name !== "present[]") hidden(wasName(name)).value = (sent[name] || [""])[0];
+    });
     form.setAttribute("action", location);
     form.setAttribute("data-autosave", url);
     form.removeAttribute("data-create");
