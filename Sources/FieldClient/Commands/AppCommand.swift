@@ -50,7 +50,7 @@ struct AppCommand: AsyncParsableCommand {
                     throw FieldError.invalidArgument("--idle-lock must be a number of minutes from 0 (never) to 1440, not '\(text)'")
                 }
                 return minutes
-            } ?? 15
+            } ?? Int(AppServer.Configuration.defaultIdleLock.components.seconds / 60)
             let keyFile = (laptop.keyFile ?? ProcessInfo.processInfo.environment["FIELD_KEY_FILE"]).flatMap { $0.isEmpty ? nil : $0 }
             let session = try openedIfUnlocked()
             LoggingSystem.bootstrap { label in
