@@ -14,6 +14,9 @@ struct AppRoutes: Sendable {
     /// The language `--language` set, else nil to follow each browser.
     let language: Language?
     let port: ListeningPort
+    /// The key file that opened the data, if one did: the passphrase page
+    /// then opens it with that file again.
+    var keyFile: String? = nil
 
     static let renderer = PageRenderer(bundle: .module)
     static let catalogues = Catalogues(bundle: .module)
@@ -40,13 +43,15 @@ struct AppRoutes: Sendable {
             response.setCookie(state.cookie.cookie(cookie))
             return response
         }
-        UnlockPages(state: state, paths: paths, language: language).addRoutes(to: app)
+        let replay = HeldFormReplay()
+        UnlockPages(state: state, paths: paths, language: language, keyFile: keyFile, replay: replay).addRoutes(to: app)
         let unlocked = app.group().add(middleware: RequireUnlocked(state: state, language: language))
         CasePages(state: state, language: language).addRoutes(to: unlocked)
         NotePages(state: state, language: language).addRoutes(to: unlocked)
         CaseFormPages(state: state, language: language).addRoutes(to: unlocked)
         ParticipantPages(state: state, language: language).addRoutes(to: unlocked)
         NextStepPages(state: state, language: language).addRoutes(to: unlocked)
+        replay.set(router.buildResponder())
         return router
     }
 
@@ -95,6 +100,10 @@ struct AppAuthenticator: RouterMiddleware {
 /// Sends every page to the passphrase form while the local data is locked,
 /// or once the key kept by `field unlock` that opened it is gone.
 ///
+/// A form posted then (a draft saved, a note created or finalized after Lås
+/// or the idle lock) is held in memory and carried through the passphrase
+/// form, which sends it on once the data is open: what was typed is not lost.
+///
 /// The draft's autosave script gets a plain 423 instead: fetch follows a
 /// redirect, and the passphrase page's 200 would read as "saved" while the
 /// text was written nowhere.
@@ -110,8 +119,20 @@ struct RequireUnlocked: RouterMiddleware {
                 return Response(status: .init(code: 423, reasonPhrase: "Locked"),
                                 headers: PageHeaders.secured(contentType: "text/plain; charset=utf-8"), body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
             }
+            if request.method == .post, let id = await hold(request) {
+                return PageHeaders.redirect(to: state.base + "/unlock?held=" + id)
+            }
             return PageHeaders.redirect(to: state.base + "/unlock")
         }
         return try await next(request, context)
+    }
+
+    /// The held form's id; nil for what is not a form, or past the largest
+    /// form the app reads (it would be refused once sent on anyway).
+    private func hold(_ request: Request) async -> String? {
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true,
+              let body = try? await request.body.collect(upTo: NotePages.maximumFormBytes)
+        else { return nil }
+        return await state.hold(.init(head: request.head, body: body))
     }
 }

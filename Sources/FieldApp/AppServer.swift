@@ -22,11 +22,21 @@ public struct AppServer: Sendable {
         public var language: Language?
         /// 0 for a free port.
         public var port: Int
+        /// The key file the data is opened with (`--key-file`, FIELD_KEY_FILE),
+        /// if it is: after Lås the app opens it with that file again.
+        public var keyFile: String?
+        /// How long the data stays open without a request; nil for ever.
+        public var idleLock: Duration?
 
-        public init(paths: FieldPaths, language: Language?, port: Int) {
+        public static let defaultIdleLock = Duration.seconds(15 * 60)
+
+        public init(paths: FieldPaths, language: Language?, port: Int, keyFile: String? = nil,
+                    idleLock: Duration? = defaultIdleLock) {
             self.paths = paths
             self.language = language
             self.port = port
+            self.keyFile = keyFile
+            self.idleLock = idleLock
         }
     }
 
@@ -44,13 +54,14 @@ public struct AppServer: Sendable {
         self.init(configuration: configuration, session: session, logger: logger, whenOpened: whenOpened, now: { .now })
     }
 
-    /// `now` tells the time the waits between passphrase tries count by.
+    /// `now` tells the time the waits between passphrase tries and the idle lock count by.
     init(configuration: Configuration, session: FieldSession?, logger: Logger, whenOpened: @escaping @Sendable () -> Void,
          now: @escaping @Sendable () -> ContinuousClock.Instant) {
         self.configuration = configuration
         self.logger = logger
         openingSecret = PageSecret.generate()
-        state = AppState(session: session, openingSecret: openingSecret, whenOpened: whenOpened, now: now)
+        state = AppState(session: session, openingSecret: openingSecret, whenOpened: whenOpened, now: now,
+                         idleLock: configuration.idleLock)
     }
 
     /// The application, listening on 127.0.0.1; `announce` is given the
@@ -58,7 +69,8 @@ public struct AppServer: Sendable {
     public func application(announce: @escaping @Sendable (URL) async -> Void) -> some ApplicationProtocol {
         let (secret, port, base) = (openingSecret, listeningPort, state.base)
         return Application(
-            router: AppRoutes(state: state, paths: configuration.paths, language: configuration.language, port: port).router(),
+            router: AppRoutes(state: state, paths: configuration.paths, language: configuration.language, port: port,
+                              keyFile: configuration.keyFile).router(),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 guard let listening = channel.localAddress?.port else { return }
@@ -76,7 +88,19 @@ public struct AppServer: Sendable {
     /// A port asked for and taken is one plain error, not the socket's.
     public func run(announce: @escaping @Sendable (URL) async -> Void) async throws {
         do {
-            try await application(announce: announce).runService()
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await application(announce: announce).runService() }
+                tasks.addTask { [state, logger] in
+                    // The idle lock, also while no page is asked for.
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: .seconds(30))
+                        await state.lockIfIdle(logger: logger)
+                    }
+                }
+                // The server ends (a signal, an error): the idle check with it.
+                defer { tasks.cancelAll() }
+                try await tasks.next()
+            }
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             throw FieldError.invalidArgument("port \(configuration.port) on 127.0.0.1 is in use; leave out --port to take a free one")
         }

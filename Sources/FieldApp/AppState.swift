@@ -1,5 +1,6 @@
 import FieldKit
 import Foundation
+import Hummingbird
 import Logging
 import PageKit
 import Synchronization
@@ -26,14 +27,24 @@ actor AppState {
     nonisolated let cookie: SessionCookie
     private let whenOpened: @Sendable () -> Void
     private var throttle = UnlockThrottle()
-    /// Asked for the time the unlock throttle counts by.
+    /// Asked for the time the unlock throttle and the idle lock count by.
     private let now: @Sendable () -> ContinuousClock.Instant
+    /// How long the opened data stays open without a request; nil for ever.
+    let idleLock: Duration?
+    private var lastUse: ContinuousClock.Instant
+    /// Forms posted while the data was locked, newest last, waiting for the
+    /// passphrase (see `hold`).
+    private var held: [(id: String, form: HeldForm)] = []
+    /// A note form may be a MiB: a few of them, not an unbounded heap of text.
+    static let maximumHeldForms = 4
 
     init(session: FieldSession?, openingSecret: String, whenOpened: @escaping @Sendable () -> Void,
-         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, idleLock: Duration? = nil) {
         self.session = session
         self.openingSecret = openingSecret
         self.now = now
+        self.idleLock = idleLock
+        lastUse = now()
         let base = "/s/" + PageSecret.generate()
         self.base = base
         cookie = SessionCookie(name: "field_app_" + PageSecret.generate().prefix(12), path: base, secure: false)
@@ -59,12 +70,27 @@ actor AppState {
     /// The opened data, to use now; nil while it is locked. Data opened with
     /// the key kept by `field unlock` is let go (and the key with it) once
     /// that key is gone: `field lock`, or its time is up.
+    /// Data opened otherwise is let go after `idleLock` without a request: a
+    /// laptop left open on a kitchen table does not stay open all day. (A
+    /// kept key has the lifetime `field unlock` gave it instead.)
+    /// Every call is a use, and restarts the idle time.
     func currentSession(logger: Logger) -> FieldSession? {
         if let session, !session.isKeptKeyStillHeld() {
             self.session = nil
             logger.notice("the key kept by field unlock is gone (field lock, or it expired): the app has locked the data")
         }
+        lockIfIdle(logger: logger)
+        lastUse = now()
         return session
+    }
+
+    /// Locks the data once it has not been used for `idleLock`, without
+    /// counting as a use: asked now and then while no request comes, so that
+    /// the key leaves the app's memory on time and not only at the next page.
+    func lockIfIdle(logger: Logger) {
+        guard let session, !session.isOpenedWithKeptKey, let idleLock, now() - lastUse >= idleLock else { return }
+        self.session = nil
+        logger.notice("the app was not used for \(idleLock): it has locked the data")
     }
 
     /// The opened data, for a page behind `RequireUnlocked`: a request that
@@ -89,6 +115,7 @@ actor AppState {
 
     func unlocked(_ session: FieldSession) {
         self.session = session
+        lastUse = now()
         throttle.succeeded()
     }
 
@@ -99,6 +126,47 @@ actor AppState {
 
     func unlockAbandoned() {
         throttle.abandoned()
+    }
+
+    /// A form as it was posted while the data was locked: "Gem kladde", a new
+    /// note, a finalization sent after Lås, `field lock` or the idle lock.
+    struct HeldForm: Sendable {
+        let head: HTTPRequest
+        let body: ByteBuffer
+    }
+
+    /// Keeps `form` in memory only (never on disk: it is case text in the
+    /// clear) until the passphrase is given, under a one-time random id for
+    /// the passphrase page to carry. The oldest is let go past a few.
+    func hold(_ form: HeldForm) -> String {
+        let id = PageSecret.generate()
+        held.append((id, form))
+        if held.count > Self.maximumHeldForms { held.removeFirst(held.count - Self.maximumHeldForms) }
+        return id
+    }
+
+    func isHolding(_ id: String?) -> Bool {
+        guard let id else { return false }
+        return held.contains { PageSecret.matches(id, $0.id) }
+    }
+
+    /// The held form, once: it is forgotten as it is handed out.
+    func takeHeld(_ id: String?) -> HeldForm? {
+        guard let id, let index = held.firstIndex(where: { PageSecret.matches(id, $0.id) }) else { return nil }
+        return held.remove(at: index).form
+    }
+}
+
+/// The app's own routes, to send a held form through once the data is open
+/// again: every check a request passes (cookie, origin, CSRF) runs again.
+final class HeldFormReplay: Sendable {
+    private let responder = Mutex<RouterResponder<BasicRequestContext>?>(nil)
+
+    func set(_ value: RouterResponder<BasicRequestContext>) { responder.withLock { $0 = value } }
+
+    func respond(to form: AppState.HeldForm, context: BasicRequestContext) async throws -> Response? {
+        guard let responder = responder.withLock({ $0 }) else { return nil }
+        return try await responder.respond(to: Request(head: form.head, body: RequestBody(buffer: form.body)), context: context)
     }
 }
 

@@ -30,6 +30,18 @@ struct NoteForm: PageFormBody {
     /// save, so that a save overtaken by a later one is not applied after it.
     let editor: String?
     let sequence: Int?
+    /// Each field as the page (or the script's last acknowledged save) showed
+    /// it stored: a field held otherwise now was changed elsewhere since, and
+    /// is not overwritten unseen (`FieldSession.editNote(_:_:basedOn:)`).
+    let wasKind: String?
+    let wasTitle: String?
+    let wasDate: String?
+    let wasPlace: String?
+    let wasChildPresent: String?
+    let wasChildView: String?
+    let wasFamilyView: String?
+    let wasAgreements: String?
+    let wasBody: String?
 
     /// A field that could not be read: left out, the rest is still saved, and
     /// the page says which (the values are catalogue keys).
@@ -37,6 +49,24 @@ struct NoteForm: PageFormBody {
         case date = "noteDateInvalid"
         case kind = "noteKindInvalid"
         case participant = "noteParticipantInvalid"
+
+        /// The form field it is about, as the form and its error say it (`error.date`).
+        var field: String {
+            switch self {
+            case .date: "date"
+            case .kind: "kind"
+            case .participant: "present"
+            }
+        }
+
+        /// The id of the control the error summary links to.
+        var target: String {
+            switch self {
+            case .date: "note-date"
+            case .kind: "note-kind"
+            case .participant: "note-present"
+            }
+        }
     }
 
     /// The changes to a note. A kind this version does not know is left as it
@@ -56,6 +86,15 @@ struct NoteForm: PageFormBody {
             if ids.contains(where: { $0 == nil }) { problems.append(.participant) } else { changes.present = Set(ids.compactMap { $0 }) }
         }
         return (changes, problems)
+    }
+
+    /// The values the changes were based on, as `changes()` reads them; a
+    /// date that is no day, or a child's presence not stated, is not compared.
+    func basedOn() -> NoteChanges {
+        NoteChanges(kind: wasKind.flatMap { raw in Note.Kind.known.first { $0.rawValue == raw } },
+                    title: Self.line(wasTitle), date: wasDate.flatMap { CalendarDate($0) }, place: Self.line(wasPlace),
+                    body: Self.text(wasBody), familyView: Self.text(wasFamilyView), childView: Self.text(wasChildView),
+                    agreements: Self.text(wasAgreements), childPresent: Self.yesNo(wasChildPresent))
     }
 
     /// A new note; nil with the problems when its kind or date is not one.

@@ -39,6 +39,38 @@ struct NoteFormValues: Sendable {
     let body: String
     /// Open conflicts by field name, shown at their field (`conflict.body`).
     let conflict: [String: NoteConflictBox]
+    /// What a draft's fields hold as stored, sent back beside them (`wasBody`)
+    /// so that a save does not overwrite unseen what changed elsewhere since.
+    let basedOn: BasedOn?
+    /// Fields changed elsewhere since the refused save was typed: what they hold now.
+    let changed: [String: ChangedBox]
+    /// The problem of a field, next to it (`error.date`), by field name.
+    let error: [String: String]
+
+    struct BasedOn: Sendable {
+        let kind: String
+        let title: String
+        let date: String
+        let place: String
+        let childPresent: String
+        let childView: String
+        let familyView: String
+        let agreements: String
+        let body: String
+
+        init(_ values: Values) {
+            (kind, title, date, place) = (values.kind ?? "", values.title ?? "", values.date ?? "", values.place ?? "")
+            childPresent = values.childPresent.map { $0 ? "yes" : "no" } ?? ""
+            (childView, familyView, agreements, body) = (values.childView ?? "", values.familyView ?? "", values.agreements ?? "",
+                                                         values.body ?? "")
+        }
+    }
+
+    /// A field held otherwise than the typed save was based on.
+    struct ChangedBox: Sendable {
+        let heading: String
+        let value: String
+    }
 
     struct Values {
         var kind: String?
@@ -56,7 +88,8 @@ struct NoteFormValues: Sendable {
     /// `participants` are the case's; `extraPresent` those ticked who are no
     /// longer among them (shown, so that they can be taken off).
     init(_ values: Values, participants: [Participant], extraPresent: [EntityID: Participant] = [:], showsPresent: Bool = true,
-         offersNotStated: Bool, conflict: [String: NoteConflictBox] = [:], language: Language) {
+         offersNotStated: Bool, conflict: [String: NoteConflictBox] = [:], basedOn: Values? = nil,
+         changed: [String: JSONValue] = [:], problems: [NoteForm.Problem] = [], language: Language) {
         let catalogues = AppRoutes.catalogues
         var kinds = Note.Kind.known.map { Choice(value: $0.rawValue, word: catalogues.word("noteKind", $0.rawValue, language),
                                                   selected: $0.rawValue == values.kind) }
@@ -80,6 +113,15 @@ struct NoteFormValues: Sendable {
         (childView, familyView, agreements, body) = (values.childView ?? "", values.familyView ?? "", values.agreements ?? "",
                                                      values.body ?? "")
         self.conflict = conflict
+        self.basedOn = basedOn.map(BasedOn.init)
+        self.changed = changed.reduce(into: [:]) { boxes, entry in
+            let field = catalogues.word("noteField", entry.key, language)
+            boxes[entry.key] = ChangedBox(heading: catalogues.text("noteChangedHeading", language, field),
+                                          value: NoteText.value(entry.value, field: entry.key, language: language))
+        }
+        error = problems.reduce(into: [:]) { errors, problem in
+            errors[problem.field] = catalogues.text(problem.rawValue, language)
+        }
     }
 }
 

@@ -22,8 +22,27 @@ struct NotePages: Sendable {
     struct NewContent: Sendable {
         let caseLink: String
         let action: String
+        /// Where the script creates the draft at the first change (`app.js`).
+        let create: String
         let form: NoteFormValues
-        let problems: [String]
+        let problems: ProblemList
+    }
+
+    /// The problems in the summary above the form, each linked to its field
+    /// (`note-problems.mustache`).
+    struct ProblemList: Sendable {
+        struct Link: Sendable {
+            let target: String
+            let text: String
+        }
+
+        let items: [Link]
+        let hasProblems: Bool
+
+        init(_ problems: [NoteForm.Problem], _ language: Language) {
+            items = problems.map { Link(target: $0.target, text: AppRoutes.catalogues.text($0.rawValue, language)) }
+            hasProblems = !items.isEmpty
+        }
     }
 
     struct DraftContent: Sendable {
@@ -34,7 +53,7 @@ struct NotePages: Sendable {
         let autosave: String
         let form: NoteFormValues
         let notice: String?
-        let problems: [String]
+        let problems: ProblemList
     }
 
     struct FinalizeContent: Sendable {
@@ -60,7 +79,7 @@ struct NotePages: Sendable {
         let action: String
         let form: NoteFormValues
         let notice: String?
-        let problems: [String]
+        let problems: ProblemList
     }
 
     struct Section: Sendable {
@@ -83,6 +102,9 @@ struct NotePages: Sendable {
         }
         group.post("cases/:id/notes") { request, context in
             try await create(request, caseID: try context.parameters.require("id"))
+        }
+        group.post("cases/:id/notes/autosave") { request, context in
+            try await createByScript(request, caseID: try context.parameters.require("id"))
         }
         group.get("notes/:id") { request, context in
             try await notePage(request, id: try context.parameters.require("id"))
@@ -138,8 +160,37 @@ struct NotePages: Sendable {
         // Shown again as typed, with what to fix: nothing the person wrote is lost.
         let participants = try await caseParticipants(session, caseID)
         return try await newPage(session, caseID: caseID,
-                                 form: NoteFormValues(.init(form), participants: participants, offersNotStated: true, language: language),
-                                 problems: problems, language: language, status: .badRequest)
+                                 form: NoteFormValues(.init(form), participants: participants, offersNotStated: true, problems: problems,
+                                                      language: language),
+                                 problems: problems, language: language, status: .unprocessableContent)
+    }
+
+    /// The script's first save of a new note: the draft is made at the first
+    /// change, so that the first lines are not lost with the tab, and not at
+    /// the opening of the form, which would leave an empty draft for every
+    /// look. Answers 201 with the draft's address; the script saves on there.
+    private func createByScript(_ request: Request, caseID text: String) async throws -> Response {
+        let language = AppRoutes.language(language, request)
+        let catalogues = AppRoutes.catalogues
+        let form = try await PageForm.decode(NoteForm.self, from: request, csrfToken: state.csrfToken, limit: Self.maximumFormBytes)
+        let session = try await state.openedSession()
+        let caseID = try Self.caseID(text)
+        let (draft, found) = form.draft(today: CasePages.today())
+        var problems = found
+        if let draft {
+            do {
+                let note = try await session.addNote(in: caseID, draft)
+                var response = Self.status(catalogues.text("noteSavedAt", language, DateText(language).time(Date())), .created)
+                response.headers[.location] = "\(state.base)/notes/\(note)"
+                return response
+            } catch FieldError.notACase {
+                throw PageError.caseNotFound
+            } catch FieldError.notAParticipant {
+                problems.append(.participant)
+            }
+        }
+        return Self.status(([catalogues.text("noteNotCreatedYet", language)] + problems.map { catalogues.text($0.rawValue, language) })
+            .joined(separator: " "), .unprocessableContent)
     }
 
     private func newPage(
@@ -149,10 +200,11 @@ struct NotePages: Sendable {
         let catalogues = AppRoutes.catalogues
         let frame = try await AppFrame.make(title: catalogues.text("noteNewHeading", language), section: .cases, language: language,
                                             state: state, reads: session)
-        let content = NewContent(caseLink: "\(state.base)/cases/\(caseID)", action: "\(state.base)/cases/\(caseID)/notes", form: form,
-                                 problems: problems.map { catalogues.text($0.rawValue, language) })
+        let content = NewContent(caseLink: "\(state.base)/cases/\(caseID)", action: "\(state.base)/cases/\(caseID)/notes",
+                                 create: "\(state.base)/cases/\(caseID)/notes/autosave", form: form,
+                                 problems: ProblemList(problems, language))
         return AppRoutes.renderer.page("note-new", AppPage(t: catalogues.texts(for: language), frame: frame, content: content),
-                                       status: status)
+                                       status: status, contentSecurityPolicy: PageHeaders.scriptingContentSecurityPolicy)
     }
 
     // MARK: The note's page
@@ -170,25 +222,30 @@ struct NotePages: Sendable {
         return try await draftPage(session, view, saved: query.get("saved") != nil, problems: problems, language: language)
     }
 
+    /// `typed` is a save refused because `changed` fields hold another value
+    /// than it was based on: shown as typed, beside what they hold now.
     private func draftPage(
-        _ session: FieldSession, _ view: NoteView, saved: Bool, problems: [NoteForm.Problem], language: Language
+        _ session: FieldSession, _ view: NoteView, saved: Bool, problems: [NoteForm.Problem], typed: NoteForm? = nil,
+        changed: [String: JSONValue] = [:], language: Language, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let catalogues = AppRoutes.catalogues
         let note = view.note
         let participants = try await caseParticipants(session, note.caseID)
-        let form = NoteFormValues(.init(note), participants: participants, extraPresent: view.presentParticipants, offersNotStated: false,
-                                  conflict: NoteConflictBox.byField(view.openConflicts, language: language), language: language)
+        let form = NoteFormValues(typed.map { NoteFormValues.Values($0) } ?? .init(note), participants: participants,
+                                  extraPresent: view.presentParticipants, offersNotStated: false,
+                                  conflict: NoteConflictBox.byField(view.openConflicts, language: language), basedOn: .init(note),
+                                  changed: changed, problems: problems, language: language)
         let link = "\(state.base)/notes/\(note.id)"
         let content = DraftContent(
             title: note.title.nonBlank ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
             caseLink: "\(state.base)/cases/\(note.caseID)", action: link, autosave: link + "/autosave", form: form,
             notice: saved ? catalogues.text("noteSavedNotice", language) : nil,
-            problems: problems.map { catalogues.text($0.rawValue, language) })
+            problems: ProblemList(problems, language))
         // The window title goes into the browser's history: a word, never the note's title.
         let frame = try await AppFrame.make(title: catalogues.text("noteDraftHeading", language), section: .cases, language: language,
                                             state: state, reads: session)
         return AppRoutes.renderer.page("note-draft", AppPage(t: catalogues.texts(for: language), frame: frame, content: content),
-                                       contentSecurityPolicy: PageHeaders.scriptingContentSecurityPolicy)
+                                       status: status, contentSecurityPolicy: PageHeaders.scriptingContentSecurityPolicy)
     }
 
     /// `typed` is a correction refused for `problems`, shown again as it was typed.
@@ -228,8 +285,8 @@ struct NotePages: Sendable {
             conflicts: view.openConflicts.map { NoteConflictBox($0, language: language) }, corrections: corrections,
             caseLink: "\(state.base)/cases/\(note.caseID)", action: link + "/corrections",
             form: NoteFormValues(typed.map { NoteFormValues.Values($0) } ?? .init(correcting: note), participants: [], showsPresent: false,
-                                 offersNotStated: false, language: language),
-            notice: notice, problems: problems.map { catalogues.text($0.rawValue, language) })
+                                 offersNotStated: false, problems: problems, language: language),
+            notice: notice, problems: ProblemList(problems, language))
         let frame = try await AppFrame.make(title: catalogues.text("noteHeading", language), section: .cases, language: language,
                                             state: state, reads: session)
         return AppRoutes.renderer.page("note", AppPage(t: catalogues.texts(for: language), frame: frame, content: content), status: status)
@@ -243,7 +300,14 @@ struct NotePages: Sendable {
         let form = try await PageForm.decode(NoteForm.self, from: request, csrfToken: state.csrfToken, limit: Self.maximumFormBytes)
         let session = try await state.openedSession()
         let noteID = try Self.noteID(id)
-        let problems = try await apply(form, to: noteID, session)
+        let problems: [NoteForm.Problem]
+        do {
+            problems = try await apply(form, to: noteID, session)
+        } catch let changed as NoteChangedSince {
+            // Nothing was written: both values on the page, the caseworker decides.
+            return try await draftPage(session, try await shownNote(session, id), saved: false, problems: [], typed: form,
+                                       changed: changed.held, language: AppRoutes.language(language, request), status: .conflict)
+        }
         if form.next == "finalize", problems.isEmpty { return PageHeaders.redirect(to: "\(state.base)/notes/\(noteID)/finalize") }
         let problem = problems.isEmpty ? "" : "&problem=" + problems.map(\.rawValue).joined(separator: ",")
         return PageHeaders.redirect(to: "\(state.base)/notes/\(noteID)?saved=1\(problem)")
@@ -262,6 +326,9 @@ struct NotePages: Sendable {
             return Self.status(([saved] + problems.map { catalogues.text($0.rawValue, language) }).joined(separator: " "))
         } catch let error as PageError where error.messageKey == PageError.noteFinalized.messageKey {
             return Self.status(catalogues.text("noteSaveRefusedFinalized", language), .conflict)
+        } catch let changed as NoteChangedSince {
+            let fields = changed.held.keys.sorted().map { catalogues.word("noteField", $0, language) }.joined(separator: ", ")
+            return Self.status(catalogues.text("noteSaveRefusedChanged", language, fields), .conflict)
         }
     }
 
@@ -270,16 +337,17 @@ struct NotePages: Sendable {
     /// text: the rest is saved, and the page says so.
     private func apply(_ form: NoteForm, to noteID: EntityID, _ session: FieldSession) async throws -> [NoteForm.Problem] {
         let (changes, found) = form.changes()
+        let basedOn = form.basedOn()
         var problems = found
         do {
             let ticksRefused = try await saveOrder.run(note: noteID, editor: form.editor, sequence: form.sequence) { [changes] in
                 do {
-                    try await session.editNote(noteID, changes)
+                    try await session.editNote(noteID, changes, basedOn: basedOn)
                     return false
                 } catch FieldError.notAParticipant {
                     var rest = changes
                     rest.present = nil
-                    try await session.editNote(noteID, rest)
+                    try await session.editNote(noteID, rest, basedOn: basedOn)
                     return true
                 }
             }

@@ -5,7 +5,8 @@ import NIOPosix
 import PageKit
 
 /// The passphrase form, shown while the local data is locked (no key kept by
-/// `field unlock`, no key file, no FIELD_PASSPHRASE, or the app was locked).
+/// `field unlock`, no key file, no FIELD_PASSPHRASE, or the app was locked);
+/// for data opened with a key file, a button that opens it with the file.
 /// The passphrase travels in a POST body only, never in an address; the
 /// opened data, and so the key, stays in the app's memory until the app stops
 /// or is locked.
@@ -13,38 +14,52 @@ struct UnlockPages: Sendable {
     let state: AppState
     let paths: FieldPaths
     let language: Language?
+    /// Set when the data is opened with a key file: the page then has only a
+    /// button, which opens it with that file again.
+    let keyFile: String?
+    let replay: HeldFormReplay
 
     struct UnlockForm: PageFormBody {
         let csrf: String?
         let passphrase: String?
+        /// The id of a form posted while the data was locked (`AppState.hold`).
+        let held: String?
     }
 
     struct Content: Sendable {
         let error: String?
         let detail: String?
+        let held: String?
+        let withKeyFile: Bool
     }
 
     func addRoutes(to router: RouterGroup<BasicRequestContext>) {
         addLockRoute(to: router)
         router.get("unlock") { request, context in
             if await state.currentSession(logger: context.logger) != nil { return PageHeaders.redirect(to: state.base + "/") }
-            return await page(AppRoutes.language(language, request), error: nil)
+            let asked = request.uri.queryParameters.get("held")
+            let held = await state.isHolding(asked) ? asked : nil
+            return await page(AppRoutes.language(language, request), held: held, error: nil)
         }
         router.post("unlock") { request, context in
             let language = AppRoutes.language(language, request)
             let form = try await PageForm.decode(UnlockForm.self, from: request, csrfToken: state.csrfToken,
                                                  limit: AppRoutes.maximumFormBytes)
-            if await state.currentSession(logger: context.logger) != nil { return PageHeaders.redirect(to: state.base + "/") }
+            // Opened meanwhile (in another tab): the held form goes on at once.
+            if await state.currentSession(logger: context.logger) != nil { return try await opened(held: form.held, context: context) }
+            let held = await state.isHolding(form.held) ? form.held : nil
+            if let keyFile { return try await openWithKeyFile(keyFile, held: held, language: language, context: context) }
             guard let passphrase = form.passphrase, !passphrase.isEmpty else {
-                return await page(language, error: "unlockEmpty", status: .badRequest)
+                return await page(language, held: held, error: "unlockEmpty", status: .badRequest)
             }
             switch await state.beginUnlock() {
             case .go: break
             case .busy:
-                return await page(language, error: "unlockBusy", status: .tooManyRequests)
+                return await page(language, held: held, error: "unlockBusy", status: .tooManyRequests)
             case .wait(let remaining):
                 let seconds = UnlockThrottle.seconds(remaining)
-                var response = await page(language, error: seconds == 1 ? "unlockWaitOne" : "unlockWaitMany", arguments: [String(seconds)],
+                var response = await page(language, held: held, error: seconds == 1 ? "unlockWaitOne" : "unlockWaitMany",
+                                          arguments: [String(seconds)],
                                           status: .tooManyRequests)
                 response.headers[.retryAfter] = String(seconds)
                 return response
@@ -59,15 +74,15 @@ struct UnlockPages: Sendable {
                 }
                 await state.unlocked(session)
                 context.logger.notice("local data unlocked")
-                return PageHeaders.redirect(to: state.base + "/")
+                return try await opened(held: held, context: context)
             } catch FieldError.wrongPassphrase {
                 let seconds = UnlockThrottle.seconds(await state.unlockFailed())
                 context.logger.notice("wrong passphrase on the unlock page", metadata: ["wait": "\(seconds) s"])
-                return await page(language, error: seconds == 1 ? "unlockWrongOne" : "unlockWrongMany", arguments: [String(seconds)],
-                                  status: .unauthorized)
+                return await page(language, held: held, error: seconds == 1 ? "unlockWrongOne" : "unlockWrongMany",
+                                  arguments: [String(seconds)], status: .unauthorized)
             } catch let error as FieldError {
                 await state.unlockAbandoned()
-                return await page(language, error: "unlockFailed", detail: error.description, status: .internalServerError)
+                return await page(language, held: held, error: "unlockFailed", detail: error.description, status: .internalServerError)
             } catch {
                 await state.unlockAbandoned()
                 throw error
@@ -92,8 +107,36 @@ struct UnlockPages: Sendable {
         }
     }
 
+    /// The data is open: the held form, if any, is sent on as it was posted
+    /// (its CSRF token and cookie checked again); else the first page.
+    private func opened(held: String?, context: BasicRequestContext) async throws -> Response {
+        if let form = await state.takeHeld(held), let response = try await replay.respond(to: form, context: context) {
+            context.logger.notice("a form posted while the data was locked was sent on")
+            return response
+        }
+        return PageHeaders.redirect(to: state.base + "/")
+    }
+
+    /// A key file is no secret typed at the laptop: whoever could read it
+    /// could open the data anyway, so no passphrase is asked and no wait is
+    /// counted. Lås still takes the data and its key out of the app's memory.
+    private func openWithKeyFile(_ keyFile: String, held: String?, language: Language, context: BasicRequestContext) async throws -> Response {
+        let paths = paths
+        do {
+            let session = try await NIOThreadPool.singleton.runIfActive {
+                try FieldSession.open(paths: paths, secret: { .keyFile(keyFile) }, environment: [:])
+            }
+            await state.unlocked(session)
+            context.logger.notice("local data unlocked with the key file")
+            return try await opened(held: held, context: context)
+        } catch let error as FieldError {
+            return await page(language, held: held, error: "unlockFailed", detail: error.description, status: .internalServerError)
+        }
+    }
+
     private func page(
-        _ language: Language, error: String?, arguments: [String] = [], detail: String? = nil, status: HTTPResponse.Status = .ok
+        _ language: Language, held: String?, error: String?, arguments: [String] = [], detail: String? = nil,
+        status: HTTPResponse.Status = .ok
     ) async -> Response {
         let catalogues = AppRoutes.catalogues
         let frame = AppFrame(lang: language.rawValue, base: state.base, title: catalogues.text("unlockHeading", language), csrf: state.csrfToken,
@@ -101,7 +144,8 @@ struct UnlockPages: Sendable {
         return AppRoutes.renderer.page(
             "unlock",
             AppPage(t: catalogues.texts(for: language), frame: frame,
-                    content: Content(error: error.map { catalogues.text($0, language, arguments: arguments) }, detail: detail)),
+                    content: Content(error: error.map { catalogues.text($0, language, arguments: arguments) }, detail: detail,
+                                     held: held, withKeyFile: keyFile != nil)),
             status: status)
     }
 }

@@ -21,12 +21,26 @@ extension FieldSession {
     /// holds (one operation per changed field, none when nothing changed).
     /// A finalized note is refused: correct it with `addCorrections`.
     /// Returns how many changes were written.
+    ///
+    /// `basedOn` holds, for fields of `changes`, the value the editor last
+    /// saw stored (a form's field as the page showed it). When this laptop
+    /// holds another value now (a second tab, a colleague's change brought by
+    /// a sync), nothing is written and `NoteChangedSince` says what is held:
+    /// the caseworker decides, a save never overwrites it unseen.
     @discardableResult
-    public func editNote(_ id: EntityID, _ changes: NoteChanges) async throws -> Int {
+    public func editNote(_ id: EntityID, _ changes: NoteChanges, basedOn: NoteChanges? = nil) async throws -> Int {
         let fields = changes.fields
+        let seen = Dictionary(basedOn?.fields ?? [], uniquingKeysWith: { first, _ in first })
         return try await replica.write { author, lookup in
             guard var state = try lookup(id), state.entityType == EntityType.note else { throw FieldError.notANote(id.description) }
             guard !state.isFinalized else { throw FieldError.finalized(id.description) }
+            var changedSince: [String: JSONValue] = [:]
+            for (field, value) in fields {
+                guard let before = seen[field] else { continue }
+                let held = state.value(of: field)
+                if !OperationAuthor.holds(held, before), !OperationAuthor.holds(held, value) { changedSince[field] = held ?? .null }
+            }
+            guard changedSince.isEmpty else { throw NoteChangedSince(note: id, held: changedSince) }
             try Self.requireParticipants(Array(changes.present ?? []) + changes.addPresent, of: state.caseID, lookup: lookup)
             var operations = try author.setChanged(fields, on: &state)
             let held = Set(state.elements(of: Note.Field.present).compactMap { $0.stringValue.flatMap(EntityID.init) })
@@ -107,4 +121,11 @@ extension FieldSession {
             }
         }
     }
+}
+
+/// A change to a draft refused because a field no longer holds the value the
+/// change was based on: `held` is what it holds now, by field.
+public struct NoteChangedSince: Error, Sendable, Equatable {
+    public let note: EntityID
+    public let held: [String: JSONValue]
 }

@@ -73,11 +73,19 @@ struct UnlockedKey {
         #endif
     }
 
-    /// The key, if one is held and has not expired.
-    func load(now: UInt64) -> SymmetricKey? {
-        guard Vault.isOwnerOnlyRegularFile(url.path, ownedBy: getuid()),
-              let data = try? Data(contentsOf: url), data.count == 40
-        else {
+    /// The key, if one is held and has not expired. The file is deleted only
+    /// when it is really no key: expired, damaged, or open to others. A read
+    /// that fails (out of file descriptors, an interrupted call) leaves it:
+    /// the caseworker would otherwise have to type the passphrase again, and
+    /// the app would lock, over a hiccup.
+    func load(now: UInt64, read: (URL) throws -> Data = { try Data(contentsOf: $0) }) -> SymmetricKey? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard Vault.isOwnerOnlyRegularFile(url.path, ownedBy: getuid()) else {
+            forget()
+            return nil
+        }
+        guard let data = try? read(url) else { return nil }
+        guard data.count == 40 else {
             forget()
             return nil
         }

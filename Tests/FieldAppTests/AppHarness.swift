@@ -27,28 +27,41 @@ struct AppHarness {
     let cookieName: String
     /// The token every form of this run's browser session carries.
     let csrfToken: String
+    let state: AppState
 
     /// A new laptop home with an empty replica, opened.
-    static func laptop() throws -> (FieldPaths, FieldSession) {
+    /// With `keyFile`, the vault is opened by a key file there instead of the passphrase.
+    static func laptop(keyFile: String? = nil) throws -> (FieldPaths, FieldSession) {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("app-\(UUID().uuidString)")
         let paths = FieldPaths.resolve(home: home.path)
         try paths.createDirectories()
+        let secret: Vault.Secret
+        if let keyFile {
+            try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).write(to: URL(fileURLWithPath: keyFile))
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: keyFile)
+            secret = .keyFile(keyFile)
+        } else {
+            secret = .passphrase(passphrase)
+        }
         // Few scrypt rounds: the key derivation is not what is tested.
-        _ = try Vault.create(secret: .passphrase(passphrase), at: paths.vaultHeader, rounds: 1 << 10)
+        _ = try Vault.create(secret: secret, at: paths.vaultHeader, rounds: 1 << 10)
         try FieldSettings(server: "http://127.0.0.1:1", user: "anna", role: "caseworker", device: String(repeating: "ab", count: 16))
             .save(to: paths)
-        return (paths, try FieldSession.open(paths: paths, secret: { .passphrase(passphrase) }))
+        return (paths, try FieldSession.open(paths: paths, secret: { secret }, environment: [:]))
     }
 
     /// Runs the app over a laptop that `prepare` fills; `locked` starts it
     /// without the opened data, as when no key is at hand.
     /// `clock` is the time the waits between passphrase tries count by;
     /// with `keptKey`, the data is opened as `field unlock` leaves it.
+    /// `keyFile` opens the data with a key file at that path (as `--key-file`);
+    /// `idleLock` is how long the data stays open without a request.
     static func with(
         locked: Bool = false, language: Language? = nil, clock: TestClock = TestClock(), keptKey: KeptKey? = nil,
+        keyFile: String? = nil, idleLock: Duration? = AppServer.Configuration.defaultIdleLock,
         prepare: (FieldSession) async throws -> Void = { _ in }, _ body: (AppHarness) async throws -> Void
     ) async throws {
-        let (paths, typed) = try laptop()
+        let (paths, typed) = try laptop(keyFile: keyFile)
         var session = typed
         if let keptKey {
             _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(passphrase) }, for: KeptKey.lifetime, clock: keptKey.clock,
@@ -58,7 +71,8 @@ struct AppHarness {
         }
         try await prepare(session)
         let opened = AsyncStream<URL>.makeStream()
-        let server = AppServer(configuration: .init(paths: paths, language: language, port: 0), session: locked ? nil : session,
+        let server = AppServer(configuration: .init(paths: paths, language: language, port: 0, keyFile: keyFile, idleLock: idleLock),
+                               session: locked ? nil : session,
                                logger: Logger(label: "field-app-test"), whenOpened: {}, now: { clock.now })
         let application = server.application { address in opened.continuation.yield(address) }
         let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "field-app-test")))
@@ -68,7 +82,8 @@ struct AppHarness {
             var iterator = opened.stream.makeAsyncIterator()
             guard let address = await iterator.next() else { throw CancellationError() }
             let harness = AppHarness(paths: paths, session: session, address: address, port: address.port ?? 0, client: client,
-                                     base: server.state.base, cookieName: server.state.cookie.name, csrfToken: server.state.csrfToken)
+                                     base: server.state.base, cookieName: server.state.cookie.name, csrfToken: server.state.csrfToken,
+                                     state: server.state)
             do {
                 try await body(harness)
             } catch {

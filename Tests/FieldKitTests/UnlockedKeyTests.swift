@@ -109,4 +109,32 @@ import Testing
         kept.forgetKeptKey()
         #expect(!FileManager.default.fileExists(atPath: location.url.path))
     }
+
+    /// A read that fails for a moment (no file descriptor left, an
+    /// interrupted call) is no reason to throw the kept key away: only an
+    /// expired or damaged one is deleted.
+    @Test func aFailedReadKeepsTheKeyAndOnlyAnExpiredOrDamagedOneIsDeleted() throws {
+        try #require(UnlockedKey.isInMemory(Self.memory))
+        let runtime = try Self.directory(under: Self.memory, mode: 0o700)
+        defer { try? FileManager.default.removeItem(atPath: runtime) }
+        let environment = ["XDG_RUNTIME_DIR": runtime]
+        let paths = try OfflineLaptop.home()
+        let clock = ManualWallClock()
+        let expiry = try FieldSession.unlock(paths: paths, secret: { .passphrase(OfflineLaptop.passphrase) }, for: 60_000, clock: clock,
+                                             environment: environment)
+        let location = try UnlockedKey.location(for: paths, environment: environment)
+
+        struct Interrupted: Error {}
+        #expect(location.load(now: clock.milliseconds(), read: { _ in throw Interrupted() }) == nil)
+        #expect(FileManager.default.fileExists(atPath: location.url.path))
+        #expect(location.load(now: clock.milliseconds()) != nil)
+
+        #expect(location.load(now: expiry) == nil)
+        #expect(!FileManager.default.fileExists(atPath: location.url.path))
+
+        _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(OfflineLaptop.passphrase) }, for: 60_000, clock: clock,
+                                    environment: environment)
+        #expect(location.load(now: clock.milliseconds(), read: { _ in Data(repeating: 1, count: 12) }) == nil)
+        #expect(!FileManager.default.fileExists(atPath: location.url.path))
+    }
 }

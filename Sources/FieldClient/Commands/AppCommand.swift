@@ -14,8 +14,8 @@ struct AppCommand: AsyncParsableCommand {
             default browser. The address works once: it gives that browser a session, and \
             anything else that asks the app gets nothing. If the local data is locked, the \
             first page asks for your passphrase. The Lås button in the header locks the data \
-            again, and so does field lock when the app used the key field unlock kept. Ctrl-C \
-            stops the app.
+            again, and so does field lock when the app used the key field unlock kept; the app \
+            also locks itself after --idle-lock minutes without use. Ctrl-C stops the app.
             """)
 
     @Option(help: "The port on 127.0.0.1 (default: a free one).")
@@ -26,6 +26,9 @@ struct AppCommand: AsyncParsableCommand {
 
     @Option(help: "The language of the pages, da or en (FIELD_LANGUAGE; default: the browser's, else Danish).")
     var language: String?
+
+    @Option(help: "Minutes without use after which the app locks the data (FIELD_IDLE_LOCK; default 15; 0: never).")
+    var idleLock: Int?
 
     @OptionGroup var laptop: LaptopOptions
 
@@ -41,6 +44,14 @@ struct AppCommand: AsyncParsableCommand {
                 }
                 return chosen
             }
+            let idleText = idleLock.map(String.init) ?? ProcessInfo.processInfo.environment["FIELD_IDLE_LOCK"].flatMap { $0.isEmpty ? nil : $0 }
+            let idleMinutes = try idleText.map { text in
+                guard let minutes = Int(text), (0...24 * 60).contains(minutes) else {
+                    throw FieldError.invalidArgument("--idle-lock must be a number of minutes from 0 (never) to 1440, not '\(text)'")
+                }
+                return minutes
+            } ?? Int(AppServer.Configuration.defaultIdleLock.components.seconds / 60)
+            let keyFile = (laptop.keyFile ?? ProcessInfo.processInfo.environment["FIELD_KEY_FILE"]).flatMap { $0.isEmpty ? nil : $0 }
             let session = try openedIfUnlocked()
             LoggingSystem.bootstrap { label in
                 var handler = StreamLogHandler.standardError(label: label)
@@ -51,7 +62,11 @@ struct AppCommand: AsyncParsableCommand {
             // The forwarding file holds the secret address: gone when the app
             // stops (Ctrl-C, SIGTERM, an error), not only once used or after a minute.
             defer { launcher?.forget() }
-            let server = AppServer(configuration: .init(paths: laptop.paths, language: pageLanguage, port: port ?? 0), session: session,
+            let configuration = AppServer.Configuration(
+                paths: laptop.paths, language: pageLanguage, port: port ?? 0,
+                keyFile: keyFile.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
+                idleLock: idleMinutes == 0 ? nil : .seconds(idleMinutes * 60))
+            let server = AppServer(configuration: configuration, session: session,
                                    whenOpened: { launcher?.forget() })
             try await server.run { address in
                 if let launcher { _ = try? launcher.open(address) }

@@ -1,23 +1,33 @@
-// Autosave of a draft note (NotePages). The form works without this script:
-// its "Gem kladde" button sends it whole. With it, the draft saves itself
-// when the caseworker pauses, leaves a field, hides the tab or closes it.
+// Autosave of a note's form (NotePages). The form works without this script:
+// its button sends it whole. With it, the note saves itself when the
+// caseworker pauses, leaves a field, hides the tab or closes it. A new note
+// (data-create) is made at the first change, then saves on as its draft.
 //
 // Each save sends only the fields changed since the last save the app
-// acknowledged, so a second tab open on the same note does not put back its
-// older text in fields it did not touch; and it carries this tab's id and
-// a rising number, so the app drops a save overtaken by a later one. The
-// form's own submit carries the next number too, so that an autosave still
-// under way cannot put older text back after it.
+// acknowledged, each with the value it was based on (wasBody...): a field
+// changed elsewhere since (a second tab, a colleague's change brought by a
+// sync) is refused with 409, never overwritten unseen, and the button then
+// shows both values. Each save also carries this tab's id and a rising
+// number, so the app drops a save overtaken by a later one. The form's own
+// submit carries the next number too, so that an autosave still under way
+// cannot put older text back after it.
 //
 // A save counts as done only for the app's plain-text 2xx answer: a locked
 // app answers 423, and a redirect (to the passphrase page) is an error,
-// never a page read as "saved".
+// never a page read as "saved". When the app cannot be reached at all it has
+// stopped, and its port may be another program's by now: nothing more is
+// sent, and the page says the text is only in this tab.
+//
+// The visible status changes at every save; screen readers are told only
+// when the state changes (saved, not saved, locked, stopped), not at every pause.
 (function () {
   "use strict";
-  var form = document.querySelector("form[data-autosave]");
+  var form = document.querySelector("form[data-autosave], form[data-create]");
   if (!form || !window.fetch || !window.FormData || !window.URLSearchParams) return;
   var url = form.getAttribute("data-autosave");
+  var createURL = form.getAttribute("data-create");
   var status = document.getElementById("save-status");
+  var announcer = document.getElementById("save-announce");
   var pause = 1500;
   // Browsers refuse keepalive requests above 64 KiB in all.
   var keepaliveLimit = 60000;
@@ -33,17 +43,26 @@
   var inFlight = false;
   var again = false;
   var submitting = false;
+  // The app could not be reached: nothing more is sent from this page.
+  var stopped = false;
+  // A save was refused (changed elsewhere, finalized): the button decides now.
+  var refused = false;
 
   function token() {
     var field = form.querySelector("input[name=csrf]");
     return field ? field.value : "";
   }
 
+  function isOwn(name) {
+    return name === "csrf" || name === "presentShown" || name === "next" || name === "editor" || name === "sequence" ||
+      /^was[A-Z]/.test(name);
+  }
+
   // Every field's values, as the app compares them (line breaks as LF).
   function values() {
     var result = {};
     new FormData(form).forEach(function (value, name) {
-      if (name === "csrf" || name === "presentShown" || name === "next" || name === "editor" || name === "sequence") return;
+      if (isOwn(name)) return;
       (result[name] = result[name] || []).push(String(value).replace(/\r\n?/g, "\n"));
     });
     return result;
@@ -59,8 +78,28 @@
     });
   }
 
-  function show(text) {
+  // The name of the field that says what `name` was based on (body: wasBody).
+  function wasName(name) {
+    return "was" + name.charAt(0).toUpperCase() + name.slice(1);
+  }
+
+  // What the app held for `name` when this page last knew: the page's own
+  // value (wasBody), kept up to date at each acknowledged save.
+  function was(name) {
+    var field = form.querySelector("input[type=hidden][name=" + wasName(name) + "]");
+    if (field) return field.value;
+    return (saved[name] || [""])[0];
+  }
+
+  var announced = "saved";
+
+  // `state` is saving, saved, failed, locked, refused or stopped: only a
+  // change of state is announced, politely.
+  function show(text, state) {
     if (status) status.textContent = text;
+    if (!announcer || state === "saving" || state === announced) return;
+    announced = state;
+    announcer.textContent = text;
   }
 
   function attribute(name) {
@@ -73,9 +112,12 @@
 
   function save(leaving) {
     if (timer) { clearTimeout(timer); timer = null; }
-    if (inFlight && !leaving) { again = true; return current; }
+    if (stopped || refused) return Promise.resolve(false);
+    // A new note is made once: a second request while the first is under
+    // way would make a second draft.
+    if (inFlight && (!leaving || !url)) { again = true; return current; }
     var now = values();
-    var names = changed(now);
+    var names = url ? changed(now) : (changed(now).length ? Object.keys(now) : []);
     if (names.length === 0) return Promise.resolve(true);
     var body = new URLSearchParams();
     body.append("csrf", token());
@@ -89,43 +131,73 @@
       if (list.length === 0 && name !== "present[]") list = [""];
       list.forEach(function (value) { body.append(name, value); });
       if (name === "present[]") body.append("presentShown", "1");
+      else if (url) body.append(wasName(name), was(name));
     });
     var text = body.toString();
+    var creating = !url;
     inFlight = true;
-    show(attribute("data-saving"));
+    show(attribute("data-saving"), "saving");
     var done = false;
-    current = fetch(url, {
+    current = fetch(creating ? createURL : url, {
       method: "POST",
       body: text,
       headers: { "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
       credentials: "same-origin",
       cache: "no-store",
-      redirect: "error",
+      // Not followed, and not thrown: only a failure to reach the app throws.
+      redirect: "manual",
       keepalive: leaving && text.length < keepaliveLimit
     }).then(function (response) {
       var plain = (response.headers.get("Content-Type") || "").indexOf("text/plain") === 0;
       return response.text().then(function (reply) {
-        if (response.ok && plain && !response.redirected) {
+        if (response.ok && plain && response.type !== "opaqueredirect") {
           done = true;
+          if (creating) created(response.headers.get("Location"), now);
           if (number > acknowledged) {
             acknowledged = number;
             saved = now;
+            names.forEach(function (name) {
+              var field = form.querySelector("input[type=hidden][name=" + wasName(name) + "]");
+              if (field) field.value = (now[name] || [""])[0];
+            });
           }
-          show(reply);
+          show(reply, "saved");
         } else if (response.status === 423) {
-          show(attribute("data-locked"));
+          show(attribute("data-locked"), "locked");
+        } else if (response.status === 409 && plain) {
+          refused = true;
+          show(reply, "refused");
         } else {
-          show(plain && !response.ok && reply ? reply : attribute("data-failed"));
+          show(plain && !response.ok && reply ? reply : attribute("data-failed"), "failed");
         }
       });
+    }, function () {
+      stopped = true;
+      show(attribute("data-stopped"), "stopped");
     }).catch(function () {
-      show(attribute("data-failed"));
+      // The answer broke off: not saved, but the app may still be there.
+      show(attribute("data-failed"), "failed");
     }).then(function () {
       inFlight = false;
-      if (again) { again = false; return save(false); }
+      if (again && !stopped) { again = false; return save(false); }
       return done && changed(values()).length === 0;
     });
     return current;
+  }
+
+  // The new note is a draft now: save on there, and make the address the
+  // draft's, so that a reload or the back button finds it.
+  function created(location, sent) {
+    if (!location) return;
+    url = location + "/autosave";
+    // What the draft was made of is what the button's save is based on.
+    Object.keys(sent).forEach(function (name) {
+      if (name !== "present[]") hidden(wasName(name)).value = (sent[name] || [""])[0];
+    });
+    form.setAttribute("action", location);
+    form.setAttribute("data-autosave", url);
+    form.removeAttribute("data-create");
+    if (window.history && window.history.replaceState) window.history.replaceState(null, "", location);
   }
 
   function later() {
@@ -136,12 +208,36 @@
   form.addEventListener("input", later);
   form.addEventListener("change", later);
   form.addEventListener("focusout", function () { save(false); });
-  form.addEventListener("submit", function () {
-    submitting = true;
+  form.addEventListener("submit", function (event) {
+    // The app is gone: its port may be another program's now.
+    if (stopped) {
+      event.preventDefault();
+      show(attribute("data-stopped"), "stopped");
+      return;
+    }
     if (timer) { clearTimeout(timer); timer = null; }
+    if (!url && inFlight) {
+      // The draft is being made (leaving the field started it): the button
+      // saves into it once it exists, rather than making a second note.
+      event.preventDefault();
+      current.then(function () {
+        if (stopped) return;
+        stampSubmit();
+        submitting = true;
+        form.submit();
+      });
+      return;
+    }
+    submitting = true;
+    stampSubmit();
+  });
+
+  // The form's own submit carries the tab's next number, once it saves a draft.
+  function stampSubmit() {
+    if (!url) return;
     hidden("editor").value = editor;
     hidden("sequence").value = String(++sequence);
-  });
+  }
 
   function hidden(name) {
     var field = form.querySelector("input[type=hidden][name=" + name + "]");
@@ -176,7 +272,8 @@
   window.addEventListener("pagehide", function () {
     if (!submitting) save(true);
   });
-  // Text too long for a request that outlives the page: ask before leaving.
+  // Text that a request outliving the page cannot carry (too long, the app
+  // gone, a new note still being made): ask before leaving.
   window.addEventListener("beforeunload", function (event) {
     if (submitting) return;
     var now = values();
@@ -184,7 +281,7 @@
     if (names.length === 0) return;
     var size = 0;
     names.forEach(function (name) { (now[name] || []).forEach(function (value) { size += encodeURIComponent(value).length; }); });
-    if (size >= keepaliveLimit) {
+    if (size >= keepaliveLimit || stopped || refused || (!url && inFlight)) {
       event.preventDefault();
       event.returnValue = "";
     }
