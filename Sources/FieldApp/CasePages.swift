@@ -33,6 +33,9 @@ struct CasePages: Sendable {
         let cases: [CaseRow]
         let isEmpty: Bool
         let resultLine: String
+        /// The address named a search this run no longer holds (the app
+        /// restarted, or it was locked since).
+        let searchForgotten: Bool
     }
 
     struct CaseRow: Sendable {
@@ -83,14 +86,21 @@ struct CasePages: Sendable {
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.get { request, _ in try await agenda(request) }
-        group.get("cases") { request, _ in try await cases(request, query: nil) }
+        group.get("cases") { request, _ in
+            guard let id = request.uri.queryParameters.get("q") else { return try await cases(request, query: nil) }
+            guard let query = await state.rememberedSearch(id) else { return try await cases(request, query: nil, searchForgotten: true) }
+            return try await cases(request, query: query)
+        }
         // A search is posted, never put in the address: its words (often a
         // family's name or a citizen reference) would stay in the browser's
-        // history, on disk and unencrypted.
+        // history, on disk and unencrypted. The answer is a redirect to the
+        // results under an opaque id, so that Reload and Back show them
+        // again without the browser's "send the form again?".
         group.post("cases") { request, _ in
             let form = try await PageForm.decode(SearchForm.self, from: request, csrfToken: state.csrfToken,
                                                  limit: AppRoutes.maximumFormBytes)
-            return try await cases(request, query: form.q.nonBlank)
+            guard let query = form.q.nonBlank else { return PageHeaders.redirect(to: "\(state.base)/cases") }
+            return PageHeaders.redirect(to: "\(state.base)/cases?q=\(await state.rememberSearch(query))")
         }
         group.get("cases/:id") { request, context in
             try await casePage(request, id: try context.parameters.require("id"))
@@ -118,7 +128,7 @@ struct CasePages: Sendable {
     }
 
     /// Every case, or those `query` finds.
-    private func cases(_ request: Request, query: String?) async throws -> Response {
+    private func cases(_ request: Request, query: String?, searchForgotten: Bool = false) async throws -> Response {
         let language = AppRoutes.language(language, request)
         let (reads, catalogues) = (try await state.openedSession(), AppRoutes.catalogues)
         let today = Self.today()
@@ -139,7 +149,8 @@ struct CasePages: Sendable {
             ?? catalogues.text(rows.count == 1 ? "casesAllOne" : "casesAllMany", language, String(rows.count))
         return AppRoutes.renderer.page("cases", AppPage(
             t: catalogues.texts(for: language), frame: frame,
-            content: CasesContent(query: query ?? "", searched: query != nil, cases: rows, isEmpty: rows.isEmpty, resultLine: resultLine)))
+            content: CasesContent(query: query ?? "", searched: query != nil, cases: rows, isEmpty: rows.isEmpty, resultLine: resultLine,
+                                  searchForgotten: searchForgotten)))
     }
 
     private func casePage(_ request: Request, id: String) async throws -> Response {

@@ -129,6 +129,14 @@ struct AppHarness {
                       body: String(buffer: body))
     }
 
+    /// Posts the case search as the browser does (`encoded` as a form
+    /// value) and, unless `following` is false, follows the redirect to its results.
+    func search(_ encoded: String, cookie: String, following: Bool = true) async throws -> Answer {
+        let posted = try await request("/cases", method: "POST", cookie: cookie, form: "csrf=\(csrfToken)&q=\(encoded)")
+        guard following, posted.status == 303, let location = posted.header("location") else { return posted }
+        return try await request(fullPath: location, cookie: cookie)
+    }
+
     /// The path and query of the announced one-time address.
     var openingPath: String { address.path + "?" + (address.query ?? "") }
 
