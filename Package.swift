@@ -87,6 +87,7 @@ let package = Package(
         .target(
             name: "ReviewPages",
             dependencies: [
+                "PageKit",
                 "SyncCore",
                 "SyncService",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -181,6 +182,7 @@ let package = Package(
                 "SyncService",
                 // The route tests drive the server as `serve` assembles it, review pages included.
                 "ReviewPages",
+                "PageKit",
                 "SyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PageKit
 import SyncCore
 import SyncService
 

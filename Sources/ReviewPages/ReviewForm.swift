@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PageKit
 import SyncService
 
 /// A form posted to the review pages: URL-encoded, with the session's CSRF token.
@@ -47,21 +48,9 @@ enum ReviewForm {
 }
 
 extension String {
-    /// Nil for a missing or blank form field.
-    var nonBlank: String? {
-        let trimmed = trimmingCharacters(in: .whitespacesAndNewlines)
-        return trimmed.isEmpty ? nil : trimmed
-    }
-}
-
-extension String {
     /// Browsers send a textarea's line breaks as CR LF; notes written on the
     /// laptops use LF, and a merged body must not differ from them by that alone.
     var withUnixLineBreaks: String {
         replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     }
-}
-
-extension Optional where Wrapped == String {
-    var nonBlank: String? { self?.nonBlank }
 }

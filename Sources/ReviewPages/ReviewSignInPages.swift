@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PageKit
 import SyncService
 
 /// Sign-in and sign-out of the review pages.
