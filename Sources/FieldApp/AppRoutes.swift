@@ -47,6 +47,7 @@ struct AppRoutes: Sendable {
         CaseFormPages(state: state, language: language).addRoutes(to: unlocked)
         ParticipantPages(state: state, language: language).addRoutes(to: unlocked)
         NextStepPages(state: state, language: language).addRoutes(to: unlocked)
+        ConflictPages(state: state, language: language).addRoutes(to: unlocked)
         return router
     }
 

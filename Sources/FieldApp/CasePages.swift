@@ -65,6 +65,11 @@ struct CasePages: Sendable {
         let newNoteLink: String
         let openConflicts: Int
         let conflictsLine: String
+        let conflicts: [ConflictRow]
+        let hasConflicts: Bool
+        let timeline: [CaseTimelineRow]
+        /// The address showing more of the timeline; nil when all is shown.
+        let timelineMoreLink: String?
     }
 
     struct ParticipantRow: Sendable {
@@ -103,7 +108,8 @@ struct CasePages: Sendable {
             return PageHeaders.redirect(to: "\(state.base)/cases?q=\(await state.rememberSearch(query))")
         }
         group.get("cases/:id") { request, context in
-            try await casePage(request, id: try context.parameters.require("id"))
+            try await casePage(request, id: try context.parameters.require("id"),
+                               events: CaseTimelineRow.count(asked: request.uri.queryParameters.get("events")))
         }
     }
 
@@ -153,7 +159,7 @@ struct CasePages: Sendable {
                                   searchForgotten: searchForgotten)))
     }
 
-    private func casePage(_ request: Request, id: String) async throws -> Response {
+    private func casePage(_ request: Request, id: String, events: Int) async throws -> Response {
         let language = AppRoutes.language(language, request)
         let (reads, catalogues) = (try await state.openedSession(), AppRoutes.catalogues)
         guard let caseID = EntityID(id) else { throw PageError.caseNotFound }
@@ -180,9 +186,14 @@ struct CasePages: Sendable {
                     title: note.title.nonBlank ?? catalogues.text("untitled", language), finalized: note.status == .finalized,
                     status: catalogues.text(note.status == .finalized ? "noteFinalized" : "noteDraft", language))
         }
-        let conflicts = view.openConflicts.count
+        let openConflicts = view.openConflicts
+        let conflicts = openConflicts.count
+        let involved = Dictionary(([view.caseState] + view.entities).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let conflictRows = openConflicts.map { ConflictRow($0, in: involved, base: state.base, language: language) }
+        let timeline = view.timeline(limit: events)
+        let caseLink = "\(state.base)/cases/\(caseID)"
         let content = CaseContent(
-            link: "\(state.base)/cases/\(caseID)", title: title, citizenReference: record?.citizenReference,
+            link: caseLink, title: title, citizenReference: record?.citizenReference,
             status: catalogues.word("caseStatus", (record?.status ?? .open).rawValue, language),
             primaryCaseworker: record?.primaryCaseworker?.description,
             members: (record?.members ?? []).map(\.description).joined(separator: ", "),
@@ -193,7 +204,11 @@ struct CasePages: Sendable {
             newNoteLink: "\(state.base)/cases/\(caseID)/notes/new",
             openConflicts: conflicts,
             conflictsLine: conflicts == 0 ? catalogues.text("conflictsNone", language)
-                : catalogues.text(conflicts == 1 ? "conflictsOne" : "conflictsMany", language, String(conflicts)))
+                : catalogues.text(conflicts == 1 ? "conflictsOne" : "conflictsMany", language, String(conflicts)),
+            conflicts: conflictRows, hasConflicts: !conflictRows.isEmpty,
+            timeline: CaseTimelineRow.rows(timeline, of: view, base: state.base, language: language),
+            timelineMoreLink: timeline.hasMore && events < CaseTimelineRow.maximumCount
+                ? "\(caseLink)?events=\(min(events + CaseTimelineRow.firstCount * 2, CaseTimelineRow.maximumCount))#timeline" : nil)
         // The window title goes into the browser's history, unencrypted on
         // disk: a word, never the case's title (often the family's name).
         let frame = try await AppFrame.make(title: catalogues.text("caseHeading", language), section: .cases, language: language,

@@ -177,7 +177,7 @@ struct NotePages: Sendable {
         let note = view.note
         let participants = try await caseParticipants(session, note.caseID)
         let form = NoteFormValues(.init(note), participants: participants, extraPresent: view.presentParticipants, offersNotStated: false,
-                                  conflict: NoteConflictBox.byField(view.openConflicts, language: language), language: language)
+                                  conflict: NoteConflictBox.byField(view.openConflicts, base: state.base, language: language), language: language)
         let link = "\(state.base)/notes/\(note.id)"
         let content = DraftContent(
             title: note.title.nonBlank ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
@@ -225,7 +225,7 @@ struct NotePages: Sendable {
             title: note.title.nonBlank ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
             date: note.date.map { NoteText.day($0, language) }, place: note.place, author: note.author?.description,
             present: present, childPresence: childPresence, sections: sections,
-            conflicts: view.openConflicts.map { NoteConflictBox($0, language: language) }, corrections: corrections,
+            conflicts: view.openConflicts.map { NoteConflictBox($0, base: state.base, language: language) }, corrections: corrections,
             caseLink: "\(state.base)/cases/\(note.caseID)", action: link + "/corrections",
             form: NoteFormValues(typed.map { NoteFormValues.Values($0) } ?? .init(correcting: note), participants: [], showsPresent: false,
                                  offersNotStated: false, language: language),

@@ -29,26 +29,28 @@ struct AppHarness {
     let csrfToken: String
 
     /// A new laptop home with an empty replica, opened.
-    static func laptop() throws -> (FieldPaths, FieldSession) {
+    static func laptop(role: String = "caseworker") throws -> (FieldPaths, FieldSession) {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("app-\(UUID().uuidString)")
         let paths = FieldPaths.resolve(home: home.path)
         try paths.createDirectories()
         // Few scrypt rounds: the key derivation is not what is tested.
         _ = try Vault.create(secret: .passphrase(passphrase), at: paths.vaultHeader, rounds: 1 << 10)
-        try FieldSettings(server: "http://127.0.0.1:1", user: "anna", role: "caseworker", device: String(repeating: "ab", count: 16))
+        try FieldSettings(server: "http://127.0.0.1:1", user: "anna", role: role, device: String(repeating: "ab", count: 16))
             .save(to: paths)
         return (paths, try FieldSession.open(paths: paths, secret: { .passphrase(passphrase) }))
     }
 
     /// Runs the app over a laptop that `prepare` fills; `locked` starts it
     /// without the opened data, as when no key is at hand.
+    /// `role` is the signed-in user's (supervisors settle conflicts);
     /// `clock` is the time the waits between passphrase tries count by;
     /// with `keptKey`, the data is opened as `field unlock` leaves it.
     static func with(
-        locked: Bool = false, language: Language? = nil, clock: TestClock = TestClock(), keptKey: KeptKey? = nil,
+        locked: Bool = false, language: Language? = nil, role: String = "caseworker", clock: TestClock = TestClock(),
+        keptKey: KeptKey? = nil,
         prepare: (FieldSession) async throws -> Void = { _ in }, _ body: (AppHarness) async throws -> Void
     ) async throws {
-        let (paths, typed) = try laptop()
+        let (paths, typed) = try laptop(role: role)
         var session = typed
         if let keptKey {
             _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(passphrase) }, for: KeptKey.lifetime, clock: keptKey.clock,

@@ -274,7 +274,8 @@ import Testing
             let cookie = try await app.signIn()
             let page = try await app.request("/", cookie: cookie).body
             #expect(try await app.session.syncState().openConflicts == 1)
-            #expect(page.contains(#"<strong class="conflicts">1 åben konflikt – en leder afgør den</strong>"#))
+            // It links to the list of the conflicts.
+            #expect(page.contains(#"<a class="conflicts" href="\#(app.base)/conflicts">1 åben konflikt – en leder afgør den</a>"#))
         }
     }
 }
