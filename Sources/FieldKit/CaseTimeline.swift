@@ -11,6 +11,15 @@ public struct CaseEvent: Sendable, Hashable {
         case nextStepSet, nextStepDone, nextStepCancelled
         case participantAdded, participantRemoved
         case conflictSettled
+
+        /// Told with what its note, step or participant is called now.
+        var isNamedByItsEntity: Bool {
+            switch self {
+            case .noteWritten, .noteFinalized, .noteCorrected, .nextStepSet, .nextStepDone, .nextStepCancelled,
+                 .participantAdded, .participantRemoved: true
+            default: false
+            }
+        }
     }
 
     public let kind: Kind
@@ -23,7 +32,7 @@ public struct CaseEvent: Sendable, Hashable {
     /// text, the participant's name; the user shared with or handed over to;
     /// the case's new status; the field a conflict was settled on. Nil when
     /// there is none (an untitled note).
-    public let subject: String?
+    public internal(set) var subject: String?
     let operation: OperationID
     let sequence: UInt64
 }
@@ -56,9 +65,9 @@ public struct CaseTimeline: Sendable {
         // corrections saved together; and the member a handover adds is
         // part of the handover.
         var kept: [CaseEvent] = []
-        var lastOfKind: [String: CaseEvent] = [:]
+        var lastOfKind: [KindOfEntity: CaseEvent] = [:]
         for event in all {
-            let key = "\(event.kind.rawValue) \(event.entity)"
+            let key = KindOfEntity(kind: event.kind, entity: event.entity)
             defer { lastOfKind[key] = event }
             if let last = lastOfKind[key], sameWrite(last, event) { continue }
             if event.kind == .caseHandedOver, let shared = kept.last, shared.kind == .caseShared, shared.subject == event.subject,
@@ -67,13 +76,41 @@ public struct CaseTimeline: Sendable {
             }
             kept.append(event)
         }
-        events = Array(kept.reversed().prefix(max(0, limit)))
-        hasMore = kept.count > events.count
+        var shown = Array(kept.reversed().prefix(max(0, limit)))
+        hasMore = kept.count > shown.count
+        // What a note, a step or a participant is called now, looked up for
+        // the events shown only: a finalized note's title is costly to read.
+        let named = Set(shown.filter(\.kind.isNamedByItsEntity).map(\.entity))
+        var names: [EntityID: String] = [:]
+        for entity in entities where named.contains(entity.id) {
+            names[entity.id] = Self.name(of: entity)
+        }
+        for index in shown.indices where shown[index].kind.isNamedByItsEntity {
+            shown[index].subject = names[shown[index].entity]
+        }
+        events = shown
+    }
+
+    /// A note's title, a step's text, a participant's name; nil when blank.
+    static func name(of entity: EntityState) -> String? {
+        let field = switch entity.entityType {
+        case EntityType.note?: Note.Field.title
+        case EntityType.nextStep?: NextStep.Field.text
+        case EntityType.participant?: Participant.Field.name
+        default: ""
+        }
+        guard !field.isEmpty, let text = entity.value(of: field)?.stringValue, !BlankText.isBlank(text) else { return nil }
+        return text
     }
 
     /// More operations than one write of the app makes (a note's fields
     /// and who was present): a longer run of numbers is separate writes.
     static let longestWrite: UInt64 = 64
+
+    private struct KindOfEntity: Hashable {
+        let kind: CaseEvent.Kind
+        let entity: EntityID
+    }
 
     private struct DeviceSequence: Hashable {
         let device: ReplicaID
@@ -116,45 +153,46 @@ public struct CaseTimeline: Sendable {
                 }
             }
         case EntityType.note:
-            let title = entity.value(of: Note.Field.title)?.stringValue.flatMap { BlankText.isBlank($0) ? nil : $0 }
-            let finalization = entity.finalization?.id
+            // The earliest finalization: what came after it corrects the record.
+            var finalization: OperationID?
+            for operation in operations {
+                if case .finalize = operation.change, finalization.map({ operation.id < $0 }) ?? true { finalization = operation.id }
+            }
             for operation in operations {
                 switch operation.change {
                 case .create:
-                    found.append(event(.noteWritten, operation, title))
+                    found.append(event(.noteWritten, operation, nil))
                 case .finalize where operation.id == finalization:
-                    found.append(event(.noteFinalized, operation, title))
+                    found.append(event(.noteFinalized, operation, nil))
                 case .set where finalization.map({ operation.id > $0 }) == true:
-                    found.append(event(.noteCorrected, operation, title))
+                    found.append(event(.noteCorrected, operation, nil))
                 default:
                     break
                 }
             }
         case EntityType.nextStep:
-            let text = entity.value(of: NextStep.Field.text)?.stringValue
             let firstStatus = entity.history(of: NextStep.Field.status).first?.id
             for operation in operations {
                 switch operation.change {
                 case .create:
-                    found.append(event(.nextStepSet, operation, text))
+                    found.append(event(.nextStepSet, operation, nil))
                 case .set(NextStep.Field.status, let value, _) where operation.id != firstStatus:
                     switch value.stringValue {
-                    case NextStep.Status.done.rawValue?: found.append(event(.nextStepDone, operation, text))
-                    case NextStep.Status.cancelled.rawValue?: found.append(event(.nextStepCancelled, operation, text))
+                    case NextStep.Status.done.rawValue?: found.append(event(.nextStepDone, operation, nil))
+                    case NextStep.Status.cancelled.rawValue?: found.append(event(.nextStepCancelled, operation, nil))
                     default: break
                     }
                 case .set(let field, _, _) where [NextStep.Field.text, NextStep.Field.due, NextStep.Field.responsible].contains(field):
-                    found.append(event(.nextStepSet, operation, text))
+                    found.append(event(.nextStepSet, operation, nil))
                 default:
                     break
                 }
             }
         case EntityType.participant:
-            let name = entity.value(of: Participant.Field.name)?.stringValue
             for operation in operations {
                 switch operation.change {
-                case .create: found.append(event(.participantAdded, operation, name))
-                case .delete: found.append(event(.participantRemoved, operation, name))
+                case .create: found.append(event(.participantAdded, operation, nil))
+                case .delete: found.append(event(.participantRemoved, operation, nil))
                 default: break
                 }
             }
