@@ -1,5 +1,5 @@
 @testable import FieldApp
-import FieldKit
+@testable import FieldKit
 import Foundation
 import PageKit
 import SyncCore
@@ -191,6 +191,28 @@ import Testing
             let forged = try await app.request("/conflicts/\(id)", method: "POST", cookie: cookie, form: "choice=value-1&reason=Fordi")
             #expect(forged.status == 403)
             #expect(try await app.session.replica.status().waitingOperations == waiting)
+        }
+    }
+
+    /// A change to a field the finalized note never had is a conflict of
+    /// one value: its page must show it, not fail looking for a second.
+    @Test func aLateChangeToAnEmptyFieldOfAFinalizedNoteHasItsPage() async throws {
+        try await AppHarness.with(prepare: { session in
+            let caseID = try await session.makeCase("Familien Holm", citizen: "0101-A")
+            let noteID = try await session.addNote(in: caseID, NoteDraft(kind: .homeVisit, title: "Hjemmebesøg", body: "Mor og Emil."))
+            let seen = try #require(try await session.replica.entity(noteID))
+            try await session.finalizeNote(noteID)
+            var random = SystemRandomSource()
+            var dorte = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("dorte")!, wallClock: NowClock())
+            let late = try dorte.set(Note.Field.agreements, to: "Ny aftale", on: seen)
+            try await session.replica.storePulled([late], removedCases: [], cursor: "1")
+        }) { app in
+            let cookie = try await app.signIn()
+            let (_, _, id) = try await Self.ids(app)
+            #expect(id.hasSuffix("/agreements/edit-after-finalization"))
+            let page = try await app.request("/conflicts/\(id)", cookie: cookie)
+            #expect(page.status == 200 && page.body.contains("Ny aftale") && page.body.contains("efter at notatet var afsluttet"))
+            #expect(page.body.contains("Værdi 1") && !page.body.contains("Værdi 2"))
         }
     }
 
