@@ -87,6 +87,7 @@ let package = Package(
         .target(
             name: "ReviewPages",
             dependencies: [
+                "PageKit",
                 "SyncCore",
                 "SyncService",
                 "PageKit",

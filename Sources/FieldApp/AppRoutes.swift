@@ -51,6 +51,7 @@ struct AppRoutes: Sendable {
         CaseFormPages(state: state, language: language).addRoutes(to: unlocked)
         ParticipantPages(state: state, language: language).addRoutes(to: unlocked)
         NextStepPages(state: state, language: language).addRoutes(to: unlocked)
+        ConflictPages(state: state, language: language).addRoutes(to: unlocked)
         replay.set(router.buildResponder())
         return router
     }

@@ -27,6 +27,7 @@ actor AppState {
     nonisolated let cookie: SessionCookie
     private let whenOpened: @Sendable () -> Void
     private var throttle = UnlockThrottle()
+    private var searches = RememberedSearches()
     /// Asked for the time the unlock throttle and the idle lock count by.
     private let now: @Sendable () -> ContinuousClock.Instant
     /// How long the opened data stays open without a request; nil for ever.
@@ -104,8 +105,20 @@ actor AppState {
     /// next. Returns what was open.
     @discardableResult
     func lock() -> FieldSession? {
+        // The words searched are case data too: whoever unlocks next must
+        // not get them back through Back.
+        searches = RememberedSearches()
         defer { session = nil }
         return session
+    }
+
+    /// Keeps the words of a search; returns the id its results page is addressed by.
+    func rememberSearch(_ query: String) -> String {
+        searches.remember(query)
+    }
+
+    func rememberedSearch(_ id: String) -> String? {
+        searches.words(for: id)
     }
 
     /// Whether the passphrase form may derive a key now (see `UnlockThrottle`).

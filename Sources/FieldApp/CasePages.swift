@@ -33,6 +33,9 @@ struct CasePages: Sendable {
         let cases: [CaseRow]
         let isEmpty: Bool
         let resultLine: String
+        /// The address named a search this run no longer holds (the app
+        /// restarted, or it was locked since).
+        let searchForgotten: Bool
     }
 
     struct CaseRow: Sendable {
@@ -62,6 +65,11 @@ struct CasePages: Sendable {
         let newNoteLink: String
         let openConflicts: Int
         let conflictsLine: String
+        let conflicts: [ConflictRow]
+        let hasConflicts: Bool
+        let timeline: [CaseTimelineRow]
+        /// The address showing more of the timeline; nil when all is shown.
+        let timelineMoreLink: String?
     }
 
     struct ParticipantRow: Sendable {
@@ -83,17 +91,25 @@ struct CasePages: Sendable {
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.get { request, _ in try await agenda(request) }
-        group.get("cases") { request, _ in try await cases(request, query: nil) }
+        group.get("cases") { request, _ in
+            guard let id = request.uri.queryParameters.get("q") else { return try await cases(request, query: nil) }
+            guard let query = await state.rememberedSearch(id) else { return try await cases(request, query: nil, searchForgotten: true) }
+            return try await cases(request, query: query)
+        }
         // A search is posted, never put in the address: its words (often a
         // family's name or a citizen reference) would stay in the browser's
-        // history, on disk and unencrypted.
+        // history, on disk and unencrypted. The answer is a redirect to the
+        // results under an opaque id, so that Reload and Back show them
+        // again without the browser's "send the form again?".
         group.post("cases") { request, _ in
             let form = try await PageForm.decode(SearchForm.self, from: request, csrfToken: state.csrfToken,
                                                  limit: AppRoutes.maximumFormBytes)
-            return try await cases(request, query: form.q.nonBlank)
+            guard let query = form.q.nonBlank else { return PageHeaders.redirect(to: "\(state.base)/cases") }
+            return PageHeaders.redirect(to: "\(state.base)/cases?q=\(await state.rememberSearch(query))")
         }
         group.get("cases/:id") { request, context in
-            try await casePage(request, id: try context.parameters.require("id"))
+            try await casePage(request, id: try context.parameters.require("id"),
+                               events: CaseTimelineRow.count(asked: request.uri.queryParameters.get("events")))
         }
     }
 
@@ -118,7 +134,7 @@ struct CasePages: Sendable {
     }
 
     /// Every case, or those `query` finds.
-    private func cases(_ request: Request, query: String?) async throws -> Response {
+    private func cases(_ request: Request, query: String?, searchForgotten: Bool = false) async throws -> Response {
         let language = AppRoutes.language(language, request)
         let (reads, catalogues) = (try await state.openedSession(), AppRoutes.catalogues)
         let today = Self.today()
@@ -139,10 +155,11 @@ struct CasePages: Sendable {
             ?? catalogues.text(rows.count == 1 ? "casesAllOne" : "casesAllMany", language, String(rows.count))
         return AppRoutes.renderer.page("cases", AppPage(
             t: catalogues.texts(for: language), frame: frame,
-            content: CasesContent(query: query ?? "", searched: query != nil, cases: rows, isEmpty: rows.isEmpty, resultLine: resultLine)))
+            content: CasesContent(query: query ?? "", searched: query != nil, cases: rows, isEmpty: rows.isEmpty, resultLine: resultLine,
+                                  searchForgotten: searchForgotten)))
     }
 
-    private func casePage(_ request: Request, id: String) async throws -> Response {
+    private func casePage(_ request: Request, id: String, events: Int) async throws -> Response {
         let language = AppRoutes.language(language, request)
         let (reads, catalogues) = (try await state.openedSession(), AppRoutes.catalogues)
         guard let caseID = EntityID(id) else { throw PageError.caseNotFound }
@@ -169,9 +186,14 @@ struct CasePages: Sendable {
                     title: note.title.nonBlank ?? catalogues.text("untitled", language), finalized: note.status == .finalized,
                     status: catalogues.text(note.status == .finalized ? "noteFinalized" : "noteDraft", language))
         }
-        let conflicts = view.openConflicts.count
+        let openConflicts = view.openConflicts
+        let conflicts = openConflicts.count
+        let involved = Dictionary(([view.caseState] + view.entities).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let conflictRows = openConflicts.map { ConflictRow($0, in: involved, base: state.base, language: language) }
+        let timeline = view.timeline(limit: events)
+        let caseLink = "\(state.base)/cases/\(caseID)"
         let content = CaseContent(
-            link: "\(state.base)/cases/\(caseID)", title: title, citizenReference: record?.citizenReference,
+            link: caseLink, title: title, citizenReference: record?.citizenReference,
             status: catalogues.word("caseStatus", (record?.status ?? .open).rawValue, language),
             primaryCaseworker: record?.primaryCaseworker?.description,
             members: (record?.members ?? []).map(\.description).joined(separator: ", "),
@@ -182,7 +204,11 @@ struct CasePages: Sendable {
             newNoteLink: "\(state.base)/cases/\(caseID)/notes/new",
             openConflicts: conflicts,
             conflictsLine: conflicts == 0 ? catalogues.text("conflictsNone", language)
-                : catalogues.text(conflicts == 1 ? "conflictsOne" : "conflictsMany", language, String(conflicts)))
+                : catalogues.text(conflicts == 1 ? "conflictsOne" : "conflictsMany", language, String(conflicts)),
+            conflicts: conflictRows, hasConflicts: !conflictRows.isEmpty,
+            timeline: CaseTimelineRow.rows(timeline, of: view, base: state.base, language: language),
+            timelineMoreLink: timeline.hasMore && events < CaseTimelineRow.maximumCount
+                ? "\(caseLink)?events=\(min(events + CaseTimelineRow.firstCount * 2, CaseTimelineRow.maximumCount))#timeline" : nil)
         // The window title goes into the browser's history, unencrypted on
         // disk: a word, never the case's title (often the family's name).
         let frame = try await AppFrame.make(title: catalogues.text("caseHeading", language), section: .cases, language: language,

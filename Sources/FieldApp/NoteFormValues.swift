@@ -169,9 +169,12 @@ struct NoteConflictBox: Sendable {
     let field: String
     let heading: String
     let values: [Value]
+    /// The conflict's own page: the values side by side, and what happens next.
+    let link: String
 
-    init(_ conflict: ConflictRecord, language: Language) {
+    init(_ conflict: ConflictRecord, base: String, language: Language) {
         let (catalogues, dates) = (AppRoutes.catalogues, DateText(language))
+        link = ConflictText.link(conflict, base: base)
         field = catalogues.word("noteField", conflict.field, language)
         heading = catalogues.text("noteConflictHeading", language, field)
         values = conflict.values.map { value in
@@ -182,10 +185,10 @@ struct NoteConflictBox: Sendable {
     }
 
     /// By field, for the form; a field with two open conflicts shows the first.
-    static func byField(_ conflicts: [ConflictRecord], language: Language) -> [String: NoteConflictBox] {
+    static func byField(_ conflicts: [ConflictRecord], base: String, language: Language) -> [String: NoteConflictBox] {
         var boxes: [String: NoteConflictBox] = [:]
         for conflict in conflicts where boxes[conflict.field] == nil {
-            boxes[conflict.field] = NoteConflictBox(conflict, language: language)
+            boxes[conflict.field] = NoteConflictBox(conflict, base: base, language: language)
         }
         return boxes
     }

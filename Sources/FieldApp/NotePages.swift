@@ -233,7 +233,7 @@ struct NotePages: Sendable {
         let participants = try await caseParticipants(session, note.caseID)
         let form = NoteFormValues(typed.map { NoteFormValues.Values($0) } ?? .init(note), participants: participants,
                                   extraPresent: view.presentParticipants, offersNotStated: false,
-                                  conflict: NoteConflictBox.byField(view.openConflicts, language: language), basedOn: .init(note),
+                                  conflict: NoteConflictBox.byField(view.openConflicts, base: state.base, language: language), basedOn: .init(note),
                                   changed: changed, problems: problems, language: language)
         let link = "\(state.base)/notes/\(note.id)"
         let content = DraftContent(
@@ -282,7 +282,7 @@ struct NotePages: Sendable {
             title: note.title.nonBlank ?? catalogues.text("untitled", language), kind: catalogues.word("noteKind", note.kind.rawValue, language),
             date: note.date.map { NoteText.day($0, language) }, place: note.place, author: note.author?.description,
             present: present, childPresence: childPresence, sections: sections,
-            conflicts: view.openConflicts.map { NoteConflictBox($0, language: language) }, corrections: corrections,
+            conflicts: view.openConflicts.map { NoteConflictBox($0, base: state.base, language: language) }, corrections: corrections,
             caseLink: "\(state.base)/cases/\(note.caseID)", action: link + "/corrections",
             form: NoteFormValues(typed.map { NoteFormValues.Values($0) } ?? .init(correcting: note), participants: [], showsPresent: false,
                                  offersNotStated: false, problems: problems, language: language),

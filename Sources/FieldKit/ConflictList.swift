@@ -5,6 +5,14 @@ import SyncCore
 public struct ConflictList: Sendable {
     public let conflicts: [ConflictRecord]
     public let nextSteps: [EntityID: NextStep]
+    /// The cases listed and the entities in conflict, by id: what names them.
+    public let entities: [EntityID: EntityState]
+
+    init(conflicts: [ConflictRecord], nextSteps: [EntityID: NextStep], entities: [EntityID: EntityState] = [:]) {
+        self.conflicts = conflicts
+        self.nextSteps = nextSteps
+        self.entities = entities
+    }
 
     /// The step a value of a conflict over a case's current next step names.
     public func nextStep(named value: JSONValue) -> NextStep? {

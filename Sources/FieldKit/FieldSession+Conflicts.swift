@@ -12,17 +12,20 @@ extension FieldSession {
         var conflicts: [ConflictRecord] = []
         var steps: [EntityID: NextStep] = [:]
         var read: [EntityID] = []
+        var involved: [EntityID: EntityState] = [:]
         for caseID in caseIDs {
             let entities = try await replica.entities(inCase: caseID)
             let found = entities.flatMap { $0.conflicts() }.filter(\.isOpen)
             if !found.isEmpty { read.append(caseID) }
             conflicts += found
+            let named = Set(found.map(\.entity)).union([caseID])
+            for entity in entities where named.contains(entity.id) { involved[entity.id] = entity }
             if found.contains(where: { $0.field == Case.Field.nextStep }) {
                 for step in entities.compactMap(NextStep.init) { steps[step.id] = step }
             }
         }
         try await replica.recordReads(of: read, what: "conflicts")
-        return ConflictList(conflicts: conflicts, nextSteps: steps)
+        return ConflictList(conflicts: conflicts, nextSteps: steps, entities: involved)
     }
 
     /// Settles the open conflict `id` (supervisors and admins), with a reason

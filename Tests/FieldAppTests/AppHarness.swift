@@ -31,7 +31,7 @@ struct AppHarness {
 
     /// A new laptop home with an empty replica, opened.
     /// With `keyFile`, the vault is opened by a key file there instead of the passphrase.
-    static func laptop(keyFile: String? = nil) throws -> (FieldPaths, FieldSession) {
+    static func laptop(keyFile: String? = nil, role: String = "caseworker") throws -> (FieldPaths, FieldSession) {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("app-\(UUID().uuidString)")
         let paths = FieldPaths.resolve(home: home.path)
         try paths.createDirectories()
@@ -45,23 +45,24 @@ struct AppHarness {
         }
         // Few scrypt rounds: the key derivation is not what is tested.
         _ = try Vault.create(secret: secret, at: paths.vaultHeader, rounds: 1 << 10)
-        try FieldSettings(server: "http://127.0.0.1:1", user: "anna", role: "caseworker", device: String(repeating: "ab", count: 16))
+        try FieldSettings(server: "http://127.0.0.1:1", user: "anna", role: role, device: String(repeating: "ab", count: 16))
             .save(to: paths)
         return (paths, try FieldSession.open(paths: paths, secret: { secret }, environment: [:]))
     }
 
     /// Runs the app over a laptop that `prepare` fills; `locked` starts it
     /// without the opened data, as when no key is at hand.
+    /// `role` is the signed-in user's (supervisors settle conflicts);
     /// `clock` is the time the waits between passphrase tries count by;
     /// with `keptKey`, the data is opened as `field unlock` leaves it.
     /// `keyFile` opens the data with a key file at that path (as `--key-file`);
     /// `idleLock` is how long the data stays open without a request.
     static func with(
-        locked: Bool = false, language: Language? = nil, clock: TestClock = TestClock(), keptKey: KeptKey? = nil,
-        keyFile: String? = nil, idleLock: Duration? = AppServer.Configuration.defaultIdleLock,
+        locked: Bool = false, language: Language? = nil, role: String = "caseworker", clock: TestClock = TestClock(),
+        keptKey: KeptKey? = nil, keyFile: String? = nil, idleLock: Duration? = AppServer.Configuration.defaultIdleLock,
         prepare: (FieldSession) async throws -> Void = { _ in }, _ body: (AppHarness) async throws -> Void
     ) async throws {
-        let (paths, typed) = try laptop(keyFile: keyFile)
+        let (paths, typed) = try laptop(keyFile: keyFile, role: role)
         var session = typed
         if let keptKey {
             _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(passphrase) }, for: KeptKey.lifetime, clock: keptKey.clock,
@@ -142,6 +143,14 @@ struct AppHarness {
         let body = try await response.body.collect(upTo: 8 << 20)
         return Answer(status: UInt(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                       body: String(buffer: body))
+    }
+
+    /// Posts the case search as the browser does (`encoded` as a form
+    /// value) and, unless `following` is false, follows the redirect to its results.
+    func search(_ encoded: String, cookie: String, following: Bool = true) async throws -> Answer {
+        let posted = try await request("/cases", method: "POST", cookie: cookie, form: "csrf=\(csrfToken)&q=\(encoded)")
+        guard following, posted.status == 303, let location = posted.header("location") else { return posted }
+        return try await request(fullPath: location, cookie: cookie)
     }
 
     /// The path and query of the announced one-time address.

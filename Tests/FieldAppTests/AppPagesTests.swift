@@ -90,7 +90,7 @@ import Testing
         }) { app in
             let cookie = try await app.signIn()
             func search(_ encoded: String) async throws -> String {
-                try await app.request("/cases", method: "POST", cookie: cookie, form: "csrf=\(app.csrfToken)&q=\(encoded)").body
+                try await app.search(encoded, cookie: cookie).body
             }
             let all = try await app.request("/cases", cookie: cookie).body
             #expect(all.contains("Familien Holm") && all.contains("Familien Berg") && all.contains("2 sager på denne computer"))
@@ -132,6 +132,61 @@ import Testing
             }
             #expect(try await app.request("/cases", method: "POST", form: "csrf=\(app.csrfToken)&q=holm").status == 403)
             #expect(try await app.reads().count == readsBefore)
+        }
+    }
+
+    /// Reload and Back after a search show its results again without the
+    /// browser's "send the form again?": the post answers with a redirect to
+    /// an opaque id, and the words stay in the app's memory, never in an address.
+    @Test func aSearchIsRedirectedToAnOpaqueAddressThatReloads() async throws {
+        try await AppHarness.with(prepare: { session in
+            try await session.makeCase("Familien Holm", citizen: "0101-A")
+            try await session.makeCase("Familien Berg", citizen: "0202-B")
+        }) { app in
+            let cookie = try await app.signIn()
+            let posted = try await app.request("/cases", method: "POST", cookie: cookie, form: "csrf=\(app.csrfToken)&q=Holm")
+            #expect(posted.status == 303)
+            let location = try #require(posted.header("location"))
+            #expect(location.hasPrefix(app.base + "/cases?q=") && !location.lowercased().contains("holm"), "\(location)")
+            #expect(!posted.body.lowercased().contains("holm"))
+            // Reload, as often as wanted: the same results.
+            for _ in 0..<2 {
+                let page = try await app.request(fullPath: location, cookie: cookie)
+                #expect(page.status == 200)
+                #expect(page.body.contains("Familien Holm") && !page.body.contains("Familien Berg") && page.body.contains(#"value="Holm""#))
+            }
+            // Each search gets its own address; the earlier one still works (Back).
+            let second = try #require(try await app.request("/cases", method: "POST", cookie: cookie, form: "csrf=\(app.csrfToken)&q=0202")
+                .header("location"))
+            #expect(second != location)
+            #expect(try await app.request(fullPath: second, cookie: cookie).body.contains("Familien Berg"))
+            #expect(try await app.request(fullPath: location, cookie: cookie).body.contains("Familien Holm"))
+            // A blank search is the whole list.
+            let blank = try await app.request("/cases", method: "POST", cookie: cookie, form: "csrf=\(app.csrfToken)&q=+++")
+            #expect(blank.status == 303 && blank.header("location") == app.base + "/cases")
+            // An id this run never gave shows every case and says why.
+            let unknown = try await app.request("/cases?q=nothing-like-this", cookie: cookie).body
+            #expect(unknown.contains("Familien Holm") && unknown.contains("Familien Berg") && unknown.contains("ikke længere husket"))
+            // The address is worth nothing to another browser.
+            #expect(try await app.request(fullPath: location).status == 403)
+        }
+    }
+
+    /// Locking forgets the words searched: whoever unlocks next cannot get
+    /// them back with Back.
+    @Test func lockingForgetsTheSearches() async throws {
+        try await AppHarness.with(prepare: { session in
+            try await session.makeCase("Familien Holm", citizen: "0101-A")
+        }) { app in
+            let cookie = try await app.signIn()
+            let location = try #require(try await app.search("Holm", cookie: cookie, following: false).header("location"))
+            let lock = try await app.request("/lock", method: "POST", cookie: cookie, form: "csrf=\(app.csrfToken)")
+            #expect(lock.status == 303)
+            let unlock = try await app.request("/unlock", method: "POST", cookie: cookie,
+                                               form: "csrf=\(app.csrfToken)&passphrase=\(AppHarness.passphrase.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyz"))!)")
+            #expect(unlock.status == 303)
+            let page = try await app.request(fullPath: location, cookie: cookie).body
+            #expect(page.contains("ikke længere husket") && !page.contains(#"value="Holm""#))
         }
     }
 
@@ -181,7 +236,7 @@ import Testing
             // Only the case with a next step was shown on the agenda.
             #expect(try await app.reads().map { "\($0.what) \($0.caseID)" } == ["agenda \(holm)"])
 
-            _ = try await app.request("/cases", method: "POST", cookie: cookie, form: "csrf=\(app.csrfToken)&q=berg")
+            _ = try await app.search("berg", cookie: cookie)
             #expect(try await app.reads().dropFirst(1).map { "\($0.what) \($0.caseID)" } == ["case-list \(berg)"])
 
             _ = try await app.request("/cases/\(holm)", cookie: cookie)
@@ -219,7 +274,8 @@ import Testing
             let cookie = try await app.signIn()
             let page = try await app.request("/", cookie: cookie).body
             #expect(try await app.session.syncState().openConflicts == 1)
-            #expect(page.contains(#"<strong class="conflicts">1 åben konflikt – en leder afgør den</strong>"#))
+            // It links to the list of the conflicts.
+            #expect(page.contains(#"<a class="conflicts" href="\#(app.base)/conflicts">1 åben konflikt – en leder afgør den</a>"#))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import HummingbirdTesting
+import PageKit
 @testable import ReviewPages
 import SyncCore
 import SyncPersistence

@@ -1,18 +1,23 @@
 /// A word-level diff of two texts, for showing where concurrent note bodies
-/// differ: each text is split into words and the white space between them, and
+/// differ (on the review pages and in the caseworker's app): each text is split into words and the white space between them, and
 /// the tokens outside a longest common subsequence are the differing passages.
-enum WordDiff {
-    struct Segment: Sendable, Equatable {
-        let text: String
-        let differs: Bool
+public enum WordDiff {
+    public struct Segment: Sendable, Equatable {
+        public let text: String
+        public let differs: Bool
+
+        public init(text: String, differs: Bool) {
+            self.text = text
+            self.differs = differs
+        }
     }
 
     /// Above this many token pairs the middle (after the common start and end)
     /// is shown as differing whole, instead of spending memory on the table.
-    static let maximumCells = 4_000_000
+    public static let maximumCells = 4_000_000
 
     /// `text` split into segments, marking what is not shared with `other`.
-    static func segments(of text: String, comparedWith other: String) -> [Segment] {
+    public static func segments(of text: String, comparedWith other: String) -> [Segment] {
         let a = tokens(text), b = tokens(other)
         var prefix = 0
         while prefix < a.count, prefix < b.count, a[prefix] == b[prefix] { prefix += 1 }
@@ -62,7 +67,7 @@ enum WordDiff {
     }
 
     /// Words and runs of white space, in order; joined they give the text back.
-    static func tokens(_ text: String) -> [String] {
+    public static func tokens(_ text: String) -> [String] {
         var tokens: [String] = []
         var current = ""
         var currentIsSpace = false
