@@ -21,6 +21,9 @@ public struct SyncEngine: Sendable {
         public var pushed = 0
         public var pulled = 0
         public var removedCases: [EntityID] = []
+        /// The titles the removed cases had here, read before they were
+        /// deleted: once gone, nothing else on the laptop can name them.
+        public var removedCaseTitles: [EntityID: String] = [:]
         /// Changes the server found dated too far ahead of its clock, and
         /// that were re-dated to its time and pushed again.
         public var redated: Redated?
@@ -129,6 +132,9 @@ public struct SyncEngine: Sendable {
             }
             fromStart = false
             let pulled = try page.decoded { data throws(WireError) in try PullPage.decode(data) }
+            for caseID in pulled.removedCases {
+                if let title = try await replica.entity(caseID).flatMap(Case.init)?.title { report.removedCaseTitles[caseID] = title }
+            }
             try await replica.storePulled(pulled.operations, removedCases: pulled.removedCases, cursor: pulled.cursor)
             report.pulled += pulled.operations.count
             report.removedCases += pulled.removedCases
