@@ -47,6 +47,7 @@ struct AppRoutes: Sendable {
         CaseFormPages(state: state, language: language).addRoutes(to: unlocked)
         ParticipantPages(state: state, language: language).addRoutes(to: unlocked)
         NextStepPages(state: state, language: language).addRoutes(to: unlocked)
+        SyncPages(state: state, language: language).addRoutes(to: unlocked, statusTo: app)
         return router
     }
 
@@ -60,6 +61,9 @@ extension PageError {
     /// program, or the owner in a browser the address was not opened in.
     static let closed = PageError(status: .forbidden, headingKey: "closedHeading", messageKey: "closedMessage")
     static let caseNotFound = PageError(status: .notFound, headingKey: "caseNotFoundHeading", messageKey: "caseNotFoundMessage")
+    /// A sync was told that this laptop may no longer hold case data, and it
+    /// was deleted: no page has anything to show, and each says why.
+    static let dataDeleted = PageError(status: .gone, headingKey: "dataDeletedHeading", messageKey: "dataDeletedMessage")
 }
 
 /// Lets through only requests under the secret base path, and of those only
@@ -105,6 +109,7 @@ struct RequireUnlocked: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard await state.currentSession(logger: context.logger) != nil else {
+            if await state.isDataDeleted { throw PageError.dataDeleted }
             if request.method == .post, request.uri.path.hasSuffix("/autosave") {
                 let text = AppRoutes.catalogues.text("noteSaveRefusedLocked", AppRoutes.language(language, request))
                 return Response(status: .init(code: 423, reasonPhrase: "Locked"),

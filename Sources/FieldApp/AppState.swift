@@ -28,10 +28,17 @@ actor AppState {
     private var throttle = UnlockThrottle()
     /// Asked for the time the unlock throttle counts by.
     private let now: @Sendable () -> ContinuousClock.Instant
+    /// The one sync of the app at a time (`SyncPages`).
+    nonisolated let sync: SyncRunner
+    /// True once a sync was told that this laptop may no longer hold case
+    /// data (revoked, or the user removed) and FieldKit deleted it: from then
+    /// on every page says so, as there is nothing left to open.
+    private(set) var isDataDeleted = false
 
     init(session: FieldSession?, openingSecret: String, whenOpened: @escaping @Sendable () -> Void,
-         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, sync: SyncRunner = SyncRunner()) {
         self.session = session
+        self.sync = sync
         self.openingSecret = openingSecret
         self.now = now
         let base = "/s/" + PageSecret.generate()
@@ -80,6 +87,13 @@ actor AppState {
     func lock() -> FieldSession? {
         defer { session = nil }
         return session
+    }
+
+    /// FieldKit deleted the case data (`FieldError.purged`): the opened
+    /// replica's files are gone, so it is let go with its key.
+    func dataDeleted() {
+        session = nil
+        isDataDeleted = true
     }
 
     /// Whether the passphrase form may derive a key now (see `UnlockThrottle`).

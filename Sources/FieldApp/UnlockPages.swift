@@ -27,6 +27,7 @@ struct UnlockPages: Sendable {
     func addRoutes(to router: RouterGroup<BasicRequestContext>) {
         addLockRoute(to: router)
         router.get("unlock") { request, context in
+            if await state.isDataDeleted { throw PageError.dataDeleted }
             if await state.currentSession(logger: context.logger) != nil { return PageHeaders.redirect(to: state.base + "/") }
             return await page(AppRoutes.language(language, request), error: nil)
         }
@@ -35,6 +36,7 @@ struct UnlockPages: Sendable {
             let form = try await PageForm.decode(UnlockForm.self, from: request, csrfToken: state.csrfToken,
                                                  limit: AppRoutes.maximumFormBytes)
             if await state.currentSession(logger: context.logger) != nil { return PageHeaders.redirect(to: state.base + "/") }
+            if await state.isDataDeleted { throw PageError.dataDeleted }
             guard let passphrase = form.passphrase, !passphrase.isEmpty else {
                 return await page(language, error: "unlockEmpty", status: .badRequest)
             }
