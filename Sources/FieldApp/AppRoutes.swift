@@ -32,6 +32,9 @@ struct AppRoutes: Sendable {
         router.add(middleware: PageOriginCheck<BasicRequestContext>(scheme: "http"))
         let app = router.group(RouterPath(state.base))
         app.get("app.css") { _, _ in Self.renderer.stylesheet("app.css") }
+        // Outside `RequireUnlocked`: the sync page loads it while a sync may
+        // delete the data, and it holds none. Still behind the session cookie.
+        app.get("app.js") { _, _ in Self.renderer.script("app.js") }
         app.get("open") { request, _ in
             if await state.admits(state.cookie.value(in: request)) { return PageHeaders.redirect(to: state.base + "/") }
             guard let cookie = await state.exchange(request.uri.queryParameters.get("secret")) else { throw PageError.closed }

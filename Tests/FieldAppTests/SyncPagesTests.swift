@@ -110,6 +110,11 @@ import Testing
                     #expect(answer.body.contains("appen kan ikke vise sager mere"), "\(path): \(answer.body)")
                     #expect(!answer.body.contains("Familien Holm"), "\(path)")
                 }
+                // The sync page's script and status still answer, so that a page
+                // open while the data went can show what happened.
+                #expect(try await app.request("/app.js", cookie: cookie).status == 200)
+                let status = try await app.request("/sync/status", cookie: cookie)
+                #expect(status.body == #"{"running":false,"text":"Sagsdata er slettet fra denne computer"}"#)
                 let unlock = try await app.post("/unlock", cookie: cookie, ["passphrase": AppHarness.passphrase])
                 #expect(unlock.status == 410)
                 let again = try await app.post("/sync", cookie: cookie, [:])
