@@ -116,7 +116,7 @@ struct SyncPages: Sendable {
         }
         switch outcome {
         case .done(let report):
-            var lines = [catalogues.text("syncDoneCounts", language, String(report.pushed), String(report.pulled))]
+            var lines = [catalogues.text("syncDoneCounts", language, String(report.pushed), String(report.pulledFromOthers))]
             if let redated = report.redated { lines.append(catalogues.text("syncRedated", language, String(redated.count))) }
             if report.resent > 0 { lines.append(catalogues.text("syncResent", language, String(report.resent))) }
             if !report.notRestored.isEmpty { lines.append(catalogues.text("syncNotRestored", language, String(report.notRestored.count))) }

@@ -20,6 +20,9 @@ public struct SyncEngine: Sendable {
     public struct Report: Sendable, Equatable {
         public var pushed = 0
         public var pulled = 0
+        /// Of those pulled, the ones written on other laptops: a pull also
+        /// brings back this laptop's own changes as the server stored them.
+        public var pulledFromOthers = 0
         public var removedCases: [EntityID] = []
         /// The titles the removed cases had here, read before they were
         /// deleted: once gone, nothing else on the laptop can name them.
@@ -137,6 +140,7 @@ public struct SyncEngine: Sendable {
             }
             try await replica.storePulled(pulled.operations, removedCases: pulled.removedCases, cursor: pulled.cursor)
             report.pulled += pulled.operations.count
+            report.pulledFromOthers += pulled.operations.filter { $0.id.replica != replica.replica }.count
             report.removedCases += pulled.removedCases
             // The server counts what is left only when a page is full; the
             // total is what came so far plus that.

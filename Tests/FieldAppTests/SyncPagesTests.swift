@@ -62,8 +62,8 @@ import Testing
                 let page = try await Self.sync(app, cookie: cookie, runner: runner)
                 #expect(page.status == 200)
                 #expect(page.body.contains("Synkroniseringen er færdig"), "\(page.body)")
-                // What is fetched holds this laptop's own changes too, as the server stored them.
-                #expect(page.body.contains("Ændringer sendt til serveren: \(waiting). Ændringer hentet fra serveren: \(waiting)."), "\(page.body)")
+                // The pull brings this laptop's own changes back too: they are not counted as fetched.
+                #expect(page.body.contains("Ændringer sendt til serveren: \(waiting). Ændringer fra kolleger hentet: 0."), "\(page.body)")
                 #expect(try await app.waitingOperations() == 0)
                 #expect(page.body.contains("Sidst synkroniseret"))
                 let status = try await app.request("/sync/status", cookie: cookie)
