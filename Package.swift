@@ -235,8 +235,11 @@ let package = Package(
                 "FieldKit",
                 "FieldApp",
                 "PageKit",
+                // The sync page's tests sync with the server `serve` assembles.
+                "SyncService",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

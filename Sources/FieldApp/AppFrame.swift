@@ -20,6 +20,7 @@ struct AppFrame: Sendable {
     /// False on the refusal of a request outside the base, which must not
     /// learn the base from the stylesheet's address.
     var linksStylesheet = true
+    var onSync = false
 
     struct SyncLine: Sendable {
         let lastSync: String
@@ -29,7 +30,7 @@ struct AppFrame: Sendable {
         let conflicts: String?
     }
 
-    enum Section { case agenda, cases, none }
+    enum Section { case agenda, cases, sync, none }
 
     static func make(
         title: String, section: Section, language: Language, state: AppState, reads: FieldSession?
@@ -50,8 +51,10 @@ struct AppFrame: Sendable {
                     : status.openConflicts == 1 ? catalogues.text("syncConflictsOne", language)
                     : catalogues.text("syncConflictsMany", language, String(status.openConflicts)))
         }
-        return AppFrame(lang: language.rawValue, base: state.base, title: title, csrf: state.csrfToken, user: reads?.settings.user, sync: sync,
-                        onAgenda: section == .agenda, onCases: section == .cases)
+        var frame = AppFrame(lang: language.rawValue, base: state.base, title: title, csrf: state.csrfToken, user: reads?.settings.user,
+                             sync: sync, onAgenda: section == .agenda, onCases: section == .cases)
+        frame.onSync = section == .sync
+        return frame
     }
 
     struct ErrorContent: Sendable {

@@ -35,6 +35,9 @@ struct AppRoutes: Sendable {
         router.add(middleware: PageOriginCheck<BasicRequestContext>(scheme: "http"))
         let app = router.group(RouterPath(state.base))
         app.get("app.css") { _, _ in Self.renderer.stylesheet("app.css") }
+        // Outside `RequireUnlocked`: the sync page loads it while a sync may
+        // delete the data, and it holds none. Still behind the session cookie.
+        app.get("app.js") { _, _ in Self.renderer.script("app.js") }
         app.get("open") { request, _ in
             if await state.admits(state.cookie.value(in: request)) { return PageHeaders.redirect(to: state.base + "/") }
             guard let cookie = await state.exchange(request.uri.queryParameters.get("secret")) else { throw PageError.closed }
@@ -52,6 +55,7 @@ struct AppRoutes: Sendable {
         ParticipantPages(state: state, language: language).addRoutes(to: unlocked)
         NextStepPages(state: state, language: language).addRoutes(to: unlocked)
         ConflictPages(state: state, language: language).addRoutes(to: unlocked)
+        SyncPages(state: state, language: language).addRoutes(to: unlocked, statusTo: app)
         replay.set(router.buildResponder())
         return router
     }
@@ -66,6 +70,9 @@ extension PageError {
     /// program, or the owner in a browser the address was not opened in.
     static let closed = PageError(status: .forbidden, headingKey: "closedHeading", messageKey: "closedMessage")
     static let caseNotFound = PageError(status: .notFound, headingKey: "caseNotFoundHeading", messageKey: "caseNotFoundMessage")
+    /// A sync was told that this laptop may no longer hold case data, and it
+    /// was deleted: no page has anything to show, and each says why.
+    static let dataDeleted = PageError(status: .gone, headingKey: "dataDeletedHeading", messageKey: "dataDeletedMessage")
 }
 
 /// Lets through only requests under the secret base path, and of those only
@@ -115,6 +122,7 @@ struct RequireUnlocked: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard await state.currentSession(logger: context.logger) != nil else {
+            if await state.isDataDeleted { throw PageError.dataDeleted }
             if request.method == .post, request.uri.path.hasSuffix("/autosave") {
                 let text = AppRoutes.catalogues.text("noteSaveRefusedLocked", AppRoutes.language(language, request))
                 return Response(status: .init(code: 423, reasonPhrase: "Locked"),

@@ -55,13 +55,14 @@ public struct AppServer: Sendable {
     }
 
     /// `now` tells the time the waits between passphrase tries and the idle lock count by.
+    /// `sync` runs the app's syncs (tests give one whose sync they hold up).
     init(configuration: Configuration, session: FieldSession?, logger: Logger, whenOpened: @escaping @Sendable () -> Void,
-         now: @escaping @Sendable () -> ContinuousClock.Instant) {
+         now: @escaping @Sendable () -> ContinuousClock.Instant, sync: SyncRunner = SyncRunner()) {
         self.configuration = configuration
         self.logger = logger
         openingSecret = PageSecret.generate()
         state = AppState(session: session, openingSecret: openingSecret, whenOpened: whenOpened, now: now,
-                         idleLock: configuration.idleLock)
+                         idleLock: configuration.idleLock, sync: sync)
     }
 
     /// The application, listening on 127.0.0.1; `announce` is given the

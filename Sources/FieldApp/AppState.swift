@@ -39,9 +39,18 @@ actor AppState {
     /// A note form may be a MiB: a few of them, not an unbounded heap of text.
     static let maximumHeldForms = 4
 
+    /// The one sync of the app at a time (`SyncPages`).
+    nonisolated let sync: SyncRunner
+    /// True once a sync was told that this laptop may no longer hold case
+    /// data (revoked, or the user removed) and FieldKit deleted it: from then
+    /// on every page says so, as there is nothing left to open.
+    private(set) var isDataDeleted = false
+
     init(session: FieldSession?, openingSecret: String, whenOpened: @escaping @Sendable () -> Void,
-         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, idleLock: Duration? = nil) {
+         now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }, idleLock: Duration? = nil,
+         sync: SyncRunner = SyncRunner()) {
         self.session = session
+        self.sync = sync
         self.openingSecret = openingSecret
         self.now = now
         self.idleLock = idleLock
@@ -119,6 +128,13 @@ actor AppState {
 
     func rememberedSearch(_ id: String) -> String? {
         searches.words(for: id)
+    }
+
+    /// FieldKit deleted the case data (`FieldError.purged`): the opened
+    /// replica's files are gone, so it is let go with its key.
+    func dataDeleted() {
+        session = nil
+        isDataDeleted = true
     }
 
     /// Whether the passphrase form may derive a key now (see `UnlockThrottle`).

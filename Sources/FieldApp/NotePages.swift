@@ -96,7 +96,6 @@ struct NotePages: Sendable {
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         // Holds no data, but is asked for only by pages that do: behind the cookie.
-        group.get("app.js") { _, _ in AppRoutes.renderer.script("app.js") }
         group.get("cases/:id/notes/new") { request, context in
             try await newNote(request, caseID: try context.parameters.require("id"))
         }

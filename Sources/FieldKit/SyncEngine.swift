@@ -20,7 +20,13 @@ public struct SyncEngine: Sendable {
     public struct Report: Sendable, Equatable {
         public var pushed = 0
         public var pulled = 0
+        /// Of those pulled, the ones written on other laptops: a pull also
+        /// brings back this laptop's own changes as the server stored them.
+        public var pulledFromOthers = 0
         public var removedCases: [EntityID] = []
+        /// The titles the removed cases had here, read before they were
+        /// deleted: once gone, nothing else on the laptop can name them.
+        public var removedCaseTitles: [EntityID: String] = [:]
         /// Changes the server found dated too far ahead of its clock, and
         /// that were re-dated to its time and pushed again.
         public var redated: Redated?
@@ -129,8 +135,12 @@ public struct SyncEngine: Sendable {
             }
             fromStart = false
             let pulled = try page.decoded { data throws(WireError) in try PullPage.decode(data) }
+            for caseID in pulled.removedCases {
+                if let title = try await replica.entity(caseID).flatMap(Case.init)?.title { report.removedCaseTitles[caseID] = title }
+            }
             try await replica.storePulled(pulled.operations, removedCases: pulled.removedCases, cursor: pulled.cursor)
             report.pulled += pulled.operations.count
+            report.pulledFromOthers += pulled.operations.filter { $0.id.replica != replica.replica }.count
             report.removedCases += pulled.removedCases
             // The server counts what is left only when a page is full; the
             // total is what came so far plus that.

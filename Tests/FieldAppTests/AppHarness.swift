@@ -50,7 +50,8 @@ struct AppHarness {
         return (paths, try FieldSession.open(paths: paths, secret: { secret }, environment: [:]))
     }
 
-    /// Runs the app over a laptop that `prepare` fills; `locked` starts it
+    /// Runs the app over a laptop that `prepare` fills (a new one, or
+    /// `laptop`, signed in to a server); `locked` starts it
     /// without the opened data, as when no key is at hand.
     /// `role` is the signed-in user's (supervisors settle conflicts);
     /// `clock` is the time the waits between passphrase tries count by;
@@ -60,9 +61,10 @@ struct AppHarness {
     static func with(
         locked: Bool = false, language: Language? = nil, role: String = "caseworker", clock: TestClock = TestClock(),
         keptKey: KeptKey? = nil, keyFile: String? = nil, idleLock: Duration? = AppServer.Configuration.defaultIdleLock,
+        laptop signedIn: FieldSession? = nil, sync: SyncRunner = SyncRunner(),
         prepare: (FieldSession) async throws -> Void = { _ in }, _ body: (AppHarness) async throws -> Void
     ) async throws {
-        let (paths, typed) = try laptop(keyFile: keyFile, role: role)
+        let (paths, typed) = try signedIn.map { ($0.paths, $0) } ?? laptop(keyFile: keyFile, role: role)
         var session = typed
         if let keptKey {
             _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(passphrase) }, for: KeptKey.lifetime, clock: keptKey.clock,
@@ -74,7 +76,7 @@ struct AppHarness {
         let opened = AsyncStream<URL>.makeStream()
         let server = AppServer(configuration: .init(paths: paths, language: language, port: 0, keyFile: keyFile, idleLock: idleLock),
                                session: locked ? nil : session,
-                               logger: Logger(label: "field-app-test"), whenOpened: {}, now: { clock.now })
+                               logger: Logger(label: "field-app-test"), whenOpened: {}, now: { clock.now }, sync: sync)
         let application = server.application { address in opened.continuation.yield(address) }
         let group = ServiceGroup(configuration: .init(services: [application], logger: Logger(label: "field-app-test")))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))

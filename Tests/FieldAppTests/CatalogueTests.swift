@@ -41,7 +41,11 @@ import Testing
         needed += ["syncLast", "syncNever", "syncWaitingOne", "syncWaitingMany", "unlockEmpty", "unlockWrongOne", "unlockWrongMany", "unlockWaitOne",
                    "unlockWaitMany", "unlockBusy", "unlockFailed",
                    "casesFoundOne", "casesFoundMany", "casesAllOne", "casesAllMany", "conflictsNone", "conflictsOne", "conflictsMany",
-                   "untitled", "noName", "noText", "participantAge", "noteFinalized", "noteDraft"]
+                   "untitled", "noName", "noText", "participantAge", "noteFinalized", "noteDraft",
+                   PageError.dataDeleted.headingKey, PageError.dataDeleted.messageKey, "syncStarting", "syncFinishedAt",
+                   "syncProgressSending", "syncProgressSendingSome", "syncProgressFetching", "syncProgressFetchingSome",
+                   "syncDoneHeading", "syncDonePartlyHeading", "syncDoneCounts", "syncRedated", "syncResent", "syncNotRestored",
+                   "syncCasesWaitingOne", "syncCasesWaitingMany"]
         #expect(needed.filter { known[$0] == nil }.isEmpty, "missing: \(needed.filter { known[$0] == nil })")
         // Every value this version knows has its word in both languages.
         for language in Language.allCases {

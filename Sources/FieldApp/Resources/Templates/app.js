@@ -250,20 +250,23 @@
     return field;
   }
 
-  // The header's Lås button: the draft's last changes are saved first, else
-  // the lock would overtake them and they would be lost with the page. When
-  // that save fails, the page stays, saying so; a second press locks anyway.
-  var lock = document.querySelector("form.lock");
-  var lockAsked = false;
-  if (lock) lock.addEventListener("submit", function (event) {
-    if (lockAsked) { submitting = true; return; }
-    event.preventDefault();
-    lockAsked = true;
-    save(false).then(function (saved) {
-      if (saved) {
-        submitting = true;
-        lock.submit();
-      }
+  // The header's Lås and Synkronisér buttons: the draft's last changes are
+  // saved first, else the lock would overtake them and they would be lost
+  // with the page, or the sync would leave without them. When that save
+  // fails, the page stays, saying so; a second press goes on anyway.
+  ["form.lock", "form.sync-now"].forEach(function (selector) {
+    var leaving = document.querySelector(selector);
+    var asked = false;
+    if (leaving) leaving.addEventListener("submit", function (event) {
+      if (asked) { submitting = true; return; }
+      event.preventDefault();
+      asked = true;
+      save(false).then(function (saved) {
+        if (saved) {
+          submitting = true;
+          leaving.submit();
+        }
+      });
     });
   });
   document.addEventListener("visibilitychange", function () {
@@ -286,4 +289,58 @@
       event.returnValue = "";
     }
   });
+})();
+
+// The sync page (SyncPages) while a sync runs: asks the app how far it got
+// and says so in the page's polite live region; once it has ended, puts the
+// outcome in its place, as the page now shows it. Without this script the
+// page says that the sync is under way, and its "Opdatér" link shows more.
+(function () {
+  "use strict";
+  var region = document.getElementById("sync-state");
+  if (!region || !region.hasAttribute("data-running") || !window.fetch || !window.DOMParser) return;
+  var url = region.getAttribute("data-status");
+  var interval = 1000;
+
+  function replaceFrom(page, selector) {
+    var fresh = page.querySelector(selector);
+    var shown = document.querySelector(selector);
+    if (fresh && shown) shown.innerHTML = fresh.innerHTML;
+    return fresh !== null;
+  }
+
+  function finished() {
+    fetch(window.location.href, { credentials: "same-origin", cache: "no-store", redirect: "error" })
+      .then(function (response) { return response.text().then(function (html) { return { ok: response.ok, html: html }; }); })
+      .then(function (answer) {
+        var page = new DOMParser().parseFromString(answer.html, "text/html");
+        // Another page in its place (the data was deleted, or the app
+        // locked): show it whole.
+        if (!answer.ok || !replaceFrom(page, "#sync-state")) { window.location.reload(); return; }
+        replaceFrom(page, ".sync-actions");
+        replaceFrom(page, "header.site .sync");
+      })
+      .catch(function () { window.location.reload(); });
+  }
+
+  function ask() {
+    fetch(url, { credentials: "same-origin", cache: "no-store", redirect: "error" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.json();
+      })
+      .then(function (status) {
+        if (status.running) {
+          var progress = document.getElementById("sync-progress");
+          if (progress && progress.textContent !== status.text) progress.textContent = status.text;
+          setTimeout(ask, interval);
+        } else {
+          finished();
+        }
+      })
+      // The app stopped: the page stays as it is, and "Opdatér" tries again.
+      .catch(function () {});
+  }
+
+  setTimeout(ask, interval);
 })();
