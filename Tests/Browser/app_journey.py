@@ -302,7 +302,7 @@ class Journey:
         self.page("case-new")
         self.press_enter(title, "Enter in the case's title")
         check(self.heading() == CASE, f"creating the case should show it, showed '{self.heading()}'")
-        self.case_url = self.driver.current_url.split("#")[0]
+        self.case_url = self.driver.current_url.split("#")[0].split("?")[0]
         self.page("case")
         for name, role, age in (("Lene Holm", "Forælder", None), ("Emil Holm", "Barn", "9")):
             self.navigate(self.link("Tilføj deltager").click, "the link Tilføj deltager")
@@ -324,7 +324,7 @@ class Journey:
         self.page("note-new")
         self.press_enter(title, "Enter in the note's title")
         check("Kladde" in self.heading(), f"creating the note should show its draft, showed '{self.heading()}'")
-        self.note_url = self.driver.current_url.split("#")[0]
+        self.note_url = self.driver.current_url.split("#")[0].split("?")[0]
         self.note_id = self.note_url.rstrip("/").rsplit("/", 1)[1]
         for name in ("Lene Holm (Forælder)", "Emil Holm (Barn)"):
             box = self.labelled(name)
@@ -417,7 +417,7 @@ class Journey:
         Select(self.labelled("Type")).select_by_visible_text("Telefonsamtale")
         self.press_enter(title, "Enter in the note's title")
         check("Kladde" in self.heading(), "a draft should be made without the server")
-        self.draft_url = self.driver.current_url.split("#")[0]
+        self.draft_url = self.driver.current_url.split("#")[0].split("?")[0]
         self.draft_id = self.draft_url.rstrip("/").rsplit("/", 1)[1]
         self.type_into("Notatets tekst", "Mor ringede om skolekørslen.")
         self.navigate(self.button("Gem kladde").click, "the button Gem kladde")
