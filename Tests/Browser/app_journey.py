@@ -446,6 +446,22 @@ class Journey:
         marks = self.driver.find_elements(By.CSS_SELECTOR, "main .conflict")
         check(len(marks) == 1 and "bo" in marks[0].text, f"the note page should mark the conflict at its field, marks {[m.text for m in marks]}")
         self.page("note-conflict")
+        # The header's count leads to the conflicts of her cases, and on to
+        # the values side by side with what happens next.
+        self.navigate(self.driver.find_element(By.CSS_SELECTOR, "a.conflicts").click, "the header's conflict count")
+        check(self.heading() == "Konflikter på dine sager", f"the count should lead to the conflicts, showed '{self.heading()}'")
+        self.page("conflicts")
+        rows = self.driver.find_elements(By.CSS_SELECTOR, "main tbody tr")
+        check(len(rows) == 1, f"one open conflict should be listed, {len(rows)} are")
+        self.navigate(rows[0].find_element(By.CSS_SELECTOR, "th a").click, "the conflict's link")
+        text = self.main_text()
+        # The differing words are marked, with "[forskel: …]" for screen readers.
+        plain = " ".join(text.replace("[forskel:", " ").replace("]", " ").split())
+        for value in (self.anna_text, self.bo_text):
+            check(value in plain, f"the conflict page should show '{value}' side by side: {text}")
+        check("En teamleder afgør konflikten" in text, f"the caseworker should read what happens next: {text}")
+        check(not self.driver.find_elements(By.CSS_SELECTOR, "main form textarea"), "a caseworker should get no form to settle it")
+        self.page("conflict")
         # dorte resolves it on /review, keeping a merged text.
         self.open(self.server_url + "/review/sign-in")
         self.labelled("User name").send_keys("dorte")
