@@ -38,6 +38,9 @@ actor AppState {
     private var held: [(id: String, form: HeldForm)] = []
     /// A note form may be a MiB: a few of them, not an unbounded heap of text.
     static let maximumHeldForms = 4
+    /// The ids of held forms let go, to tell their pages (a few bytes each).
+    private var dropped: [String] = []
+    static let maximumDroppedIDs = 32
 
     /// The one sync of the app at a time (`SyncPages`).
     nonisolated let sync: SyncRunner
@@ -170,8 +173,20 @@ actor AppState {
     func hold(_ form: HeldForm) -> String {
         let id = PageSecret.generate()
         held.append((id, form))
-        if held.count > Self.maximumHeldForms { held.removeFirst(held.count - Self.maximumHeldForms) }
+        if held.count > Self.maximumHeldForms {
+            let over = held.count - Self.maximumHeldForms
+            dropped += held.prefix(over).map(\.id)
+            held.removeFirst(over)
+            if dropped.count > Self.maximumDroppedIDs { dropped.removeFirst(dropped.count - Self.maximumDroppedIDs) }
+        }
         return id
+    }
+
+    /// Whether `id` named a form let go past `maximumHeldForms`: its page
+    /// says so, rather than unlocking as if it were saved.
+    func wasDropped(_ id: String?) -> Bool {
+        guard let id else { return false }
+        return dropped.contains { PageSecret.matches(id, $0) }
     }
 
     func isHolding(_ id: String?) -> Bool {

@@ -42,6 +42,10 @@ struct NoteForm: PageFormBody {
     let wasFamilyView: String?
     let wasAgreements: String?
     let wasBody: String?
+    /// The ticks as the page showed them (`wasPresent[]`), when the ticks were
+    /// shown at all (`wasPresentShown`): only ticks changed since are applied.
+    let wasPresent: [String]?
+    let wasPresentShown: String?
 
     /// A field that could not be read: left out, the rest is still saved, and
     /// the page says which (the values are catalogue keys).
@@ -88,13 +92,19 @@ struct NoteForm: PageFormBody {
         return (changes, problems)
     }
 
-    /// The values the changes were based on, as `changes()` reads them; a
-    /// date that is no day, or a child's presence not stated, is not compared.
-    func basedOn() -> NoteChanges {
-        NoteChanges(kind: wasKind.flatMap { raw in Note.Kind.known.first { $0.rawValue == raw } },
-                    title: Self.line(wasTitle), date: wasDate.flatMap { CalendarDate($0) }, place: Self.line(wasPlace),
-                    body: Self.text(wasBody), familyView: Self.text(wasFamilyView), childView: Self.text(wasChildView),
-                    agreements: Self.text(wasAgreements), childPresent: Self.yesNo(wasChildPresent))
+    /// The values the changes were based on, as `changes()` reads them; nil
+    /// when the form says none (a page from before they were sent). A date
+    /// that is no day is not compared.
+    func basedOn() -> NoteChanges? {
+        let sent: [String?] = [wasKind, wasTitle, wasDate, wasPlace, wasChildPresent, wasChildView, wasFamilyView, wasAgreements, wasBody,
+                               wasPresentShown]
+        guard sent.contains(where: { $0 != nil }) else { return nil }
+        var present: Set<EntityID>?
+        if wasPresentShown != nil { present = Set((wasPresent ?? []).compactMap { EntityID($0) }) }
+        return NoteChanges(kind: wasKind.flatMap { raw in Note.Kind.known.first { $0.rawValue == raw } },
+                           title: Self.line(wasTitle), date: wasDate.flatMap { CalendarDate($0) }, place: Self.line(wasPlace),
+                           body: Self.text(wasBody), familyView: Self.text(wasFamilyView), childView: Self.text(wasChildView),
+                           agreements: Self.text(wasAgreements), childPresent: Self.yesNo(wasChildPresent), present: present)
     }
 
     /// A new note; nil with the problems when its kind or date is not one.

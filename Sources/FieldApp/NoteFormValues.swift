@@ -57,12 +57,15 @@ struct NoteFormValues: Sendable {
         let familyView: String
         let agreements: String
         let body: String
+        /// The ids ticked as present.
+        let present: [String]
 
         init(_ values: Values) {
             (kind, title, date, place) = (values.kind ?? "", values.title ?? "", values.date ?? "", values.place ?? "")
             childPresent = values.childPresent.map { $0 ? "yes" : "no" } ?? ""
             (childView, familyView, agreements, body) = (values.childView ?? "", values.familyView ?? "", values.agreements ?? "",
                                                          values.body ?? "")
+            present = values.present.sorted()
         }
     }
 
@@ -207,6 +210,13 @@ enum NoteText {
         case .null: return catalogues.text("noteValueEmpty", language)
         default: return "\(value)"
         }
+    }
+
+    /// A field's name inside a sentence: lower-case, as Danish writes it
+    /// there ("Rettelse af titel"); the label itself starts with a capital.
+    static func fieldInSentence(_ field: String, _ language: Language) -> String {
+        let word = AppRoutes.catalogues.word("noteField", field, language)
+        return word.prefix(1).lowercased() + word.dropFirst()
     }
 
     static func day(_ date: CalendarDate, _ language: Language) -> String {

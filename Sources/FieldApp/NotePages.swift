@@ -265,7 +265,7 @@ struct NotePages: Sendable {
             Section(label: catalogues.word("noteField", field, language), text: text.nonBlank == nil ? nil : text)
         }
         let corrections = note.addenda.map { addendum in
-            let field = catalogues.word("noteField", addendum.field, language)
+            let field = NoteText.fieldInSentence(addendum.field, language)
             return Correction(
                 heading: catalogues.text(addendum.isDecision ? "noteDecisionOf" : "noteCorrectionOf", language, field),
                 who: catalogues.text("noteWrittenBy", language, addendum.value.author.description,
@@ -326,7 +326,7 @@ struct NotePages: Sendable {
         } catch let error as PageError where error.messageKey == PageError.noteFinalized.messageKey {
             return Self.status(catalogues.text("noteSaveRefusedFinalized", language), .conflict)
         } catch let changed as NoteChangedSince {
-            let fields = changed.held.keys.sorted().map { catalogues.word("noteField", $0, language) }.joined(separator: ", ")
+            let fields = changed.held.keys.sorted().map { NoteText.fieldInSentence($0, language) }.joined(separator: ", ")
             return Self.status(catalogues.text("noteSaveRefusedChanged", language, fields), .conflict)
         }
     }

@@ -30,6 +30,10 @@ struct UnlockPages: Sendable {
         let error: String?
         let detail: String?
         let held: String?
+        /// The passphrase page was asked for a held form let go (too many held).
+        let heldDropped: Bool
+        /// The data is open already (another tab): the held form waits for its button.
+        let isOpen: Bool
         let withKeyFile: Bool
     }
 
@@ -37,10 +41,15 @@ struct UnlockPages: Sendable {
         addLockRoute(to: router)
         router.get("unlock") { request, context in
             if await state.isDataDeleted { throw PageError.dataDeleted }
-            if await state.currentSession(logger: context.logger) != nil { return PageHeaders.redirect(to: state.base + "/") }
             let asked = request.uri.queryParameters.get("held")
             let held = await state.isHolding(asked) ? asked : nil
-            return await page(AppRoutes.language(language, request), held: held, error: nil)
+            let language = AppRoutes.language(language, request)
+            if await state.currentSession(logger: context.logger) != nil {
+                // Opened in another tab meanwhile: a GET sends nothing on, so the held form gets a button.
+                guard held != nil else { return PageHeaders.redirect(to: state.base + "/") }
+                return await page(language, held: held, error: nil, isOpen: true)
+            }
+            return await page(language, held: held, heldDropped: await state.wasDropped(asked), error: nil)
         }
         router.post("unlock") { request, context in
             let language = AppRoutes.language(language, request)
@@ -50,19 +59,22 @@ struct UnlockPages: Sendable {
             // Opened meanwhile (in another tab): the held form goes on at once.
             if await state.currentSession(logger: context.logger) != nil { return try await opened(held: form.held, context: context) }
             let held = await state.isHolding(form.held) ? form.held : nil
-            if let keyFile { return try await openWithKeyFile(keyFile, held: held, language: language, context: context) }
+            // A passphrase typed after the key file failed is tried as one.
+            if let keyFile, form.passphrase == nil {
+                return try await openWithKeyFile(keyFile, held: held, language: language, context: context)
+            }
             guard let passphrase = form.passphrase, !passphrase.isEmpty else {
-                return await page(language, held: held, error: "unlockEmpty", status: .badRequest)
+                return await page(language, held: held, error: "unlockEmpty", asksPassphrase: true, status: .badRequest)
             }
             switch await state.beginUnlock() {
             case .go: break
             case .busy:
-                return await page(language, held: held, error: "unlockBusy", status: .tooManyRequests)
+                return await page(language, held: held, error: "unlockBusy", asksPassphrase: true, status: .tooManyRequests)
             case .wait(let remaining):
                 let seconds = UnlockThrottle.seconds(remaining)
                 var response = await page(language, held: held, error: seconds == 1 ? "unlockWaitOne" : "unlockWaitMany",
                                           arguments: [String(seconds)],
-                                          status: .tooManyRequests)
+                                          asksPassphrase: true, status: .tooManyRequests)
                 response.headers[.retryAfter] = String(seconds)
                 return response
             }
@@ -81,10 +93,11 @@ struct UnlockPages: Sendable {
                 let seconds = UnlockThrottle.seconds(await state.unlockFailed())
                 context.logger.notice("wrong passphrase on the unlock page", metadata: ["wait": "\(seconds) s"])
                 return await page(language, held: held, error: seconds == 1 ? "unlockWrongOne" : "unlockWrongMany",
-                                  arguments: [String(seconds)], status: .unauthorized)
+                                  arguments: [String(seconds)], asksPassphrase: true, status: .unauthorized)
             } catch let error as FieldError {
                 await state.unlockAbandoned()
-                return await page(language, held: held, error: "unlockFailed", detail: error.description, status: .internalServerError)
+                return await page(language, held: held, error: "unlockFailed", detail: error.description, asksPassphrase: true,
+                                  status: .internalServerError)
             } catch {
                 await state.unlockAbandoned()
                 throw error
@@ -132,13 +145,15 @@ struct UnlockPages: Sendable {
             context.logger.notice("local data unlocked with the key file")
             return try await opened(held: held, context: context)
         } catch let error as FieldError {
-            return await page(language, held: held, error: "unlockFailed", detail: error.description, status: .internalServerError)
+            // The passphrase field then: the file may be gone while the data still opens with the passphrase.
+            return await page(language, held: held, error: "unlockFailed", detail: error.description, asksPassphrase: true,
+                              status: .internalServerError)
         }
     }
 
     private func page(
-        _ language: Language, held: String?, error: String?, arguments: [String] = [], detail: String? = nil,
-        status: HTTPResponse.Status = .ok
+        _ language: Language, held: String?, heldDropped: Bool = false, error: String?, arguments: [String] = [], detail: String? = nil,
+        isOpen: Bool = false, asksPassphrase: Bool = false, status: HTTPResponse.Status = .ok
     ) async -> Response {
         let catalogues = AppRoutes.catalogues
         let frame = AppFrame(lang: language.rawValue, base: state.base, title: catalogues.text("unlockHeading", language), csrf: state.csrfToken,
@@ -147,7 +162,8 @@ struct UnlockPages: Sendable {
             "unlock",
             AppPage(t: catalogues.texts(for: language), frame: frame,
                     content: Content(error: error.map { catalogues.text($0, language, arguments: arguments) }, detail: detail,
-                                     held: held, withKeyFile: keyFile != nil)),
+                                     held: held, heldDropped: heldDropped, isOpen: isOpen,
+                                     withKeyFile: keyFile != nil && !asksPassphrase)),
             status: status)
     }
 }

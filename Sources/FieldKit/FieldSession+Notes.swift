@@ -1,3 +1,4 @@
+import Foundation
 import SyncCore
 
 /// Journal notes: drafts that save as they are written, finalization, and
@@ -22,30 +23,50 @@ extension FieldSession {
     /// A finalized note is refused: correct it with `addCorrections`.
     /// Returns how many changes were written.
     ///
-    /// `basedOn` holds, for fields of `changes`, the value the editor last
-    /// saw stored (a form's field as the page showed it). When this laptop
-    /// holds another value now (a second tab, a colleague's change brought by
-    /// a sync), nothing is written and `NoteChangedSince` says what is held:
-    /// the caseworker decides, a save never overwrites it unseen.
+    /// `basedOn` is the note as the editor last saw it stored (a form's
+    /// fields as the page showed them); a field of `changes` it leaves nil was
+    /// seen empty. The merge is three-way, field by field and tick by tick: a
+    /// field whose change equals its base was not touched and is not written;
+    /// a touched field that this laptop holds otherwise than its base now (a
+    /// second tab, a colleague's change brought by a sync) is not written
+    /// either, and `NoteChangedSince` says what is held: the caseworker
+    /// decides, a save never overwrites it unseen. Stored and shown values are
+    /// compared as a form shows them (`Self.asShown`), so that text stored by
+    /// `field note` is no change against its own form.
     @discardableResult
     public func editNote(_ id: EntityID, _ changes: NoteChanges, basedOn: NoteChanges? = nil) async throws -> Int {
-        let fields = changes.fields
-        let seen = Dictionary(basedOn?.fields ?? [], uniquingKeysWith: { first, _ in first })
+        let changed = changes.fields
+        let seen = basedOn.map { Dictionary($0.fields, uniquingKeysWith: { first, _ in first }) }
         return try await replica.write { author, lookup in
             guard var state = try lookup(id), state.entityType == EntityType.note else { throw FieldError.notANote(id.description) }
             guard !state.isFinalized else { throw FieldError.finalized(id.description) }
-            var changedSince: [String: JSONValue] = [:]
-            for (field, value) in fields {
-                guard let before = seen[field] else { continue }
-                let held = state.value(of: field)
-                if !OperationAuthor.holds(held, before), !OperationAuthor.holds(held, value) { changedSince[field] = held ?? .null }
-            }
-            guard changedSince.isEmpty else { throw NoteChangedSince(note: id, held: changedSince) }
-            try Self.requireParticipants(Array(changes.present ?? []) + changes.addPresent, of: state.caseID, lookup: lookup)
-            var operations = try author.setChanged(fields, on: &state)
             let held = Set(state.elements(of: Note.Field.present).compactMap { $0.stringValue.flatMap(EntityID.init) })
+            var fields = changed
+            if let seen {
+                // Compared as typed: a change of blanks alone is still a change.
+                fields.removeAll { field, value in Self.orNull(value) == Self.orNull(seen[field]) }
+                var changedSince: [String: JSONValue] = [:]
+                for (field, value) in fields {
+                    let now = Self.asShown(state.value(of: field))
+                    if now != Self.asShown(seen[field]), now != Self.asShown(value) { changedSince[field] = state.value(of: field) ?? .null }
+                }
+                guard changedSince.isEmpty else { throw NoteChangedSince(note: id, held: changedSince) }
+            }
+            // Ticks: with the ticks the page showed, only those the caseworker changed are applied.
             var wanted = held.union(changes.addPresent)
-            if let exactly = changes.present { wanted = exactly.union(changes.addPresent) }
+            var ticked = changes.addPresent
+            if let exactly = changes.present {
+                if let shown = basedOn?.present {
+                    let (added, removed) = (exactly.subtracting(shown), shown.subtracting(exactly))
+                    wanted = held.union(added).subtracting(removed).union(changes.addPresent)
+                    ticked += added.sorted()
+                } else {
+                    wanted = exactly.union(changes.addPresent)
+                    ticked += exactly.sorted()
+                }
+            }
+            try Self.requireParticipants(ticked, of: state.caseID, lookup: lookup)
+            var operations = try author.setChanged(fields, on: &state)
             for participant in wanted.subtracting(held).sorted() {
                 let operation = try author.add(.string(participant.description), to: Note.Field.present, on: state)
                 state.apply(operation)
@@ -111,6 +132,23 @@ extension FieldSession {
         let view = try await loadCase(caseID)
         try await replica.recordRead(caseID: caseID, what: "note-list")
         return view.notes
+    }
+
+    /// A value as a form shows it and sends it back: line breaks as LF, no
+    /// surrounding blanks, and blank as not set. A browser turns CR into LF,
+    /// the form trims a title, and a new note keeps a blank view as none.
+    static func asShown(_ value: JSONValue?) -> JSONValue {
+        guard let value, value != .null else { return .null }
+        guard case .string(let text) = value else { return value }
+        let shown = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return shown.isEmpty ? .null : .string(shown)
+    }
+
+    /// Empty text as not set, as a form sends an empty field.
+    static func orNull(_ value: JSONValue?) -> JSONValue {
+        guard let value, value != .string("") else { return .null }
+        return value
     }
 
     /// Each of `ids` must be a participant of the case.

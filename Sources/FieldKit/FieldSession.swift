@@ -55,10 +55,15 @@ public struct FieldSession: Sendable {
     /// replaced by another. Always true for data opened otherwise. Whoever
     /// keeps the session open for long (the app) asks before each use, so
     /// that `field lock` locks it too.
-    public func isKeptKeyStillHeld() -> Bool {
+    /// A key file that cannot be read just now (`read` fails: no file
+    /// descriptor left, an interrupted call) is still held: the app stays open.
+    public func isKeptKeyStillHeld(read: (URL) throws -> Data = { try Data(contentsOf: $0) }) -> Bool {
         guard let keptKey else { return true }
-        guard let held = keptKey.load(now: replica.clock.milliseconds()) else { return false }
-        return held == replica.vault.key
+        switch keptKey.lookup(now: replica.clock.milliseconds(), read: read) {
+        case .key(let held): return held == replica.vault.key
+        case .none: return false
+        case .unreadableNow: return true
+        }
     }
 
     /// Forgets the key kept by `field unlock` that opened the data, if one did.

@@ -73,28 +73,43 @@ struct UnlockedKey {
         #endif
     }
 
-    /// The key, if one is held and has not expired. The file is deleted only
-    /// when it is really no key: expired, damaged, or open to others. A read
-    /// that fails (out of file descriptors, an interrupted call) leaves it:
-    /// the caseworker would otherwise have to type the passphrase again, and
-    /// the app would lock, over a hiccup.
+    /// What `lookup` finds: a key, none (never kept, expired, damaged, open
+    /// to others), or a file that could not be read just now.
+    enum Lookup {
+        case key(SymmetricKey)
+        case none
+        case unreadableNow
+    }
+
+    /// The key, if one is held and has not expired; nil also when it cannot
+    /// be read just now (see `lookup`).
     func load(now: UInt64, read: (URL) throws -> Data = { try Data(contentsOf: $0) }) -> SymmetricKey? {
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        guard case .key(let key) = lookup(now: now, read: read) else { return nil }
+        return key
+    }
+
+    /// The key held, if any. The file is deleted only when it is really no
+    /// key: expired, damaged, or open to others. A read that fails (out of
+    /// file descriptors, an interrupted call) leaves it and says so: the
+    /// caseworker would otherwise have to type the passphrase again, and the
+    /// app would lock, over a hiccup.
+    func lookup(now: UInt64, read: (URL) throws -> Data = { try Data(contentsOf: $0) }) -> Lookup {
+        guard FileManager.default.fileExists(atPath: url.path) else { return .none }
         guard Vault.isOwnerOnlyRegularFile(url.path, ownedBy: getuid()) else {
             forget()
-            return nil
+            return .none
         }
-        guard let data = try? read(url) else { return nil }
+        guard let data = try? read(url) else { return .unreadableNow }
         guard data.count == 40 else {
             forget()
-            return nil
+            return .none
         }
         let expiry = data.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         guard now < expiry else {
             forget()
-            return nil
+            return .none
         }
-        return SymmetricKey(data: data.suffix(32))
+        return .key(SymmetricKey(data: data.suffix(32)))
     }
 
     /// Keeps `key` until `expiry`, replacing what was held.

@@ -10,12 +10,18 @@ sync-server.
 * Lås in one tab, "Gem kladde" in the other: the form is held, and saved after
   the passphrase;
 * the note form's problems: a summary that has the focus;
+* the refused save's page is unsaved until its button is pressed, and so is
+  a tab whose save met the locked app: leaving either asks first;
+* one failed request is not a stopped app: the tab says "not saved" and
+  saves at the next change;
 * the app stops: the tab stops saving and says the text is only there;
-* axe-core (if installed with axe-selenium-python) finds nothing serious or
-  critical on the new note, the refused save, the passphrase page and the
+* axe-core (axe-selenium-python; missing is a failure) finds nothing serious
+  or critical on the new note, the refused save, the passphrase page and the
   draft with problems.
 
-    python3 Tests/Browser/note_journey.py --bin-dir .build/debug
+A screenshot of a failure lands in the artifacts directory.
+
+    python3 Tests/Browser/note_journey.py --bin-dir .build/debug --artifacts .build/artifacts/notes
 
 Exits 0 when everything behaved, 1 with a message saying what did not.
 """
@@ -69,11 +75,14 @@ def axe_source():
 
 
 class Journey:
-    def __init__(self, bin_dir: Path):
+    def __init__(self, bin_dir: Path, artifacts: Path, keep: bool):
         self.bin_dir = bin_dir
+        self.artifacts = artifacts
+        self.keep = keep
         self.work = Path(tempfile.mkdtemp(prefix="casework-notes."))
         self.server = self.app = self.driver = None
         self.axe = axe_source()
+        check(self.axe is not None, "axe-core is missing: install axe-selenium-python (scripts/ensure-browser-dependencies)")
 
     def field(self, *arguments, input=""):
         environment = dict(os.environ, FIELD_PASSPHRASE=PASSPHRASE, XDG_RUNTIME_DIR="")
@@ -132,6 +141,11 @@ class Journey:
     def save_button(self):
         return self.driver.find_element(By.CSS_SELECTOR, "form.note button[type=submit]:not([name])")
 
+    def leaving_asks(self):
+        """Whether the page asks before it is left (its beforeunload handler cancels)."""
+        return self.driver.execute_script(
+            "var event = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(event); return event.defaultPrevented;")
+
     def navigate(self, action):
         old = self.driver.find_element(By.TAG_NAME, "html")
         action()
@@ -139,8 +153,6 @@ class Journey:
                   and self.driver.execute_script("return document.readyState") == "complete", "the next page did not load")
 
     def check_axe(self, name):
-        if self.axe is None:
-            return
         self.driver.execute_script(self.axe)
         found = self.driver.execute_async_script(
             "var done = arguments[0]; axe.run().then(function (r) { done(r.violations.map(function (v) { return [v.id, v.impact]; })); });")
@@ -177,6 +189,7 @@ class Journey:
         check("Fra fane B." in driver.page_source and "Fra fane A." in self.body().get_attribute("value"),
               "the refused save does not show both values")
         self.check_axe("the refused save")
+        check(self.leaving_asks(), "the refused save's page does not ask before it is left")
         self.navigate(lambda: self.save_button().click())
         check("saved=1" in driver.current_url and "Fra fane A." in self.body().get_attribute("value"),
               "saving again from the refused save did not save the caseworker's text")
@@ -186,7 +199,11 @@ class Journey:
         self.navigate(lambda: driver.find_element(By.CSS_SELECTOR, "form.lock button").click())
         check(driver.current_url.endswith("/unlock"), "Lås did not lead to the passphrase page")
         driver.switch_to.window(first)
-        driver.execute_script("document.getElementById('note-body').value += ' Efter låsning.'")
+        check(not self.leaving_asks(), "a saved draft asks before it is left")
+        self.body().send_keys(" Efter låsning.")
+        self.wait(lambda: "Appen er låst" in self.text("save-status"), "the save into the locked app is not shown")
+        check("Gem kladde" in self.text("save-status"), "the locked message does not say to press Gem kladde")
+        check(self.leaving_asks(), "a tab whose save met the locked app does not ask before it is left")
         self.navigate(lambda: self.save_button().click())
         check("/unlock?held=" in driver.current_url, "Gem kladde while locked did not hold the form")
         self.check_axe("the passphrase page")
@@ -197,12 +214,34 @@ class Journey:
         check(driver.switch_to.active_element.get_attribute("id") == "error-summary", "the problems' summary does not have the focus")
         self.check_axe("the draft with problems")
 
+        # One request that fails (a moment's trouble) while the app still runs.
+        driver.get(draft)
+        driver.execute_script("""
+            var real = window.fetch, failed = false;
+            window.fetch = function (address, options) {
+                if (!failed && options && options.method === "POST") { failed = true; return Promise.reject(new TypeError("once")); }
+                return real.apply(this, arguments);
+            };""")
+        self.body().send_keys(" En gang uden svar.")
+        self.wait(lambda: "ikke gemt" in self.text("save-status").lower(), "the failed request is not shown")
+        check("Appen er lukket" not in self.text("save-status"), "one failed request was taken for a stopped app")
+        self.body().send_keys(" Og så igen.")
+        self.wait(lambda: self.text("save-status").startswith("Gemt kl."), "the tab did not save again after one failed request")
+
         self.app.terminate()
         self.app.wait(10)
         self.body().send_keys(" Skrevet efter stop.")
-        self.wait(lambda: "kører ikke længere" in self.text("save-status"), "the tab did not say that the app stopped")
-        check("kører ikke længere" in self.text("save-announce"), "the stop was not announced")
+        self.wait(lambda: "Appen er lukket" in self.text("save-status"), "the tab did not say that the app stopped")
+        check("Appen er lukket" in self.text("save-announce"), "the stop was not announced")
         return 0
+
+    def save_failure(self):
+        if self.driver is None:
+            return
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        self.driver.save_screenshot(str(self.artifacts / "failure.png"))
+        (self.artifacts / "failure.html").write_text(self.driver.page_source, encoding="utf-8")
+        print(f"   the page at the failure: {self.artifacts}/failure.png and failure.html", file=sys.stderr)
 
     def close(self):
         if self.driver is not None:
@@ -211,22 +250,32 @@ class Journey:
             if process is not None and process.poll() is None:
                 process.terminate()
                 process.wait(10)
-        shutil.rmtree(self.work, ignore_errors=True)
+        if self.keep:
+            print(f"   kept: {self.work}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.work, ignore_errors=True)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--bin-dir", default=os.environ.get("BROWSER_TEST_BIN_DIR", ".build/debug"), type=Path,
                         help="where sync-server and field are (default .build/debug)")
+    parser.add_argument("--artifacts", default=os.environ.get("BROWSER_TEST_NOTES_ARTIFACTS", ".build/artifacts/notes"), type=Path,
+                        help="where a failure's screenshot goes (default .build/artifacts/notes)")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory and laptop home")
     arguments = parser.parse_args()
-    journey = Journey(arguments.bin_dir.resolve())
+    journey = None
     try:
+        journey = Journey(arguments.bin_dir.resolve(), arguments.artifacts.resolve(), arguments.keep)
         status = journey.run()
     except Failed as error:
         print(f"browser test failed: {error}", file=sys.stderr)
+        if journey is not None:
+            journey.save_failure()
         status = 1
     finally:
-        journey.close()
+        if journey is not None:
+            journey.close()
     if status == 0:
         print("The note pages' script behaved in headless Chromium")
     return status

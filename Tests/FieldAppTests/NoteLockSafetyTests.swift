@@ -107,6 +107,60 @@ import Testing
         #expect(await state.takeHeld("") == nil)
     }
 
+    /// Unlocked in another tab meanwhile: the passphrase page, reloaded,
+    /// offers to send the held form rather than dropping it for the first page.
+    @Test func aHeldFormWhosePageIsReloadedAfterAnotherTabUnlockedCanStillBeSent() async throws {
+        try await NotePagesTests.withVisit { visit in
+            let id = try await visit.draft()
+            try await lock(visit)
+            let held = try Self.heldID(try await visit.post("/notes/\(id)", NotePagesTests.wholeForm(try await visit.note(id),
+                                                                                                      ["body": "Mor, Emil og mormor hjemme."])),
+                                       base: visit.app.base)
+            let other = try await visit.app.request("/unlock", method: "POST", cookie: visit.cookie,
+                                                    form: "csrf=\(visit.app.csrfToken)&" + Self.passphrase)
+            #expect(other.status == 303 && other.header("location") == visit.app.base + "/")
+            let page = try await visit.app.request("/unlock?held=\(held)", cookie: visit.cookie)
+            #expect(page.status == 200 && page.body.contains(#"name="held" value="\#(held)""#) && page.body.contains("Gem det, jeg skrev"))
+            #expect(!page.body.contains(#"type="password""#))
+            #expect(try await visit.note(id).body == "Mor og Emil hjemme.", "a GET sends nothing on")
+            let sent = try await visit.post("/unlock", [("held", held)])
+            #expect(sent.status == 303 && sent.header("location") == "\(visit.app.base)/notes/\(id)?saved=1")
+            #expect(try await visit.note(id).body == "Mor, Emil og mormor hjemme.")
+            // Sent once: the page of a form no longer held goes to the first page.
+            #expect(try await visit.app.request("/unlock?held=\(held)", cookie: visit.cookie).status == 303)
+        }
+    }
+
+    @Test func thePassphrasePageOfAFormLetGoSaysItWasNotSaved() async throws {
+        try await NotePagesTests.withVisit { visit in
+            let id = try await visit.draft()
+            try await lock(visit)
+            var ids: [String] = []
+            for number in 0...AppState.maximumHeldForms {
+                ids.append(try Self.heldID(try await visit.post("/notes/\(id)", [("body", "Udgave \(number)")]), base: visit.app.base))
+            }
+            let dropped = try await visit.app.request("/unlock?held=\(ids[0])", cookie: visit.cookie)
+            #expect(dropped.body.contains("kunne ikke gemmes") && !dropped.body.contains(#"name="held""#))
+            #expect(!(try await visit.app.request("/unlock?held=\(ids[1])", cookie: visit.cookie).body.contains("kunne ikke gemmes")))
+        }
+    }
+
+    /// The key file gone or unreadable: the page asks for the passphrase then.
+    @Test func aKeyFileThatFailsShowsThePassphraseField() async throws {
+        let keyFile = FileManager.default.temporaryDirectory.appendingPathComponent("key-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        try await AppHarness.with(keyFile: keyFile) { app in
+            let cookie = try await app.signIn()
+            #expect(try await app.post("/lock", cookie: cookie, [:]).status == 303)
+            try FileManager.default.removeItem(atPath: keyFile)
+            let failed = try await app.post("/unlock", cookie: cookie, [:])
+            #expect(failed.status == 500 && failed.body.contains(#"type="password""#) && failed.body.contains("Adgangsfrase"))
+            // A passphrase sent is tried as one, not the file again.
+            let typed = try await app.post("/unlock", cookie: cookie, ["passphrase": "forkert"])
+            #expect(typed.status != 303 && typed.body.contains(#"type="password""#))
+        }
+    }
+
     /// A laptop whose data a key file opens could not open again after Lås
     /// without a restart: the page now opens it with the file.
     @Test func dataOpenedWithAKeyFileOpensAgainAfterLås() async throws {

@@ -374,7 +374,7 @@ import Testing
             #expect(note.body == "Mor og Emil hjemme." && note.addenda.map(\.field) == [Note.Field.body])
 
             let page = try await visit.app.request("/notes/\(noteID)?corrected=1", cookie: visit.cookie).body
-            #expect(page.contains("Rettelsen er gemt.") && page.contains("<h3>Rettelse af Notatets tekst</h3>"))
+            #expect(page.contains("Rettelsen er gemt.") && page.contains("<h3>Rettelse af notatets tekst</h3>"))
             #expect(page.contains("<div class=\"text\">Mor, Emil og mormor hjemme.</div>") && page.contains("<p class=\"who\">anna, "))
             #expect(page.contains("<div class=\"text\">Mor og Emil hjemme.</div>"), "the record as it was finalized")
             // The form shows the note as corrected: sent again, nothing new.

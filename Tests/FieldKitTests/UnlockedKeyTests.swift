@@ -137,4 +137,23 @@ import Testing
         #expect(location.load(now: clock.milliseconds(), read: { _ in Data(repeating: 1, count: 12) }) == nil)
         #expect(!FileManager.default.fileExists(atPath: location.url.path))
     }
+
+    /// The app asks before each use whether the kept key is still held: a
+    /// read that fails for a moment is not "gone", and does not lock the app.
+    @Test func dataOpenedWithTheKeptKeyStaysOpenWhenTheKeyCannotBeReadForAMoment() throws {
+        try #require(UnlockedKey.isInMemory(Self.memory))
+        let runtime = try Self.directory(under: Self.memory, mode: 0o700)
+        defer { try? FileManager.default.removeItem(atPath: runtime) }
+        let environment = ["XDG_RUNTIME_DIR": runtime]
+        let paths = try OfflineLaptop.home()
+        let clock = ManualWallClock()
+        _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(OfflineLaptop.passphrase) }, for: 60_000, clock: clock,
+                                    environment: environment)
+        let kept = try FieldSession.open(paths: paths, secret: { throw FieldError.noPassphrase }, clock: clock, environment: environment)
+        struct Interrupted: Error {}
+        #expect(kept.isKeptKeyStillHeld(read: { _ in throw Interrupted() }))
+        #expect(kept.isKeptKeyStillHeld())
+        #expect(FieldSession.lock(paths: paths, environment: environment))
+        #expect(!kept.isKeptKeyStillHeld(read: { _ in throw Interrupted() }), "a key that is gone is gone, read or not")
+    }
 }

@@ -14,9 +14,18 @@
 //
 // A save counts as done only for the app's plain-text 2xx answer: a locked
 // app answers 423, and a redirect (to the passphrase page) is an error,
-// never a page read as "saved". When the app cannot be reached at all it has
-// stopped, and its port may be another program's by now: nothing more is
-// sent, and the page says the text is only in this tab.
+// never a page read as "saved". A request that fails is not yet a stopped
+// app (a moment's load, a keepalive over the browser's quota): the app's
+// public stylesheet is asked for, without cookies, a few times; only when
+// that fails too has the app stopped, and its port may be another program's
+// by now. Then nothing more is sent by itself, the page says the text is
+// only in this tab, and the button checks again before it sends.
+//
+// The ticks (present[]) are sent with the ticks the page showed
+// (wasPresent[]), so that the app applies only the ticks changed here. A
+// page shown with a refused save (the fields changed elsewhere) is unsaved
+// until its button is pressed, and so is one whose save met a locked app:
+// leaving either asks first.
 //
 // The visible status changes at every save; screen readers are told only
 // when the state changes (saved, not saved, locked, stopped), not at every pause.
@@ -47,6 +56,9 @@
   var stopped = false;
   // A save was refused (changed elsewhere, finalized): the button decides now.
   var refused = false;
+  // A save met the locked app: the text is not saved until the button sends it.
+  var locked = false;
+  var stylesheet = (document.querySelector("link[rel=stylesheet]") || {}).href || "";
 
   function token() {
     var field = form.querySelector("input[name=csrf]");
@@ -69,6 +81,43 @@
   }
 
   var saved = values();
+  // Shown with a refused save: what is typed is not saved, and the button decides.
+  if (form.querySelector(".conflict.changed")) {
+    saved = {};
+    refused = true;
+  }
+
+  // The ticks as the app held them when this page last knew (wasPresent[]).
+  function basePresent() {
+    if (!form.querySelector("input[type=hidden][name=wasPresentShown]")) return saved["present[]"] || [];
+    return Array.prototype.map.call(form.querySelectorAll("input[type=hidden][name='wasPresent[]']"),
+      function (field) { return field.value; });
+  }
+
+  function setBasePresent(list) {
+    hidden("wasPresentShown").value = "1";
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=hidden][name='wasPresent[]']"),
+      function (field) { field.parentNode.removeChild(field); });
+    (list || []).forEach(function (value) {
+      var field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "wasPresent[]";
+      field.value = value;
+      form.appendChild(field);
+    });
+  }
+
+  // Whether the app answers at all: its stylesheet, asked for without
+  // cookies (the port may be another program's), up to three times.
+  function reachable(tries) {
+    if (!stylesheet) return Promise.resolve(false);
+    return fetch(stylesheet, { credentials: "omit", cache: "no-store", redirect: "manual" }).then(function (response) {
+      return response.ok && (response.headers.get("Content-Type") || "").indexOf("text/css") === 0;
+    }, function () { return false; }).then(function (ok) {
+      if (ok || tries <= 1) return ok;
+      return new Promise(function (resolve) { setTimeout(resolve, 1000); }).then(function () { return reachable(tries - 1); });
+    });
+  }
 
   function changed(now) {
     var names = {};
@@ -130,11 +179,17 @@
       // said by presentShown alone.
       if (list.length === 0 && name !== "present[]") list = [""];
       list.forEach(function (value) { body.append(name, value); });
-      if (name === "present[]") body.append("presentShown", "1");
-      else if (url) body.append(wasName(name), was(name));
+      if (name === "present[]") {
+        body.append("presentShown", "1");
+        if (url) {
+          body.append("wasPresentShown", "1");
+          basePresent().forEach(function (value) { body.append("wasPresent[]", value); });
+        }
+      } else if (url) body.append(wasName(name), was(name));
     });
     var text = body.toString();
     var creating = !url;
+    var keepalive = leaving && text.length < keepaliveLimit;
     inFlight = true;
     show(attribute("data-saving"), "saving");
     var done = false;
@@ -146,23 +201,26 @@
       cache: "no-store",
       // Not followed, and not thrown: only a failure to reach the app throws.
       redirect: "manual",
-      keepalive: leaving && text.length < keepaliveLimit
+      keepalive: keepalive
     }).then(function (response) {
       var plain = (response.headers.get("Content-Type") || "").indexOf("text/plain") === 0;
       return response.text().then(function (reply) {
         if (response.ok && plain && response.type !== "opaqueredirect") {
           done = true;
+          locked = false;
           if (creating) created(response.headers.get("Location"), now);
           if (number > acknowledged) {
             acknowledged = number;
             saved = now;
             names.forEach(function (name) {
+              if (name === "present[]") { setBasePresent(now[name]); return; }
               var field = form.querySelector("input[type=hidden][name=" + wasName(name) + "]");
               if (field) field.value = (now[name] || [""])[0];
             });
           }
           show(reply, "saved");
         } else if (response.status === 423) {
+          locked = true;
           show(attribute("data-locked"), "locked");
         } else if (response.status === 409 && plain) {
           refused = true;
@@ -172,8 +230,16 @@
         }
       });
     }, function () {
-      stopped = true;
-      show(attribute("data-stopped"), "stopped");
+      // A keepalive the browser refused (its quota) says nothing of the app.
+      if (keepalive) { show(attribute("data-failed"), "failed"); return; }
+      return reachable(3).then(function (ok) {
+        if (ok) {
+          show(attribute("data-failed"), "failed");
+        } else {
+          stopped = true;
+          show(attribute("data-stopped"), "stopped");
+        }
+      });
     }).catch(function () {
       // The answer broke off: not saved, but the app may still be there.
       show(attribute("data-failed"), "failed");
@@ -194,6 +260,7 @@
     Object.keys(sent).forEach(function (name) {
       if (name !== "present[]") hidden(wasName(name)).value = (sent[name] || [""])[0];
     });
+    setBasePresent(sent["present[]"]);
     form.setAttribute("action", location);
     form.setAttribute("data-autosave", url);
     form.removeAttribute("data-create");
@@ -207,12 +274,27 @@
 
   form.addEventListener("input", later);
   form.addEventListener("change", later);
-  form.addEventListener("focusout", function () { save(false); });
+  form.addEventListener("focusout", function (event) {
+    // On to the form's own button, which sends it all: a save now would
+    // change the status line under the pointer and move the button away.
+    var next = event.relatedTarget;
+    if (next && next.form === form && next.type === "submit") return;
+    save(false);
+  });
   form.addEventListener("submit", function (event) {
-    // The app is gone: its port may be another program's now.
+    // The app was gone: its port may be another program's now. Sent only
+    // once the app answers again (started again on the same port).
     if (stopped) {
       event.preventDefault();
-      show(attribute("data-stopped"), "stopped");
+      var button = event.submitter;
+      reachable(1).then(function (ok) {
+        if (!ok) { show(attribute("data-stopped"), "stopped"); return; }
+        stopped = false;
+        if (button && button.name) hidden(button.name).value = button.value;
+        submitting = true;
+        stampSubmit();
+        form.submit();
+      });
       return;
     }
     if (timer) { clearTimeout(timer); timer = null; }
@@ -284,7 +366,7 @@
     if (names.length === 0) return;
     var size = 0;
     names.forEach(function (name) { (now[name] || []).forEach(function (value) { size += encodeURIComponent(value).length; }); });
-    if (size >= keepaliveLimit || stopped || refused || (!url && inFlight)) {
+    if (size >= keepaliveLimit || stopped || refused || locked || (!url && inFlight)) {
       event.preventDefault();
       event.returnValue = "";
     }
