@@ -185,7 +185,8 @@ struct ConflictPages: FormPages {
 
     private func settle(_ request: Request, id: String) async throws -> Response {
         let (session, language) = try await opened(request)
-        let form = try await decode(SettleForm.self, request)
+        // A merged value may be a whole note's text, posted at up to 6 bytes a letter.
+        let form = try await decode(SettleForm.self, request, limit: NotePages.maximumFormBytes)
         guard session.maySettleConflicts else { throw PageError.supervisorsOnly }
         let detail = try await load(id, session: session)
         let conflict = detail.conflict
@@ -235,6 +236,9 @@ struct ConflictPages: FormPages {
             try await session.resolveConflict(id, choice, reason: reason)
         } catch FieldError.mergedValueForm {
             check.fail("merged", "conflictMergedInvalid")
+            return try await page(detail, form: form, check: check, notice: nil, session: session)
+        } catch FieldError.citizenReferenceIsCPR {
+            check.fail("merged", "citizenReferenceIsCPR")
             return try await page(detail, form: form, check: check, notice: nil, session: session)
         } catch FieldError.unknownID {
             // Settled by a sync between the check above and the write.

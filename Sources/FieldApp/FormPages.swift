@@ -29,8 +29,10 @@ extension FormPages {
         }
     }
 
-    func decode<Form: PageFormBody>(_ type: Form.Type, _ request: Request) async throws -> Form {
-        try await PageForm.decode(type, from: request, csrfToken: state.csrfToken, limit: AppRoutes.maximumFormBytes)
+    /// `limit`: the small forms' by default; a form that may carry a note's
+    /// text (a merged value) passes the note form's.
+    func decode<Form: PageFormBody>(_ type: Form.Type, _ request: Request, limit: Int = AppRoutes.maximumFormBytes) async throws -> Form {
+        try await PageForm.decode(type, from: request, csrfToken: state.csrfToken, limit: limit)
     }
 
     /// A page of the Sager section; `titleKey` names its window title, a

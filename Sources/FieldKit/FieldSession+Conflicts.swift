@@ -54,6 +54,8 @@ extension FieldSession {
         case .merged(let text):
             // A merged value of two steps means nothing: one of them holds.
             if form == .nextStepID { throw FieldError.mergedNextStep }
+            // The same rule as a new case's: no CPR number on the laptop.
+            if conflict.field == Case.Field.citizenReference, CitizenReference.holdsFullCPR(text) { throw FieldError.citizenReferenceIsCPR }
             guard let form, form != .text else { return .string(text) }
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard let parsed = try? OperationCodec.parse(Data(trimmed.utf8), path: "value"), form.accepts(parsed) else {

@@ -142,14 +142,16 @@ import Testing
             #expect(empty.status == 422 && empty.body.contains(#"<p id="merged-error" class="field-error">Skriv den samlede værdi"#))
             #expect(try await app.session.replica.status().waitingOperations == waiting)
 
+            // A merged note text is long: well over the small forms' 16 KiB once posted.
+            let long = merged + String(repeating: " Emil fortalte om skolekøkkenet og grøden.", count: 600)
             let settled = try await app.request("/conflicts/\(id)", method: "POST", cookie: cookie,
-                                                form: "csrf=\(app.csrfToken)&values=\(values)&choice=merged&merged=\(Self.encoded(merged))&reason=\(Self.encoded("Begge dele skete"))")
+                                                form: "csrf=\(app.csrfToken)&values=\(values)&choice=merged&merged=\(Self.encoded(long))&reason=\(Self.encoded("Begge dele skete"))")
             #expect(settled.status == 303 && settled.header("location") == "\(app.base)/conflicts/\(id)")
             // One change, waiting for the next sync like any other.
             #expect(try await app.session.replica.status().waitingOperations == waiting + 1)
             let note = try #require(try await app.session.replica.entity(noteID))
             #expect(note.conflicts().filter(\.isOpen).isEmpty)
-            #expect(note.value(of: Note.Field.body) == .string(merged))
+            #expect(note.value(of: Note.Field.body) == .string(long))
 
             let shown = try await app.request("/conflicts/\(id)", cookie: cookie)
             #expect(shown.status == 200 && shown.body.contains("<h1>Afgjort konflikt</h1>"))
