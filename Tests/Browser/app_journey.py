@@ -33,41 +33,28 @@ app).
 Exits 0 when everything behaved, 1 with a message saying what did not.
 """
 
-import argparse
 import base64
 import datetime
 import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
-import urllib.request
 from pathlib import Path
 
-from axe_selenium_python import Axe
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+import journey
+from journey import Failed, check
+
 PASSWORD = "en lang adgangskode"
 CASE = "Familien Holm"
-
-
-class Failed(Exception):
-    """A check that did not hold: the message says what was expected."""
-
-
-def check(condition, message):
-    if not condition:
-        raise Failed(message)
 
 
 class Journey:
@@ -90,13 +77,9 @@ class Journey:
     # --- the server and the laptops ---------------------------------------------
 
     def add_users(self):
-        for name, role in (("dorte", "supervisor"), ("anna", "caseworker"), ("bo", "caseworker")):
-            subprocess.run([self.server_bin, "user", "add", name, "--role", role, "--password-stdin",
-                            "--bcrypt-cost", "4", "--data-dir", self.data],
-                           input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        journey.add_users(self.server_bin, self.data, (("dorte", "supervisor"), ("anna", "caseworker"), ("bo", "caseworker")),
+                          PASSWORD)
+        self.port = journey.free_port()
         self.server_url = f"http://127.0.0.1:{self.port}"
         self.start_server()
 
@@ -105,35 +88,19 @@ class Journey:
             self.server_log = open(self.work / "server.log", "ab")
         self.server = subprocess.Popen([self.server_bin, "serve", "--data-dir", self.data, "--port", str(self.port),
                                         "--log-level", "warning"], stdout=self.server_log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            check(self.server.poll() is None, "sync-server stopped while starting; see its log")
-            try:
-                with urllib.request.urlopen(self.server_url + "/health", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise Failed(f"sync-server did not answer {self.server_url}/health within 15 seconds")
+        journey.wait_until_answering(self.server_url + "/health", 15,
+                                     f"sync-server did not answer {self.server_url}/health within 15 seconds", self.server)
 
     def stop_server(self):
         self.server.terminate()
         self.server.wait(timeout=15)
         self.server = None
 
-    def environment(self, who):
-        # XDG_RUNTIME_DIR empty: no key kept by `field unlock` is looked for.
-        return dict(os.environ, FIELD_PASSPHRASE=f"laptop passphrase of {who}", XDG_RUNTIME_DIR="")
-
     def home(self, who):
         return self.work / f"laptop-{who}"
 
     def field(self, who, *arguments, input=None, must=True):
-        run = subprocess.run([self.field_bin, *arguments, "--home", self.home(who)],
-                             input=input or "", text=True, capture_output=True, env=self.environment(who))
-        if must:
-            check(run.returncode == 0,
-                  f"field {' '.join(map(str, arguments))} on {who}'s laptop exited with {run.returncode}: {run.stderr.strip()}")
-        return run
+        return journey.run_field(self.field_bin, who, self.home(who), arguments, input=input, must=must)
 
     def field_json(self, who, *arguments, input=None):
         return json.loads(self.field(who, *arguments, "--json", input=input).stdout)
@@ -146,7 +113,8 @@ class Journey:
         """`field app --no-browser` on anna's laptop; the address it prints."""
         self.app_log = open(self.work / "app.log", "wb")
         self.app = subprocess.Popen([self.field_bin, "app", "--no-browser", "--home", self.home("anna")],
-                                    stdout=subprocess.PIPE, stderr=self.app_log, env=self.environment("anna"))
+                                    stdout=subprocess.PIPE, stderr=self.app_log,
+                                    env=journey.laptop_environment("laptop passphrase of anna"))
         line = self.app.stdout.readline().decode("utf-8", "replace")
         found = re.search(r"http://127\.0\.0\.1:\d+/s/[^/\s]+/open\?secret=\S+", line)
         check(found is not None, f"field app should print the address to open, printed {line!r}")
@@ -156,15 +124,7 @@ class Journey:
     # --- the browser ----------------------------------------------------------------
 
     def start_browser(self):
-        options = webdriver.ChromeOptions()
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,720",
-                         "--lang=da-DK", "--disable-gpu"):
-            options.add_argument(argument)
-        options.add_experimental_option("prefs", {"intl.accept_languages": "da-DK,da"})
-        driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-        self.driver = webdriver.Chrome(service=Service(driver_path), options=options)
-        self.driver.set_page_load_timeout(30)
+        self.driver = journey.start_chromium("1280,720", accept_languages="da-DK,da")
         self.driver.set_window_size(1280, 720)
 
     def navigate(self, action, what):
@@ -205,12 +165,9 @@ class Journey:
         self.screenshot(name)
 
     def axe_check(self, name):
-        axe = Axe(self.driver)
-        axe.inject()
-        results = axe.run()
+        violations = journey.serious_axe_violations(self.driver)
         self.axe_pages += 1
-        bad = [violation for violation in results["violations"] if violation.get("impact") in ("serious", "critical")
-               and not self.known_false_positive(violation)]
+        bad = [violation for violation in violations if not self.known_false_positive(violation)]
         if bad:
             lines = []
             for violation in bad:
@@ -534,45 +491,15 @@ class Journey:
             ("a conflict marked on the note is settled on /review, and gone after a sync", self.a_conflict_is_settled_on_review),
             ("anna's laptop is revoked: the sync says its data was deleted", self.a_revoked_laptop_is_told_its_data_is_gone),
         ]
-        for number, (title, body) in enumerate(steps, 1):
-            print(f"{number}. {title}", flush=True)
-            try:
-                body()
-            except Exception as error:  # every failure, expected or not, ends the test with a message
-                detail = error.msg if isinstance(error, WebDriverException) else str(error)
-                if isinstance(error, subprocess.CalledProcessError):
-                    detail += f": {error.stderr}"
-                print(f"\napp journey failed at step {number} ({title}):\n   {detail}", file=sys.stderr)
-                if not isinstance(error, Failed):
-                    traceback.print_exc(file=sys.stderr)
-                self.save_failure()
-                return 1
-        return 0
+        return journey.run_steps(steps, "app journey", self.save_failure)
 
     def save_failure(self):
-        if self.driver is None:
-            return
-        try:
-            self.driver.save_screenshot(str(self.artifacts / "failure.png"))
-            (self.artifacts / "failure.html").write_text(self.driver.page_source, encoding="utf-8")
-            print(f"   the page at the failure ({self.driver.current_url}): {self.artifacts}/failure.png and failure.html",
-                  file=sys.stderr)
-        except WebDriverException:
-            pass
+        journey.save_failure(self.driver, self.artifacts)
 
     def close(self, keep):
-        if self.driver is not None:
-            try:
-                self.driver.quit()
-            except WebDriverException:
-                pass
+        journey.quit_chromium(self.driver)
         for process in (self.app, self.server):
-            if process is not None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            journey.stop(process)
         for log, name in ((self.server_log, "server.log"), (self.app_log, "app.log")):
             if log is not None:
                 log.close()
@@ -584,30 +511,15 @@ class Journey:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bin-dir", default=os.environ.get("BROWSER_TEST_BIN_DIR", ".build/debug"), type=Path,
-                        help="where sync-server and field are (default .build/debug)")
-    parser.add_argument("--artifacts", default=os.environ.get("APP_TEST_ARTIFACTS", ".build/artifacts/app"),
-                        type=Path, help="where screenshots go (default .build/artifacts/app)")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory and laptop homes")
-    arguments = parser.parse_args()
-    arguments.artifacts.mkdir(parents=True, exist_ok=True)
-    for old in list(arguments.artifacts.glob("*.png")) + list(arguments.artifacts.glob("failure.html")):
-        old.unlink()
+    arguments = journey.parse_arguments(__doc__.split("\n\n")[0], "APP_TEST_ARTIFACTS", ".build/artifacts/app",
+                                        "where screenshots go", "keep the data directory and laptop homes")
+    journey.clear_old_artifacts(arguments.artifacts)
     started = time.monotonic()
-    journey = None
-    try:
-        journey = Journey(arguments.bin_dir.resolve(), arguments.artifacts.resolve())
-        status = journey.run()
-    except Failed as error:
-        print(f"app journey failed: {error}", file=sys.stderr)
-        status = 1
-    finally:
-        if journey is not None:
-            journey.close(arguments.keep)
+    status, app_journey = journey.run_journey(lambda: Journey(arguments.bin_dir.resolve(), arguments.artifacts.resolve()),
+                                              "app journey", arguments.keep)
     if status == 0:
         print(f"field app behaved in headless Chromium ({time.monotonic() - started:.0f} s): axe-core checked "
-              f"{journey.axe_pages} pages; screenshots in {arguments.artifacts}")
+              f"{app_journey.axe_pages} pages; screenshots in {arguments.artifacts}")
     return status
 
 

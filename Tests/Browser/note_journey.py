@@ -26,103 +26,56 @@ A screenshot of a failure lands in the artifacts directory.
 Exits 0 when everything behaved, 1 with a message saying what did not.
 """
 
-import argparse
 import json
-import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
+
+import journey
+from journey import Failed, check
 
 PASSWORD = "en lang adgangskode"
 PASSPHRASE = "laptop passphrase of anna"
 
 
-class Failed(Exception):
-    """A check that did not hold: the message says what was expected."""
-
-
-def check(condition, message):
-    if not condition:
-        raise Failed(message)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def axe_source():
-    try:
-        import axe_selenium_python
-    except ImportError:
-        return None
-    path = Path(axe_selenium_python.__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-    return path.read_text() if path.exists() else None
-
-
 class Journey:
-    def __init__(self, bin_dir: Path, artifacts: Path, keep: bool):
+    def __init__(self, bin_dir: Path, artifacts: Path):
         self.bin_dir = bin_dir
         self.artifacts = artifacts
-        self.keep = keep
         self.work = Path(tempfile.mkdtemp(prefix="casework-notes."))
         self.server = self.app = self.driver = None
-        self.axe = axe_source()
-        check(self.axe is not None, "axe-core is missing: install axe-selenium-python (scripts/ensure-browser-dependencies)")
+        check(journey.axe_is_installed(), journey.AXE_MISSING)
 
     def field(self, *arguments, input=""):
-        environment = dict(os.environ, FIELD_PASSPHRASE=PASSPHRASE, XDG_RUNTIME_DIR="")
-        run = subprocess.run([self.bin_dir / "field", *arguments, "--home", self.work / "laptop"], input=input, text=True,
-                             capture_output=True, env=environment)
+        run = journey.run_field(self.bin_dir / "field", "anna", self.work / "laptop", arguments, input=input, must=False)
         check(run.returncode == 0, f"field {' '.join(map(str, arguments))} exited with {run.returncode}: {run.stderr.strip()}")
         return run.stdout
 
     def start(self):
         server_bin = self.bin_dir / "sync-server"
-        subprocess.run([server_bin, "user", "add", "anna", "--role", "caseworker", "--password-stdin", "--bcrypt-cost", "4",
-                        "--data-dir", self.work / "server"], input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-        port = free_port()
+        journey.add_users(server_bin, self.work / "server", (("anna", "caseworker"),), PASSWORD)
+        port = journey.free_port()
         self.server = subprocess.Popen([server_bin, "serve", "--data-dir", self.work / "server", "--port", str(port),
                                         "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
-                    break
-            except OSError:
-                check(time.monotonic() < deadline, "sync-server did not answer within 10 seconds")
-                time.sleep(0.1)
+        journey.wait_until_answering(f"http://127.0.0.1:{port}/health", 10, "sync-server did not answer within 10 seconds")
         self.field("login", "--server", f"http://127.0.0.1:{port}", "--user", "anna", "--password-stdin", input=PASSWORD + "\n")
         self.case = json.loads(self.field("case", "new", "Familien Berg", "--citizen", "0202-BERG", "--json"))["case"]
-        environment = dict(os.environ, FIELD_PASSPHRASE=PASSPHRASE, XDG_RUNTIME_DIR="")
         self.app = subprocess.Popen([self.bin_dir / "field", "app", "--no-browser", "--home", self.work / "laptop"],
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=environment)
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                    env=journey.laptop_environment(PASSPHRASE))
         address = re.search(r"(http://\S+)", self.app.stdout.readline())
         check(address is not None, "field app printed no address")
         self.address = address.group(1)
         self.base = self.address.split("/open")[0]
-        options = webdriver.ChromeOptions()
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,720", "--lang=da-DK",
-                         "--disable-gpu"):
-            options.add_argument(argument)
-        options.add_experimental_option("prefs", {"intl.accept_languages": "da"})
-        self.driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-        self.driver.set_page_load_timeout(30)
+        self.driver = journey.start_chromium("1280,720", accept_languages="da")
 
     # --- helpers -------------------------------------------------------------------
 
@@ -153,10 +106,7 @@ class Journey:
                   and self.driver.execute_script("return document.readyState") == "complete", "the next page did not load")
 
     def check_axe(self, name):
-        self.driver.execute_script(self.axe)
-        found = self.driver.execute_async_script(
-            "var done = arguments[0]; axe.run().then(function (r) { done(r.violations.map(function (v) { return [v.id, v.impact]; })); });")
-        serious = [v for v in found if v[1] in ("serious", "critical")]
+        serious = [[violation["id"], violation["impact"]] for violation in journey.serious_axe_violations(self.driver)]
         check(not serious, f"axe-core finds serious or critical violations on {name}: {serious}")
 
     # --- the journey -----------------------------------------------------------------
@@ -236,46 +186,23 @@ class Journey:
         return 0
 
     def save_failure(self):
-        if self.driver is None:
-            return
-        self.artifacts.mkdir(parents=True, exist_ok=True)
-        self.driver.save_screenshot(str(self.artifacts / "failure.png"))
-        (self.artifacts / "failure.html").write_text(self.driver.page_source, encoding="utf-8")
-        print(f"   the page at the failure: {self.artifacts}/failure.png and failure.html", file=sys.stderr)
+        journey.save_failure(self.driver, self.artifacts)
 
-    def close(self):
-        if self.driver is not None:
-            self.driver.quit()
+    def close(self, keep):
+        journey.quit_chromium(self.driver)
         for process in (self.app, self.server):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                process.wait(10)
-        if self.keep:
+            journey.stop(process)
+        if keep:
             print(f"   kept: {self.work}", file=sys.stderr)
         else:
             shutil.rmtree(self.work, ignore_errors=True)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bin-dir", default=os.environ.get("BROWSER_TEST_BIN_DIR", ".build/debug"), type=Path,
-                        help="where sync-server and field are (default .build/debug)")
-    parser.add_argument("--artifacts", default=os.environ.get("BROWSER_TEST_NOTES_ARTIFACTS", ".build/artifacts/notes"), type=Path,
-                        help="where a failure's screenshot goes (default .build/artifacts/notes)")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory and laptop home")
-    arguments = parser.parse_args()
-    journey = None
-    try:
-        journey = Journey(arguments.bin_dir.resolve(), arguments.artifacts.resolve(), arguments.keep)
-        status = journey.run()
-    except Failed as error:
-        print(f"browser test failed: {error}", file=sys.stderr)
-        if journey is not None:
-            journey.save_failure()
-        status = 1
-    finally:
-        if journey is not None:
-            journey.close()
+    arguments = journey.parse_arguments(__doc__.split("\n\n")[0], "BROWSER_TEST_NOTES_ARTIFACTS", ".build/artifacts/notes",
+                                        "where a failure's screenshot goes", "keep the data directory and laptop home")
+    status, _ = journey.run_journey(lambda: Journey(arguments.bin_dir.resolve(), arguments.artifacts.resolve()),
+                                    "browser test", arguments.keep)
     if status == 0:
         print("The note pages' script behaved in headless Chromium")
     return status

@@ -20,38 +20,26 @@ to the artifacts directory (a failure adds failure.png and failure.html).
 Exits 0 when everything behaved, 1 with a message saying what did not.
 """
 
-import argparse
 import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import traceback
-import urllib.request
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
-from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
+import journey
+from journey import Failed, check
+
 PASSWORD = "en lang adgangskode"
-
-
-class Failed(Exception):
-    """A check that did not hold: the message says what was expected."""
-
-
-def check(condition, message):
-    if not condition:
-        raise Failed(message)
 
 
 class Journey:
@@ -70,35 +58,18 @@ class Journey:
     # --- the server and the laptops ---------------------------------------------
 
     def start_server(self):
-        for name, role in (("dorte", "supervisor"), ("anna", "caseworker"), ("bo", "caseworker")):
-            subprocess.run([self.server_bin, "user", "add", name, "--role", role, "--password-stdin",
-                            "--bcrypt-cost", "4", "--data-dir", self.data],
-                           input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        journey.add_users(self.server_bin, self.data, (("dorte", "supervisor"), ("anna", "caseworker"), ("bo", "caseworker")),
+                          PASSWORD)
+        port = journey.free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.server_log = open(self.work / "server.log", "wb")
         self.server = subprocess.Popen([self.server_bin, "serve", "--data-dir", self.data, "--port", str(port),
                                         "--log-level", "warning"], stdout=self.server_log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            check(self.server.poll() is None, "sync-server stopped while starting; see its log")
-            try:
-                with urllib.request.urlopen(self.base + "/health", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise Failed(f"sync-server did not answer {self.base}/health within 10 seconds")
+        journey.wait_until_answering(self.base + "/health", 10, f"sync-server did not answer {self.base}/health within 10 seconds",
+                                     self.server)
 
     def field(self, who, *arguments, input=None, must=True):
-        environment = dict(os.environ, FIELD_PASSPHRASE=f"laptop passphrase of {who}", XDG_RUNTIME_DIR="")
-        run = subprocess.run([self.field_bin, *arguments, "--home", self.work / f"laptop-{who}"],
-                             input=input or "", text=True, capture_output=True, env=environment)
-        if must:
-            check(run.returncode == 0,
-                  f"field {' '.join(map(str, arguments))} on {who}'s laptop exited with {run.returncode}: {run.stderr.strip()}")
-        return run
+        return journey.run_field(self.field_bin, who, self.work / f"laptop-{who}", arguments, input=input, must=must)
 
     def field_json(self, who, *arguments, input=None):
         return json.loads(self.field(who, *arguments, "--json", input=input).stdout)
@@ -137,14 +108,7 @@ class Journey:
     # --- the browser ----------------------------------------------------------------
 
     def start_browser(self):
-        options = webdriver.ChromeOptions()
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
-                         "--lang=da-DK", "--disable-gpu"):
-            options.add_argument(argument)
-        driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-        self.driver = webdriver.Chrome(service=Service(driver_path), options=options)
-        self.driver.set_page_load_timeout(30)
+        self.driver = journey.start_chromium("1280,900")
 
     def open(self, path):
         self.driver.get(self.base + path)
@@ -308,44 +272,15 @@ class Journey:
             ("dorte writes a merged value and a reason, and resolves", self.the_supervisor_merges_and_gives_a_reason),
             ("both laptops sync and hold the merged value, no conflict open", self.both_laptops_receive_the_resolution),
         ]
-        for number, (title, body) in enumerate(steps, 1):
-            print(f"{number}. {title}", flush=True)
-            try:
-                body()
-            except Exception as error:  # every failure, expected or not, ends the test with a message
-                detail = error.msg if isinstance(error, WebDriverException) else str(error)
-                if isinstance(error, subprocess.CalledProcessError):
-                    detail += f": {error.stderr}"
-                print(f"\nbrowser test failed at step {number} ({title}):\n   {detail}", file=sys.stderr)
-                if not isinstance(error, Failed):
-                    traceback.print_exc(file=sys.stderr)
-                self.save_failure()
-                return 1
-        return 0
+        return journey.run_steps(steps, "browser test", self.save_failure)
 
     def save_failure(self):
-        if self.driver is None:
-            return
-        try:
-            self.driver.save_screenshot(str(self.artifacts / "failure.png"))
-            (self.artifacts / "failure.html").write_text(self.driver.page_source, encoding="utf-8")
-            print(f"   the page at the failure ({self.driver.current_url}): {self.artifacts}/failure.png and failure.html",
-                  file=sys.stderr)
-        except WebDriverException:
-            pass
+        journey.save_failure(self.driver, self.artifacts)
 
     def close(self, keep):
-        if self.driver is not None:
-            try:
-                self.driver.quit()
-            except WebDriverException:
-                pass
+        journey.quit_chromium(self.driver)
         if self.server is not None:
-            self.server.terminate()
-            try:
-                self.server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
+            journey.stop(self.server)
             self.server_log.close()
             shutil.copy(self.work / "server.log", self.artifacts / "server.log")
         if keep:
@@ -355,27 +290,12 @@ class Journey:
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--bin-dir", default=os.environ.get("BROWSER_TEST_BIN_DIR", ".build/debug"), type=Path,
-                        help="where sync-server and field are (default .build/debug)")
-    parser.add_argument("--artifacts", default=os.environ.get("BROWSER_TEST_ARTIFACTS", ".build/artifacts/browser"),
-                        type=Path, help="where screenshots go (default .build/artifacts/browser)")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory and laptop homes")
-    arguments = parser.parse_args()
-    arguments.artifacts.mkdir(parents=True, exist_ok=True)
-    for old in list(arguments.artifacts.glob("*.png")) + list(arguments.artifacts.glob("failure.html")):
-        old.unlink()
+    arguments = journey.parse_arguments(__doc__.split("\n\n")[0], "BROWSER_TEST_ARTIFACTS", ".build/artifacts/browser",
+                                        "where screenshots go", "keep the data directory and laptop homes")
+    journey.clear_old_artifacts(arguments.artifacts)
     started = time.monotonic()
-    journey = None
-    try:
-        journey = Journey(arguments.bin_dir.resolve(), arguments.artifacts.resolve())
-        status = journey.run()
-    except Failed as error:
-        print(f"browser test failed: {error}", file=sys.stderr)
-        status = 1
-    finally:
-        if journey is not None:
-            journey.close(arguments.keep)
+    status, _ = journey.run_journey(lambda: Journey(arguments.bin_dir.resolve(), arguments.artifacts.resolve()),
+                                    "browser test", arguments.keep)
     if status == 0:
         print(f"The review pages behaved in headless Chromium ({time.monotonic() - started:.0f} s); "
               f"screenshots in {arguments.artifacts}")
