@@ -89,7 +89,7 @@ actor AppState {
     /// Every call is a use, and restarts the idle time.
     func currentSession(logger: Logger) -> FieldSession? {
         if let session, !session.isKeptKeyStillHeld() {
-            self.session = nil
+            letGo()
             logger.notice("the key kept by field unlock is gone (field lock, or it expired): the app has locked the data")
         }
         lockIfIdle(logger: logger)
@@ -102,7 +102,7 @@ actor AppState {
     /// the key leaves the app's memory on time and not only at the next page.
     func lockIfIdle(logger: Logger) {
         guard let session, !session.isOpenedWithKeptKey, let idleLock, now() - lastUse >= idleLock else { return }
-        self.session = nil
+        letGo()
         logger.notice("the app was not used for \(idleLock): it has locked the data")
     }
 
@@ -117,11 +117,18 @@ actor AppState {
     /// next. Returns what was open.
     @discardableResult
     func lock() -> FieldSession? {
-        // The words searched are case data too: whoever unlocks next must
-        // not get them back through Back.
-        searches = RememberedSearches()
-        defer { session = nil }
+        defer { letGo() }
         return session
+    }
+
+    /// Every way the data locks (Lås, the idle lock, `field lock`, the kept
+    /// key's expiry) forgets what the app holds of it besides the key: the
+    /// words searched and the last sync's outcome (it names handed-over
+    /// cases). Whoever unlocks next gets neither back.
+    private func letGo() {
+        session = nil
+        searches = RememberedSearches()
+        sync.forgetOutcome()
     }
 
     /// Keeps the words of a search; returns the id its results page is addressed by.

@@ -75,6 +75,14 @@ final class SyncRunner: Sendable {
         }
     }
 
+    /// Forgets the last sync's outcome (the data locked); a sync under way
+    /// keeps its status and reports as usual.
+    func forgetOutcome() {
+        current.withLock { current in
+            if !current.status.running { current.status = Status() }
+        }
+    }
+
     /// Waits for the sync under way, if any, to end.
     func waitUntilEnded() async {
         await current.withLock { $0.task }?.value

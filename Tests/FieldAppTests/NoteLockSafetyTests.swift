@@ -211,6 +211,24 @@ import Testing
         #expect(await state.session == nil)
     }
 
+    /// Locking by the idle time forgets the searched words and the last
+    /// sync's outcome, as Lås does.
+    @Test func theIdleLockForgetsSearchesAndTheLastSyncsOutcome() async throws {
+        let clock = TestClock()
+        let (_, session) = try AppHarness.laptop()
+        let state = AppState(session: session, openingSecret: "x", whenOpened: {}, now: { clock.now }, idleLock: .seconds(15 * 60),
+                             sync: SyncRunner { _, _ in throw FieldError.serverUnreachable("no network") })
+        let search = await state.rememberSearch("Holm")
+        state.sync.start(session) { _ in }
+        await state.sync.waitUntilEnded()
+        #expect(state.sync.status.outcome != nil)
+        clock.advance(by: .seconds(15 * 60))
+        await state.lockIfIdle(logger: Logger(label: "field-app-test"))
+        #expect(await state.session == nil)
+        #expect(await state.rememberedSearch(search) == nil)
+        #expect(state.sync.status.outcome == nil)
+    }
+
     @Test func withoutAnIdleLockTheDataStaysOpen() async throws {
         let clock = TestClock()
         try await AppHarness.with(clock: clock, idleLock: nil) { app in
