@@ -74,9 +74,16 @@ public final class ServerProcess: @unchecked Sendable {
                 log = seen
                 logSinceStart.text.withLock { $0 = seen }
                 // Keep draining the log so the server never blocks on a full pipe.
+                // At the end of the log (the server exited) the handler is
+                // called again and again with nothing: let go of it, and so of
+                // the pipe, rather than spin a core until the tests end.
                 stderr.fileHandleForReading.readabilityHandler = { [logSinceStart] handle in
-                    let chunk = String(decoding: handle.availableData, as: UTF8.self)
-                    logSinceStart.text.withLock { $0 += chunk }
+                    let data = handle.availableData
+                    guard !data.isEmpty else {
+                        handle.readabilityHandler = nil
+                        return
+                    }
+                    logSinceStart.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
                 }
                 return
             }
