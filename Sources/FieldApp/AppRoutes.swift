@@ -35,6 +35,9 @@ struct AppRoutes: Sendable {
         router.add(middleware: PageOriginCheck<BasicRequestContext>(scheme: "http"))
         let app = router.group(RouterPath(state.base))
         app.get("app.css") { _, _ in Self.renderer.stylesheet("app.css") }
+        // Named by every page, so that the browser asks for no /favicon.ico,
+        // which, outside the secret address, would be refused on every page.
+        app.get("favicon.svg") { _, _ in Self.renderer.image("favicon.svg") }
         // Outside `RequireUnlocked`: the sync page loads it while a sync may
         // delete the data, and it holds none. Still behind the session cookie.
         app.get("app.js") { _, _ in Self.renderer.script("app.js") }
@@ -85,7 +88,7 @@ extension PageError {
 struct AppAuthenticator: RouterMiddleware {
     typealias Context = BasicRequestContext
     let state: AppState
-    static let publicPaths: Set<String> = ["/open", "/app.css"]
+    static let publicPaths: Set<String> = ["/open", "/app.css", "/favicon.svg"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let path = Self.pathInside(request.uri.path, base: state.base) else { throw PageError.closed }

@@ -129,7 +129,7 @@ struct NoteForm: PageFormBody {
     /// Browsers send a text area's line breaks as CRLF, a script as LF: one
     /// form, so that a save with either is no change to the other.
     static func text(_ value: String?) -> String? {
-        value?.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        value?.withUnixLineBreaks
     }
 
     static func line(_ value: String?) -> String? {

@@ -18,6 +18,8 @@ public struct PageRenderer: Sendable {
     /// Scripts by file name (`app.js`), served by the front end itself: the
     /// Content-Security-Policy forbids inline script.
     public let scripts: [String: String]
+    /// Images by file name (`favicon.svg`), served by the front end itself.
+    public let images: [String: String]
     /// The templates' source text by name, for the tests that check every
     /// catalogue key a template names exists.
     public let templateSources: [String: String]
@@ -26,6 +28,7 @@ public struct PageRenderer: Sendable {
         var library = MustacheLibrary()
         var stylesheets: [String: String] = [:]
         var scripts: [String: String] = [:]
+        var images: [String: String] = [:]
         var sources: [String: String] = [:]
         let logger = Logger(label: "pages")
         MustacheContentTypes.register(PageHTMLEscaping(), named: PageHTMLEscaping.name)
@@ -44,6 +47,7 @@ public struct PageRenderer: Sendable {
                     }
                 case "css": stylesheets[file.lastPathComponent] = text
                 case "js": scripts[file.lastPathComponent] = text
+                case "svg": images[file.lastPathComponent] = text
                 default: continue
                 }
             }
@@ -53,6 +57,7 @@ public struct PageRenderer: Sendable {
         self.library = library
         self.stylesheets = stylesheets
         self.scripts = scripts
+        self.images = images
         templateSources = sources
     }
 
@@ -80,6 +85,16 @@ public struct PageRenderer: Sendable {
         }
         return Response(status: .ok, headers: PageHeaders.secured(contentType: "text/css; charset=utf-8"),
                         body: ResponseBody(byteBuffer: ByteBuffer(string: css)))
+    }
+
+    /// An SVG image (the front end's icon) as a response, or 404 for a name
+    /// there is none of.
+    public func image(_ name: String) -> Response {
+        guard let svg = images[name] else {
+            return Response(status: .notFound, headers: PageHeaders.secured(contentType: "text/plain; charset=utf-8"))
+        }
+        return Response(status: .ok, headers: PageHeaders.secured(contentType: "image/svg+xml"),
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: svg)))
     }
 
     /// A script as a response, or 404 for a name there is none of.

@@ -120,8 +120,12 @@ import Testing
                 try await app.request("/"), try await app.request("/nowhere", cookie: cookie),
                 try await app.request("/", cookie: cookie, host: "evil.example:\(app.port)"),
                 try await app.request("/open?secret=x"), try await app.request(fullPath: "/", cookie: cookie),
+                try await app.request("/favicon.svg"),
             ]
-            #expect(answers.map(\.status) == [200, 200, 200, 200, 403, 404, 403, 403, 403])
+            #expect(answers.map(\.status) == [200, 200, 200, 200, 403, 404, 403, 403, 403, 200])
+            // Every page names its icon under the secret address: the browser asks for no /favicon.ico.
+            #expect(answers[0].body.contains(#"<link rel="icon" href="\#(app.base)/favicon.svg" type="image/svg+xml">"#))
+            #expect(answers.last?.header("content-type") == "image/svg+xml")
             for answer in answers {
                 let policy = answer.header("content-security-policy") ?? ""
                 #expect(policy.contains("default-src 'none'") && policy.contains("frame-ancestors 'none'"), "\(answer.status)")
