@@ -72,9 +72,18 @@ struct ConflictPages: FormPages {
         let choice: String?
         let merged: String?
         let reason: String?
+
+        /// The form shown again over values numbered anew: the choice is made
+        /// again; what was written stays.
+        var withoutChoice: SettleForm {
+            SettleForm(csrf: csrf, values: nil, choice: nil, merged: merged, reason: reason)
+        }
     }
 
-    static let maximumReasonBytes = 4096
+    /// Counted in characters (Unicode scalars, which a person counts as
+    /// letters but for the rare composed emoji): 1,000 of them take at most
+    /// 4,000 bytes, inside the 4,096 the protocol allows a reason.
+    static let maximumReasonCharacters = 1000
 
     func addRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.get("conflicts") { request, _ in try await list(request) }
@@ -138,7 +147,7 @@ struct ConflictPages: FormPages {
             return ValueView(
                 number: index + 1, heading: catalogues.text("conflictValueHeading", language, String(index + 1)),
                 author: value.author.description,
-                device: ConflictText.device(value.device, session: session, language: language),
+                device: ConflictText.device(value, session: session, language: language),
                 written: dates.dateAndTime(milliseconds: Int64(clamping: value.milliseconds)),
                 segments: isTextDiff ? WordDiff.segments(of: text, comparedWith: other) : [WordDiff.Segment(text: text, differs: false)],
                 choice: "value-\(index + 1)", checked: form?.choice == "value-\(index + 1)")
@@ -198,7 +207,7 @@ struct ConflictPages: FormPages {
                                   session: session, status: .conflict)
         }
         guard form.values == Self.valueIDs(conflict) else {
-            return try await page(detail, form: form, check: FormCheck(language), notice: catalogues.text("conflictChanged", language),
+            return try await page(detail, form: form.withoutChoice, check: FormCheck(language), notice: catalogues.text("conflictChanged", language),
                                   session: session, status: .conflict)
         }
         var check = FormCheck(language)
@@ -226,14 +235,21 @@ struct ConflictPages: FormPages {
             check.fail("choice", "conflictChoiceMissing")
         }
         let reason = check.required("reason", NoteForm.text(form.reason), "conflictReasonMissing")
-        if let reason, reason.utf8.count > Self.maximumReasonBytes {
-            check.fail("reason", "conflictReasonTooLong", String(Self.maximumReasonBytes))
+        if let reason, reason.unicodeScalars.count > Self.maximumReasonCharacters {
+            check.fail("reason", "conflictReasonTooLong", String(Self.maximumReasonCharacters))
         }
         guard check.passed, let choice, let reason else {
             return try await page(detail, form: form, check: check, notice: nil, session: session)
         }
         do {
-            try await session.resolveConflict(id, choice, reason: reason)
+            // The write checks the values again: a sync since the check above
+            // may have brought one more.
+            let shown = conflict.values.map(\.operation)
+            try await session.resolveConflict(id, choice, reason: reason, shownValues: shown)
+        } catch FieldError.conflictChanged {
+            let now = try await load(id, session: session)
+            return try await page(now, form: form.withoutChoice, check: FormCheck(language), notice: catalogues.text("conflictChanged", language),
+                                  session: session, status: .conflict)
         } catch FieldError.mergedValueForm {
             check.fail("merged", "conflictMergedInvalid")
             return try await page(detail, form: form, check: check, notice: nil, session: session)
@@ -344,11 +360,14 @@ enum ConflictText {
         return form
     }
 
-    /// The laptop a value was written on: this one, or another by the start of its id.
-    static func device(_ device: ReplicaID, session: FieldSession, language: Language) -> String {
-        let text = device.description
-        if text == session.settings.device { return AppRoutes.catalogues.text("conflictThisLaptop", language) }
-        return AppRoutes.catalogues.text("conflictOtherLaptop", language, String(text.prefix(8)))
+    /// The laptop a value was written on, as a person tells them apart: this
+    /// one, another of mine, or the one its writer used. (A laptop knows no
+    /// other laptop's name; its id is no help to a reader.)
+    static func device(_ value: ConflictValue, session: FieldSession, language: Language) -> String {
+        let catalogues = AppRoutes.catalogues
+        if value.device.description == session.settings.device { return catalogues.text("conflictThisLaptop", language) }
+        if value.author.description == session.settings.user { return catalogues.text("conflictAnotherOfMine", language) }
+        return catalogues.text("conflictOtherLaptop", language, value.author.description)
     }
 }
 

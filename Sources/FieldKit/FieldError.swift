@@ -45,6 +45,8 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     case noSuchValue(pick: Int, count: Int)
     /// Competing next steps are settled by keeping one: a merged value of two steps means nothing.
     case mergedNextStep
+    /// The conflict gained or lost a value since the decider saw it.
+    case conflictChanged(String)
     /// A merged value that is not of the field's form.
     case mergedValueForm(field: String, form: String)
 
@@ -82,6 +84,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .citizenReferenceIsCPR:
             "--citizen must be the municipality's reference for the citizen (such as 0101-A), not a CPR number: a CPR number on the laptop identifies the child to anyone who finds it"
         case .noSuchValue(_, let count): "--pick must be from 1 to \(count)"
+        case .conflictChanged(let id): "conflict \(id) changed since it was shown (a sync brought another value); look at it again with field conflicts"
         case .mergedNextStep: "competing next steps are settled by keeping one of them: use --pick N, as field conflicts lists them"
         case .mergedValueForm(let field, let form):
             "the value of \(field) must be a \(form) written as JSON, such as \"2026-12-01\", true or 12"

@@ -30,17 +30,25 @@ extension FieldSession {
 
     /// Settles the open conflict `id` (supervisors and admins), with a reason
     /// that becomes part of the record. Competing next steps are settled by
-    /// keeping one of them.
-    public func resolveConflict(_ id: String, _ choice: ConflictChoice, reason: String) async throws {
+    /// keeping one of them. `shownValues`, when given, are the ids of the
+    /// values the decider saw, in order: a value that arrived since (a sync
+    /// in the background) is never overruled unseen.
+    public func resolveConflict(_ id: String, _ choice: ConflictChoice, reason: String, shownValues: [OperationID]? = nil) async throws {
         try requireMembershipRole()
-        var found: ConflictRecord?
-        for caseID in try await replica.casesWithOpenConflicts() {
-            found = try await replica.entities(inCase: caseID).flatMap { $0.conflicts() }.first { $0.id == id && $0.isOpen }
-            if found != nil { break }
+        // An open conflict's id starts with its entity's.
+        guard let entityID = id.split(separator: "/", maxSplits: 1).first.flatMap({ EntityID($0) }) else {
+            throw FieldError.unknownID(id)
         }
-        guard let conflict = found else { throw FieldError.unknownID(id) }
-        let value = try Self.value(choice, settling: conflict)
-        try await replica.write { author, _ in [try author.resolve(conflict, with: value, reason: reason)] }
+        // Found, checked and settled in one write: what is settled is what
+        // the replica holds at that moment, not what a lookup before it saw.
+        try await replica.write { author, entity in
+            guard let conflict = try entity(entityID)?.conflicts().first(where: { $0.id == id && $0.isOpen }) else {
+                throw FieldError.unknownID(id)
+            }
+            if let shownValues, conflict.values.map(\.operation) != shownValues { throw FieldError.conflictChanged(id) }
+            let value = try Self.value(choice, settling: conflict)
+            return [try author.resolve(conflict, with: value, reason: reason)]
+        }
     }
 
     static func value(_ choice: ConflictChoice, settling conflict: ConflictRecord) throws -> JSONValue {

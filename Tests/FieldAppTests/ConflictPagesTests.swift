@@ -52,7 +52,7 @@ import Testing
             #expect(body.contains(#"<a href="\#(app.base)/notes/\#(noteID)">Notat »Hjemmebesøg«</a>"#))
             #expect(body.contains("Værdi 1") && body.contains("Værdi 2"))
             #expect(body.contains("<dd>anna</dd>") && body.contains("<dd>dorte</dd>"))
-            #expect(body.contains("Denne computer") && body.contains("En anden computer ("))
+            #expect(body.contains("Denne computer") && body.contains("Den computer, dorte brugte"))
             // Only what differs is marked, and announced.
             #expect(body.contains("<mark><span class=\"visually-hidden\">[forskel: </span>Emil fortalte om skolen.<span class=\"visually-hidden\"> ]</span></mark>"))
             #expect(body.contains("<mark><span class=\"visually-hidden\">[forskel: </span>Far deltog telefonisk.<span class=\"visually-hidden\"> ]</span></mark>"))
@@ -140,6 +140,15 @@ import Testing
             let empty = try await app.request("/conflicts/\(id)", method: "POST", cookie: cookie,
                                               form: "csrf=\(app.csrfToken)&values=\(values)&choice=merged&merged=&reason=Samlet")
             #expect(empty.status == 422 && empty.body.contains(#"<p id="merged-error" class="field-error">Skriv den samlede værdi"#))
+            // A reason is counted in letters, as its message says: 1,001 æ is one too many.
+            let wordy = try await app.request("/conflicts/\(id)", method: "POST", cookie: cookie,
+                                              form: "csrf=\(app.csrfToken)&values=\(values)&choice=value-1&reason=\(Self.encoded(String(repeating: "æ", count: 1001)))")
+            #expect(wordy.status == 422 && wordy.body.contains(#"<p id="reason-error" class="field-error">Begrundelsen må højst være på 1000 tegn."#))
+            // A form just over the largest the page reads: refused as too large, nothing read of it.
+            let padding = String(repeating: "a", count: NotePages.maximumFormBytes)
+            let tooLarge = try await app.request("/conflicts/\(id)", method: "POST", cookie: cookie,
+                                                 form: "csrf=\(app.csrfToken)&values=\(values)&choice=merged&reason=R&merged=\(padding)")
+            #expect(tooLarge.status == 413)
             #expect(try await app.session.replica.status().waitingOperations == waiting)
 
             // A merged note text is long: well over the small forms' 16 KiB once posted.
@@ -189,6 +198,8 @@ import Testing
                                                 form: "csrf=\(app.csrfToken)&values=other&choice=value-1&reason=Fordi")
             #expect(changed.status == 409 && changed.body.contains("Konflikten har fået en ny værdi"))
             #expect(changed.body.contains(#"name="reason""#))
+            // The values may be numbered anew: the choice is made again, the reason stays.
+            #expect(!changed.body.contains(" checked") && changed.body.contains(">Fordi</textarea>"), "\(changed.body)")
             // Without the token nothing is decided either.
             let forged = try await app.request("/conflicts/\(id)", method: "POST", cookie: cookie, form: "choice=value-1&reason=Fordi")
             #expect(forged.status == 403)

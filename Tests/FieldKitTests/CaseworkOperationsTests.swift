@@ -319,7 +319,15 @@ import Testing
             await #expect(throws: FieldError.unknownID("no-such-conflict")) {
                 try await dorte.resolveConflict("no-such-conflict", .value(number: 1), reason: "Mor bekræfter")
             }
-            try await dorte.resolveConflict(conflict.id, .merged("Mor og Emil til stede; far deltog telefonisk."), reason: "Begge er rigtige")
+            // A decider who saw one value only (the other came by a sync since):
+            // nothing is settled unseen.
+            await #expect(throws: FieldError.conflictChanged(conflict.id)) {
+                try await dorte.resolveConflict(conflict.id, .value(number: 1), reason: "Mor bekræfter",
+                                                shownValues: [conflict.values[0].operation])
+            }
+            #expect(try await dorte.openConflicts().conflicts.count == 1)
+            try await dorte.resolveConflict(conflict.id, .merged("Mor og Emil til stede; far deltog telefonisk."), reason: "Begge er rigtige",
+                                            shownValues: conflict.values.map(\.operation))
             #expect(try await dorte.openConflicts().conflicts.isEmpty)
             _ = try await dorte.sync()
             _ = try await anna.sync()
