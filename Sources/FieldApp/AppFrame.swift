@@ -41,12 +41,16 @@ struct AppFrame: Sendable {
             let status = try await reads.syncState()
             let dates = DateText(language)
             let catalogues = AppRoutes.catalogues
+            let waiting = switch status.waitingEntries {
+            case 0: catalogues.text("syncWaitingNone", language)
+            case 1: catalogues.text("syncWaitingOne", language)
+            default: catalogues.text("syncWaitingMany", language, String(status.waitingEntries))
+            }
             sync = SyncLine(
                 lastSync: status.lastSyncAt.map { catalogues.text("syncLast", language, dates.dateAndTime(milliseconds: $0)) }
                     ?? catalogues.text("syncNever", language),
-                waiting: status.waitingOperations == 1 ? catalogues.text("syncWaitingOne", language)
-                    : catalogues.text("syncWaitingMany", language, String(status.waitingOperations)),
-                hasWaiting: status.waitingOperations > 0,
+                waiting: waiting,
+                hasWaiting: status.waitingEntries > 0,
                 conflicts: status.openConflicts == 0 ? nil
                     : status.openConflicts == 1 ? catalogues.text("syncConflictsOne", language)
                     : catalogues.text("syncConflictsMany", language, String(status.openConflicts)))

@@ -88,6 +88,11 @@ actor AppState {
     /// kept key has the lifetime `field unlock` gave it instead.)
     /// Every call is a use, and restarts the idle time.
     func currentSession(logger: Logger) -> FieldSession? {
+        if let session, !session.isDataStillHeld {
+            // `field sync` in a terminal was told the laptop is revoked, and deleted the data.
+            dataDeleted()
+            logger.notice("the case data was deleted from this laptop while the app ran: the app has let it go")
+        }
         if let session, !session.isKeptKeyStillHeld() {
             letGo()
             logger.notice("the key kept by field unlock is gone (field lock, or it expired): the app has locked the data")
@@ -109,7 +114,7 @@ actor AppState {
     /// The opened data, for a page behind `RequireUnlocked`: a request that
     /// passed it just before the data was locked is refused, not served.
     func openedSession() throws -> FieldSession {
-        guard let session else { throw PageError.closed }
+        guard let session else { throw isDataDeleted ? PageError.dataDeleted : PageError.closed }
         return session
     }
 
@@ -140,10 +145,19 @@ actor AppState {
         searches.words(for: id)
     }
 
+    /// A sync ended, however: the session takes the role the server said it
+    /// holds now (a demoted supervisor loses the settle form at once). A
+    /// session let go meanwhile stays let go.
+    func reloadRole() {
+        session = session?.reloadingRole()
+    }
+
     /// FieldKit deleted the case data (`FieldError.purged`): the opened
     /// replica's files are gone, so it is let go with its key.
+    /// Once only: the outcome of the sync that deleted it stays to be told.
     func dataDeleted() {
-        session = nil
+        guard !isDataDeleted else { return }
+        letGo()
         isDataDeleted = true
     }
 

@@ -60,10 +60,11 @@ struct SyncPages: Sendable {
             _ = try await PageForm.decode(SyncForm.self, from: request, csrfToken: state.csrfToken, limit: AppRoutes.maximumFormBytes)
             guard let session = await state.currentSession(logger: context.logger) else { throw PageError.closed }
             let (state, logger) = (state, context.logger)
-            let started = state.sync.start(session) { outcome in
+            // The session is let go before FieldKit deletes its files: no
+            // page is served from a replica whose files are going.
+            let started = state.sync.start(session, beforeDeleting: { await state.dataDeleted() }) { outcome in
+                await state.reloadRole()
                 if case .failed(.purged) = outcome {
-                    // FieldKit has deleted the files under the opened replica.
-                    await state.dataDeleted()
                     logger.notice("the server said this laptop may no longer hold case data: it was deleted")
                 }
             }
@@ -116,17 +117,29 @@ struct SyncPages: Sendable {
         }
         switch outcome {
         case .done(let report):
-            var lines = [catalogues.text("syncDoneCounts", language, String(report.pushed), String(report.pulledFromOthers))]
+            func counted(_ key: String, _ count: Int) -> String {
+                catalogues.text(key + (count == 0 ? "None" : count == 1 ? "One" : "Many"), language, String(count))
+            }
+            var lines = [counted("syncDoneSent", report.pushedEntries), counted("syncDoneFetched", report.pulledEntriesFromOthers)]
             if let redated = report.redated { lines.append(catalogues.text("syncRedated", language, String(redated.count))) }
             if report.resent > 0 { lines.append(catalogues.text("syncResent", language, String(report.resent))) }
             if !report.notRestored.isEmpty { lines.append(catalogues.text("syncNotRestored", language, String(report.notRestored.count))) }
+            if !report.withdrawn.isEmpty { lines.append(counted("syncWithdrawn", report.withdrawn.count)) }
             let waiting = report.waitingCases.count
             if waiting > 0 {
                 lines.append(waiting == 1 ? catalogues.text("syncCasesWaitingOne", language)
                              : catalogues.text("syncCasesWaitingMany", language, String(waiting)))
             }
-            let handedOver = report.removedCases.map { report.removedCaseTitles[$0] ?? catalogues.text("untitled", language) }
-                .sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+            let handedOver = report.removedCases
+                .map { (title: report.removedCaseTitles[$0] ?? catalogues.text("untitled", language), unsent: report.unsentOfRemovedCases[$0] ?? 0) }
+                .sorted { $0.title.localizedStandardCompare($1.title) == .orderedAscending }
+                .map { removed in
+                    switch removed.unsent {
+                    case 0: removed.title
+                    case 1: catalogues.text("syncHandedOverUnsentOne", language, removed.title)
+                    default: catalogues.text("syncHandedOverUnsentMany", language, removed.title, String(removed.unsent))
+                    }
+                }
             return OutcomeView(succeeded: true, heading: catalogues.text(waiting > 0 ? "syncDonePartlyHeading" : "syncDoneHeading", language),
                                lines: lines, handedOver: handedOver, hasHandedOver: !handedOver.isEmpty, detail: nil, finished: finished)
         case .failed(let error):

@@ -31,23 +31,30 @@ final class SyncRunner: Sendable {
         var finishedAt: UInt64?
     }
 
-    typealias Perform = @Sendable (FieldSession, @escaping SyncEngine.Progress) async throws -> SyncEngine.Report
+    /// The sync of a session, with its progress, and what runs before
+    /// FieldKit deletes the data of a revoked laptop.
+    typealias Perform = @Sendable (FieldSession, @escaping SyncEngine.Progress, @escaping @Sendable () async -> Void) async throws -> SyncEngine.Report
 
     private let perform: Perform
     private let current = Mutex<(status: Status, task: Task<Void, Never>?)>((Status(), nil))
 
     /// `perform` is the sync itself; tests give one they hold up.
-    init(perform: @escaping Perform = { session, progress in try await session.sync(progress: progress) }) {
+    init(perform: @escaping Perform = { session, progress, beforeDeleting in
+        try await session.sync(progress: progress, beforeDeleting: beforeDeleting)
+    }) {
         self.perform = perform
     }
 
     var status: Status { current.withLock { $0.status } }
 
     /// Starts a sync of `session`, unless one is under way: then this joins
-    /// it and returns false. `ended` runs once the sync has ended, with its
-    /// outcome, before the status says so.
+    /// it and returns false. `beforeDeleting` runs when the server said the
+    /// laptop may no longer hold case data, before FieldKit deletes it.
+    /// `ended` runs once the sync has ended, with its outcome, before the
+    /// status says so.
     @discardableResult
-    func start(_ session: FieldSession, ended: @escaping @Sendable (Outcome) async -> Void) -> Bool {
+    func start(_ session: FieldSession, beforeDeleting: @escaping @Sendable () async -> Void = {},
+               ended: @escaping @Sendable (Outcome) async -> Void) -> Bool {
         current.withLock { current in
             guard !current.status.running else { return false }
             current.status.running = true
@@ -56,9 +63,9 @@ final class SyncRunner: Sendable {
             current.task = Task { [self] in
                 let outcome: Outcome
                 do {
-                    outcome = .done(try await perform(session) { phase, done, total in
+                    outcome = .done(try await perform(session, { phase, done, total in
                         self.current.withLock { $0.status.progress = Progress(phase: phase, done: done, total: total) }
-                    })
+                    }, beforeDeleting))
                 } catch let error as FieldError {
                     outcome = .failed(error)
                 } catch {

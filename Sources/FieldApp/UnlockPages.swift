@@ -40,6 +40,7 @@ struct UnlockPages: Sendable {
     func addRoutes(to router: RouterGroup<BasicRequestContext>) {
         addLockRoute(to: router)
         router.get("unlock") { request, context in
+            if !FieldSession.holdsData(paths: paths) { await state.dataDeleted() }
             if await state.isDataDeleted { throw PageError.dataDeleted }
             let asked = request.uri.queryParameters.get("held")
             let held = await state.isHolding(asked) ? asked : nil
@@ -55,6 +56,7 @@ struct UnlockPages: Sendable {
             let language = AppRoutes.language(language, request)
             let form = try await PageForm.decode(UnlockForm.self, from: request, csrfToken: state.csrfToken,
                                                  limit: AppRoutes.maximumFormBytes)
+            if !FieldSession.holdsData(paths: paths) { await state.dataDeleted() }
             if await state.isDataDeleted { throw PageError.dataDeleted }
             // Opened meanwhile (in another tab): the held form goes on at once.
             if await state.currentSession(logger: context.logger) != nil { return try await opened(held: form.held, context: context) }

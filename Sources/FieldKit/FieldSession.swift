@@ -5,7 +5,7 @@ import SyncPersistence
 /// An opened laptop: its paths, settings, unlocked vault and local replica.
 public struct FieldSession: Sendable {
     public let paths: FieldPaths
-    public let settings: FieldSettings
+    public private(set) var settings: FieldSettings
     public let replica: LocalReplica
     let token: String?
     /// What opening repaired of an earlier version's broken-clock stamps,
@@ -46,6 +46,15 @@ public struct FieldSession: Sendable {
         return FieldSession(paths: paths, settings: settings, replica: replica, token: try sealLegacyPlainToken(paths, into: replica),
                             clockRepair: repair, keptKey: kept == nil ? nil : unlocked)
     }
+
+    /// Whether the laptop holds case data at `paths`: false once a sync
+    /// deleted it (revoked), in this process or another.
+    public static func holdsData(paths: FieldPaths) -> Bool {
+        FileManager.default.fileExists(atPath: paths.vaultHeader.path) && FileManager.default.fileExists(atPath: paths.settings.path)
+    }
+
+    /// Whether the data this session opened is still there (see `holdsData`).
+    public var isDataStillHeld: Bool { Self.holdsData(paths: paths) }
 
     /// Whether the data was opened with the key kept by `field unlock`.
     public var isOpenedWithKeptKey: Bool { keptKey != nil }
@@ -243,11 +252,25 @@ public struct FieldSession: Sendable {
         }
     }
 
-    public func sync(progress: @escaping SyncEngine.Progress = { _, _, _ in }) async throws -> SyncEngine.Report {
+    /// Pushes and pulls. When the server says this laptop may no longer hold
+    /// case data, `beforeDeleting` runs before the files go (a long-running
+    /// user lets go of the session first), then everything is deleted and
+    /// `FieldError.purged` thrown.
+    public func sync(
+        progress: @escaping SyncEngine.Progress = { _, _, _ in }, beforeDeleting: @Sendable () async -> Void = {}
+    ) async throws -> SyncEngine.Report {
         guard token != nil else { throw FieldError.notLoggedIn }
         do {
-            return try await SyncEngine(replica: replica, connection: connection).run(progress: progress)
+            var engine = SyncEngine(replica: replica, connection: connection)
+            // The role the server holds now decides what this laptop offers
+            // (the settle form, sharing): a demotion since `field login` holds
+            // from the moment the server says so, whatever becomes of the sync.
+            engine.roleWhenWritten = settings.role
+            let (device, paths) = (settings.device, paths)
+            engine.roleSeen = { role in try FieldSettings.adoptRole(role, device: device, at: paths) }
+            return try await engine.run(progress: progress)
         } catch FieldError.purged(let reason) {
+            await beforeDeleting()
             try Self.deleteLocalData(paths)
             throw FieldError.purged(reason)
         }
@@ -290,6 +313,15 @@ extension FieldSession {
     /// enforces it, this only says so before anything is written.
     public func requireMembershipRole() throws {
         try settings.requireMembershipRole()
+    }
+
+    /// This session with the role its settings file holds now: a sync
+    /// records there the role the server holds (see `sync`).
+    public func reloadingRole() -> FieldSession {
+        guard let saved = try? FieldSettings.load(from: paths), saved.device == settings.device, saved.role != settings.role else { return self }
+        var reloaded = self
+        reloaded.settings.role = saved.role
+        return reloaded
     }
 }
 

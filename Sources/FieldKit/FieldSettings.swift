@@ -38,6 +38,15 @@ public struct FieldSettings: Codable, Equatable, Sendable {
         try Self.writePrivate(try encoder.encode(self), to: paths.settings)
     }
 
+    /// Records the role the server holds now for the user of `device`, as the
+    /// file says it now (another `field` may have written it since this
+    /// process read it); a file of another sign-in is left alone.
+    static func adoptRole(_ role: String, device: String, at paths: FieldPaths) throws {
+        guard var current = try load(from: paths), current.device == device, current.role != role else { return }
+        current.role = role
+        try current.save(to: paths)
+    }
+
     /// The token an earlier `field` left in clear, if any.
     static func loadLegacyPlainToken(from paths: FieldPaths) -> String? {
         (try? String(contentsOf: paths.legacyPlainToken, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -179,6 +179,8 @@ public final class LocalReplica: Sendable {
 
     public struct Status: Sendable {
         public let waitingOperations: Int
+        /// The entries (cases, notes, participants, steps) those are to.
+        public let waitingEntries: Int
         public let waitingReads: Int
         public let lastSyncAt: Int64?
         public let operations: Int
@@ -186,8 +188,18 @@ public final class LocalReplica: Sendable {
 
     public func status() async throws -> Status {
         try await writer.read { db in
-            Status(
-                waitingOperations: try OutboxRecord.fetchCount(db),
+            let waiting = try OutboxRecord.fetchCount(db)
+            // Raw SQL in the laptop's storage: the outbox joined with the log
+            // (see `outbox`); only when something waits.
+            var entries = 0
+            if waiting > 0 {
+                entries = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(DISTINCT operation.entity) FROM outbox JOIN operation ON operation.id = outbox.id
+                    """) ?? 0
+            }
+            return Status(
+                waitingOperations: waiting,
+                waitingEntries: entries,
                 waitingReads: try ReadLogRecord.fetchCount(db),
                 lastSyncAt: try ClientStateRecord.row.select(ClientStateRecord.Columns.lastSyncAt, as: Int64.self).fetchOne(db),
                 operations: try OperationLog.count(in: db))
@@ -256,6 +268,29 @@ public final class LocalReplica: Sendable {
             try OutboxRecord.filter(OutboxRecord.Columns.id == id.description).deleteAll(db)
             try AcknowledgementRecord.filter(AcknowledgementRecord.Columns.id == id.description)
                 .updateAll(db, AcknowledgementRecord.Columns.givenUp.set(to: reason))
+        }
+    }
+
+    /// Takes back a change of this laptop's that never reached the server and
+    /// that the server refuses for the user's role, which changed since it
+    /// was written (a supervisor's decision after a demotion): out of the
+    /// log and the outbox, and the entity's open conflicts counted again, so
+    /// that this laptop shows what the office holds. What was taken back is
+    /// returned, for the report; nil if it is no longer held.
+    func withdraw(_ id: OperationID) async throws -> SyncCore.Operation? {
+        let (codec, vault) = (self.codec, self.vault)
+        return try await writer.write { db in
+            guard let body = try StoredOperation.filter(StoredOperation.Columns.id == id.description)
+                .select(StoredOperation.Columns.body, as: Data.self).fetchOne(db)
+            else { return nil }
+            let operation = try OperationLog.decode(try vault.open(body), codec: codec)
+            try OutboxRecord.filter(OutboxRecord.Columns.id == id.description).deleteAll(db)
+            try StoredOperation.filter(StoredOperation.Columns.id == id.description).deleteAll(db)
+            if let state = try OperationLog.fold(StoredOperation.ofEntity(operation.entity.description), codec: codec, bodies: vault, in: db)
+                .states[operation.entity] {
+                try OpenConflictRecord.record([state], in: db)
+            }
+            return operation
         }
     }
 
@@ -351,11 +386,14 @@ public final class LocalReplica: Sendable {
     }
 
     /// Stores a pulled page, deletes the cases the user lost, and only then
-    /// moves the cursor: one transaction.
-    func storePulled(_ operations: [SyncCore.Operation], removedCases: [EntityID], cursor: String) async throws {
+    /// moves the cursor: one transaction. Returns, for each deleted case
+    /// that had changes of this laptop's that never reached the server, how
+    /// many of its entries (notes, participants, steps) they were to.
+    @discardableResult
+    func storePulled(_ operations: [SyncCore.Operation], removedCases: [EntityID], cursor: String) async throws -> [EntityID: Int] {
         let (codec, vault) = (self.codec, self.vault)
         let now = clock.milliseconds()
-        try await writer.write { db in
+        return try await writer.write { db in
             // The same whitelist as the server's: a page with an operation
             // outside it (from a server of another version, or one that
             // stored it before the rules) is refused whole. What is held
@@ -369,10 +407,19 @@ public final class LocalReplica: Sendable {
             var clock = HybridLogicalClock(latest: latest)
             for operation in operations { clock.observe(operation.id.timestamp, physical: now) }
             latest = clock.latest
-            for caseID in removedCases { try Self.purge(caseID: caseID, in: db) }
+            var unsent: [EntityID: Int] = [:]
+            for caseID in removedCases {
+                // Counted as what a person wrote (a note, a participant), not as operations.
+                let waiting = try Int.fetchOne(db, sql: """
+                    SELECT COUNT(DISTINCT operation.entity) FROM outbox JOIN operation ON operation.id = outbox.id WHERE outbox.caseID = ?
+                    """, arguments: [caseID.description]) ?? 0
+                if waiting > 0 { unsent[caseID] = waiting }
+                try Self.purge(caseID: caseID, in: db)
+            }
             try ClientStateRecord.row.updateAll(db, [
                 ClientStateRecord.Columns.clock.set(to: Int64(latest.rawValue)), ClientStateRecord.Columns.cursor.set(to: cursor),
             ])
+            return unsent
         }
     }
 

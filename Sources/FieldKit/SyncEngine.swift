@@ -16,6 +16,11 @@ public struct SyncEngine: Sendable {
     /// body of this device's own that the server still reads (a connection
     /// dropped mid-push) holds it up to its idle timeout, 60 s: waited out.
     public var busyRetryDelays: [Duration] = [.seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(30)]
+    /// The role this laptop's settings held when what is in its outbox was
+    /// written (the role is refreshed at every sync); nil: not known.
+    public var roleWhenWritten: String?
+    /// Told the role the server holds now, as soon as it says so.
+    public var roleSeen: @Sendable (String) async throws -> Void = { _ in }
 
     public struct Report: Sendable, Equatable {
         public var pushed = 0
@@ -23,10 +28,20 @@ public struct SyncEngine: Sendable {
         /// Of those pulled, the ones written on other laptops: a pull also
         /// brings back this laptop's own changes as the server stored them.
         public var pulledFromOthers = 0
+        /// The entries (cases, notes, participants, steps) that what was
+        /// pushed, and what was pulled from other laptops, changed: what a
+        /// person counts.
+        public var pushedEntries = 0
+        public var pulledEntriesFromOthers = 0
         public var removedCases: [EntityID] = []
         /// The titles the removed cases had here, read before they were
         /// deleted: once gone, nothing else on the laptop can name them.
         public var removedCaseTitles: [EntityID: String] = [:]
+        /// Of the removed cases, how many of their entries (notes,
+        /// participants, steps) had changes made on this laptop that had not
+        /// reached the server (refused: the user was no longer a member) and
+        /// went with the case.
+        public var unsentOfRemovedCases: [EntityID: Int] = [:]
         /// Changes the server found dated too far ahead of its clock, and
         /// that were re-dated to its time and pushed again.
         public var redated: Redated?
@@ -44,6 +59,19 @@ public struct SyncEngine: Sendable {
         /// the user's role), with its reason: kept in the laptop's log, no
         /// longer in its outbox, where they would hold up everything behind.
         public var notRestored: [OperationID: String] = [:]
+        /// Changes of this laptop that the server refused for the user's
+        /// role, changed since they were written (a decision on a conflict
+        /// by a supervisor who is one no longer), with its reason: taken
+        /// back, so that this laptop shows what the office holds.
+        public var withdrawn: [Withdrawn] = []
+        /// The user's role as the server holds it now; nil from a server of
+        /// an earlier version.
+        public var role: String?
+    }
+
+    public struct Withdrawn: Sendable, Equatable {
+        public let operation: SyncCore.Operation
+        public let code: String
     }
 
     public typealias Progress = @Sendable (_ phase: String, _ done: Int, _ total: Int?) -> Void
@@ -54,6 +82,27 @@ public struct SyncEngine: Sendable {
     /// given back. Those changes wait on the laptop; the others go on.
     static let refusalsThatWait: Set<String> = ["unknown-case", "unknown-entity", "not-a-member"]
 
+    /// Whether the server refused `operation` for a role the user had when
+    /// it was written (`before`) and no longer has (`now`, as the server
+    /// states it): it will never be taken, and would hold up the outbox.
+    /// Only a decision or a change of who works on a case can be refused so;
+    /// anything else, or a role this version does not know, stops the sync
+    /// and keeps everything.
+    static func isRefusedForARoleLost(_ operation: SyncCore.Operation, code: String, before: String?, now: String?) -> Bool {
+        guard let before = before.flatMap(UserRole.init(rawValue:)), let now = now.flatMap(UserRole.init(rawValue:)) else { return false }
+        switch code {
+        case WriteRefusal.Reason.resolutionNotAllowed.rawValue:
+            guard case .resolve = operation.change else { return false }
+            return before.mayResolveConflicts && !now.mayResolveConflicts
+        case WriteRefusal.Reason.membershipChangeNotAllowed.rawValue:
+            guard operation.entity == operation.caseID, let field = operation.field,
+                  CaseworkSchema.entities[EntityType.caseFile]?.fields[field]?.writers == .membershipManagers else { return false }
+            return before.mayChangeMembership && !now.mayChangeMembership
+        default:
+            return false
+        }
+    }
+
     public func run(progress: Progress = { _, _, _ in }) async throws -> Report {
         var report = Report()
         // What the server holds of this laptop's own operations: anything it
@@ -63,8 +112,10 @@ public struct SyncEngine: Sendable {
             // A server of an earlier version does not state it: nothing to compare.
             guard state.status == 404 || state.status == 405 else { throw refusal }
         } else {
-            let held = try state.decoded(DeviceState.decode).held
-            report.resent = try await replica.requeueLost(heldByServer: held).count
+            let device = try state.decoded(DeviceState.decode)
+            report.role = device.role
+            try await roleSeen(device.role)
+            report.resent = try await replica.requeueLost(heldByServer: device.held).count
         }
         let waiting = try await replica.status().waitingOperations
         // Why each case waits; the whole case, or only some of its entities
@@ -76,6 +127,7 @@ public struct SyncEngine: Sendable {
         // refused, and so lost: they wait with it. Those of a case the user
         // may no longer write go, before the pull can delete them.
         var readsWaitFor: Set<EntityID> = []
+        var pushedEntries: Set<EntityID> = []
         // Push until the outbox is empty (but for what must wait).
         while true {
             let batch = try await replica.outbox(limit: pushBatchSize, excludingCases: blockedCases, entities: blockedEntities)
@@ -102,6 +154,11 @@ public struct SyncEngine: Sendable {
                     if code == "unknown-entity" { blockedEntities.insert(refused.entity) } else { blockedCases.insert(refused.caseID) }
                     if code != "not-a-member" { readsWaitFor.insert(refused.caseID) }
                     blocked[refused.caseID] = blocked[refused.caseID] ?? code
+                } else if receipt.status == 403, refused.id.replica == replica.replica, !batch.acknowledgedBefore.contains(refused.id),
+                          Self.isRefusedForARoleLost(refused, code: code, before: roleWhenWritten, now: report.role) {
+                    if let withdrawn = try await replica.withdraw(refused.id) {
+                        report.withdrawn.append(Withdrawn(operation: withdrawn, code: code))
+                    }
                 } else if batch.acknowledgedBefore.contains(refused.id), receipt.status != 409 {
                     // Taken once, refused now: a rule the server applies to
                     // every writer changed between its backup and its restore.
@@ -115,10 +172,13 @@ public struct SyncEngine: Sendable {
             let acknowledged = try receipt.decoded(PushReceipt.decode).operations.map { (id: $0.id, proof: $0.proof) }
             try await replica.acknowledge(operations: acknowledged, reads: reads.map(\.id))
             report.pushed += acknowledged.count
+            pushedEntries.formUnion(operations.map(\.entity))
+            report.pushedEntries = pushedEntries.count
             progress("push", report.pushed, waiting)
             if operations.count < pushBatchSize && reads.count < 5_000 { break }
         }
         // Pull until the server has nothing more.
+        var pulledEntries: Set<EntityID> = []
         var fromStart = false
         while true {
             let cursor = fromStart ? nil : try await replica.cursor
@@ -138,9 +198,13 @@ public struct SyncEngine: Sendable {
             for caseID in pulled.removedCases {
                 if let title = try await replica.entity(caseID).flatMap(Case.init)?.title { report.removedCaseTitles[caseID] = title }
             }
-            try await replica.storePulled(pulled.operations, removedCases: pulled.removedCases, cursor: pulled.cursor)
+            let unsent = try await replica.storePulled(pulled.operations, removedCases: pulled.removedCases, cursor: pulled.cursor)
+            report.unsentOfRemovedCases.merge(unsent, uniquingKeysWith: +)
             report.pulled += pulled.operations.count
-            report.pulledFromOthers += pulled.operations.filter { $0.id.replica != replica.replica }.count
+            let fromOthers = pulled.operations.filter { $0.id.replica != replica.replica }
+            report.pulledFromOthers += fromOthers.count
+            pulledEntries.formUnion(fromOthers.map(\.entity))
+            report.pulledEntriesFromOthers = pulledEntries.count
             report.removedCases += pulled.removedCases
             // The server counts what is left only when a page is full; the
             // total is what came so far plus that.

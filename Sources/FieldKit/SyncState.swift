@@ -7,6 +7,9 @@ public struct SyncState: Sendable, Hashable {
     public let lastSyncAt: Int64?
     /// Changes written here that the server has not acknowledged yet.
     public let waitingOperations: Int
+    /// The entries (cases, notes, participants, steps) those changes are
+    /// to: what a person counts. A note written with fifty autosaves is one.
+    public let waitingEntries: Int
     public let openConflicts: Int
 }
 
@@ -14,6 +17,6 @@ extension FieldSession {
     public func syncState() async throws -> SyncState {
         let status = try await replica.status()
         return SyncState(lastSyncAt: status.lastSyncAt, waitingOperations: status.waitingOperations,
-                         openConflicts: try await replica.openConflictCount())
+                         waitingEntries: status.waitingEntries, openConflicts: try await replica.openConflictCount())
     }
 }

@@ -38,14 +38,15 @@ import Testing
         let known = Self.catalogues.texts(for: .danish)
         var needed = PageError.catalogueKeys
         needed += [PageError.closed, .caseNotFound].flatMap { [$0.headingKey, $0.messageKey] }
-        needed += ["syncLast", "syncNever", "syncWaitingOne", "syncWaitingMany", "unlockEmpty", "unlockWrongOne", "unlockWrongMany", "unlockWaitOne",
+        needed += ["syncLast", "syncNever", "syncWaitingNone", "syncWaitingOne", "syncWaitingMany", "unlockEmpty", "unlockWrongOne", "unlockWrongMany", "unlockWaitOne",
                    "unlockWaitMany", "unlockBusy", "unlockFailed",
                    "casesFoundOne", "casesFoundMany", "casesAllOne", "casesAllMany", "conflictsNone", "conflictsOne", "conflictsMany",
                    "untitled", "noName", "noText", "participantAge", "noteFinalized", "noteDraft",
                    PageError.dataDeleted.headingKey, PageError.dataDeleted.messageKey, "syncStarting", "syncFinishedAt",
                    "syncProgressSending", "syncProgressSendingSome", "syncProgressFetching", "syncProgressFetchingSome",
-                   "syncDoneHeading", "syncDonePartlyHeading", "syncDoneCounts", "syncRedated", "syncResent", "syncNotRestored",
-                   "syncCasesWaitingOne", "syncCasesWaitingMany"]
+                   "syncDoneHeading", "syncDonePartlyHeading", "syncDoneSentNone", "syncDoneSentOne", "syncDoneSentMany", "syncDoneFetchedNone", "syncDoneFetchedOne", "syncDoneFetchedMany", "syncRedated", "syncResent", "syncNotRestored",
+                   "syncCasesWaitingOne", "syncCasesWaitingMany", "syncWithdrawnOne", "syncWithdrawnMany", "syncHandedOverUnsentOne", "syncHandedOverUnsentMany",
+                   "conflictAnotherOfMine"]
         #expect(needed.filter { known[$0] == nil }.isEmpty, "missing: \(needed.filter { known[$0] == nil })")
         // Every value this version knows has its word in both languages.
         for language in Language.allCases {
@@ -61,7 +62,7 @@ import Testing
     }
 
     @Test func placeholdersAreFilledIn() {
-        #expect(Self.catalogues.text("syncWaitingMany", .danish, "3") == "3 ændringer venter på at blive sendt")
+        #expect(Self.catalogues.text("syncWaitingMany", .danish, "3") == "3 ændrede ting venter på at blive sendt")
         #expect(Self.catalogues.text("casesFoundMany", .english, "2", "holm") == "2 cases match “holm”.")
     }
 }

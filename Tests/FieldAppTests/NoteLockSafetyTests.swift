@@ -217,7 +217,7 @@ import Testing
         let clock = TestClock()
         let (_, session) = try AppHarness.laptop()
         let state = AppState(session: session, openingSecret: "x", whenOpened: {}, now: { clock.now }, idleLock: .seconds(15 * 60),
-                             sync: SyncRunner { _, _ in throw FieldError.serverUnreachable("no network") })
+                             sync: SyncRunner { _, _, _ in throw FieldError.serverUnreachable("no network") })
         let search = await state.rememberSearch("Holm")
         state.sync.start(session) { _ in }
         await state.sync.waitUntilEnded()

@@ -63,7 +63,8 @@ import Testing
                 #expect(page.status == 200)
                 #expect(page.body.contains("Synkroniseringen er færdig"), "\(page.body)")
                 // The pull brings this laptop's own changes back too: they are not counted as fetched.
-                #expect(page.body.contains("Ændringer sendt til serveren: \(waiting). Ændringer fra kolleger hentet: 0."), "\(page.body)")
+                #expect(page.body.contains("Sendt til serveren: 1 ændret ting (en sag, et notat, en deltager eller et næste skridt)."), "\(page.body)")
+                #expect(page.body.contains("Intet nyt fra kolleger."), "\(page.body)")
                 #expect(try await app.waitingOperations() == 0)
                 #expect(page.body.contains("Sidst synkroniseret"))
                 let status = try await app.request("/sync/status", cookie: cookie)
@@ -123,6 +124,52 @@ import Testing
         }
     }
 
+    @Test func theAppLetsGoOfTheDataBeforeItsFilesAreDeleted() async throws {
+        try await Self.withServer { database, server in
+            let anna = try await Self.laptop("anna", server: server)
+            let state = AppState(session: anna, openingSecret: "s", whenOpened: {})
+            _ = try await anna.sync()
+            try await database.revokeDevice(anna.settings.device)
+            let seen = Mutex<(held: Bool, open: Bool)?>(nil)
+            await #expect(throws: FieldError.self) {
+                try await anna.sync(beforeDeleting: {
+                    await state.dataDeleted()
+                    let open = (try? await state.openedSession()) != nil
+                    seen.withLock { $0 = (FieldSession.holdsData(paths: anna.paths), open) }
+                })
+            }
+            // When the app let go, the files were still there; it served nothing from then on.
+            #expect(seen.withLock { $0?.held } == true)
+            #expect(seen.withLock { $0?.open } == false)
+            let refusal = await #expect(throws: PageError.self) { try await state.openedSession() }
+            #expect(refusal?.headingKey == PageError.dataDeleted.headingKey)
+            #expect(!FieldSession.holdsData(paths: anna.paths))
+        }
+    }
+
+    /// `field sync` in a terminal, told the laptop is revoked, deletes the
+    /// data under the running app: its next page says so, open or locked.
+    @Test(arguments: [false, true])
+    func dataDeletedByASyncInATerminalIsNoticed(locked: Bool) async throws {
+        try await Self.withServer { database, server in
+            let anna = try await Self.laptop("anna", server: server)
+            try await AppHarness.with(laptop: anna) { app in
+                let cookie = try await app.signIn()
+                try await anna.makeCase("Familien Holm", citizen: nil)
+                #expect(try await app.request("/cases", cookie: cookie).status == 200)
+                if locked { #expect(try await app.post("/lock", cookie: cookie, [:]).status == 303) }
+                try await database.revokeDevice(anna.settings.device)
+                await #expect(throws: FieldError.self) { _ = try await anna.sync() }
+                #expect(!FieldSession.holdsData(paths: anna.paths))
+                for path in locked ? ["/unlock", "/cases"] : ["/cases", "/unlock"] {
+                    let answer = try await app.request(path, cookie: cookie)
+                    #expect(answer.status == 410, "\(path)")
+                    #expect(answer.body.contains("Sagsdata er slettet fra denne computer"), "\(path): \(answer.body)")
+                }
+            }
+        }
+    }
+
     @Test func aCaseHandedOverToAColleagueLeavesTheLaptopNamedByItsTitle() async throws {
         try await Self.withServer { _, server in
             let anna = try await Self.laptop("anna", server: server)
@@ -136,10 +183,13 @@ import Testing
                 _ = try await dorte.sync()
                 try await dorte.assignCase(holm, to: "bo", removingPrevious: true)
                 _ = try await dorte.sync()
+                // Written before the sync that tells: refused (no longer a member), and gone with the case.
+                _ = try await anna.addNote(in: holm, NoteDraft(kind: .homeVisit, title: "Besøg", body: "Mor var hjemme."))
                 let page = try await Self.sync(app, cookie: cookie, runner: runner)
                 #expect(page.status == 200)
                 #expect(page.body.contains("Disse sager er ikke længere dine"), "\(page.body)")
-                #expect(page.body.contains(#"<ul class="handed-over"><li>Familien Holm</li></ul>"#), "\(page.body)")
+                #expect(page.body.contains(#"<ul class="handed-over"><li>Familien Holm – 1 ændret ting, du havde lavet, nåede ikke serveren"#),
+                        "\(page.body)")
                 #expect(try await anna.replica.entity(holm) == nil)
                 let cases = try await app.request("/cases", cookie: cookie)
                 #expect(!cases.body.contains("Familien Holm"))
@@ -149,7 +199,7 @@ import Testing
     }
 
     @Test func theSyncButtonNeedsTheFormsToken() async throws {
-        let runner = SyncRunner { _, _ in Issue.record("a sync started"); return SyncEngine.Report() }
+        let runner = SyncRunner { _, _, _ in Issue.record("a sync started"); return SyncEngine.Report() }
         try await AppHarness.with(sync: runner) { app in
             let cookie = try await app.signIn()
             let refused = try await app.post("/sync", cookie: cookie, csrf: "not-the-token", [:])
@@ -163,12 +213,13 @@ import Testing
     @Test func aSecondPressJoinsTheSyncUnderWayAndThePageShowsItsProgress() async throws {
         let started = Counter()
         let (gate, opening) = AsyncStream<Void>.makeStream()
-        let runner = SyncRunner { _, progress in
+        let runner = SyncRunner { _, progress, _ in
             started.add()
             progress("push", 3, 10)
             for await _ in gate { break }
             var report = SyncEngine.Report()
             report.pushed = 10
+            report.pushedEntries = 2
             return report
         }
         try await AppHarness.with(sync: runner) { app in
@@ -196,7 +247,7 @@ import Testing
             await runner.waitUntilEnded()
             #expect(started.value == 1)
             let done = try await app.request("/sync", cookie: cookie)
-            #expect(done.body.contains("Ændringer sendt til serveren: 10."))
+            #expect(done.body.contains("Sendt til serveren: 2 ændrede ting (sager, notater, deltagere, næste skridt)."))
             // Once it has ended, a press starts a new one.
             _ = try await app.post("/sync", cookie: cookie, [:])
             await runner.waitUntilEnded()

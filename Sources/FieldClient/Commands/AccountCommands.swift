@@ -154,20 +154,33 @@ struct SyncCommand: AsyncParsableCommand {
             if output.json {
                 Output.json(["pushed": .integer(Int64(report.pushed)), "pulled": .integer(Int64(report.pulled)),
                              "removedCases": .array(report.removedCases.map { .string($0.description) }),
+                             "unsentOfRemovedCases": .object(Dictionary(uniqueKeysWithValues: report.unsentOfRemovedCases.map {
+                                 ($0.key.description, .integer(Int64($0.value))) })),
                              "redated": .integer(Int64(report.redated?.count ?? 0)),
                              "resent": .integer(Int64(report.resent)), "pulledFromStart": .bool(report.pulledFromStart),
                              "waitingCases": .object(Dictionary(uniqueKeysWithValues: report.waitingCases.map { ($0.key.description, .string($0.value)) })),
-                             "notRestored": .object(Dictionary(uniqueKeysWithValues: report.notRestored.map { ($0.key.description, .string($0.value)) }))])
+                             "notRestored": .object(Dictionary(uniqueKeysWithValues: report.notRestored.map { ($0.key.description, .string($0.value)) })),
+                             "withdrawn": .object(Dictionary(uniqueKeysWithValues: report.withdrawn.map { ($0.operation.id.description, .string($0.code)) }))])
             } else {
                 Output.line("pushed \(report.pushed), pulled \(report.pulled)")
                 if report.resent > 0 {
                     Output.line("the server had lost \(report.resent) changes made on this laptop (it was restored from a backup): they were sent again")
                 }
                 for caseID in report.removedCases {
-                    Output.line("you no longer have access to case \(caseID): it was deleted from this laptop")
+                    let unsent = report.unsentOfRemovedCases[caseID] ?? 0
+                    let lost = switch unsent {
+                    case 0: ""
+                    case 1: "; changes made here to 1 of its entries had not reached the server and were deleted with it"
+                    default: "; changes made here to \(unsent) of its entries had not reached the server and were deleted with it"
+                    }
+                    Output.line("you no longer have access to case \(caseID): it was deleted from this laptop" + lost)
                 }
                 for (id, code) in report.notRestored.sorted(by: { $0.key < $1.key }) {
                     Output.line("change \(id) was lost by the server and is refused now (\(code)); it stays in this laptop's history only")
+                }
+                for withdrawn in report.withdrawn {
+                    let what = if case .resolve = withdrawn.operation.change { "your decision on a conflict" } else { "your change of who works on a case" }
+                    Output.line("\(what) in case \(withdrawn.operation.caseID) was refused: your role no longer allows it (\(withdrawn.code)); it was taken back on this laptop")
                 }
                 for (caseID, code) in report.waitingCases.sorted(by: { $0.key < $1.key }) {
                     let why = switch code {
