@@ -43,6 +43,9 @@ struct ConflictPages: FormPages {
         let choiceError: String?
         let allowsMerged: Bool
         let mergedChecked: Bool
+        /// A change after finalization: the note may stay as it was finalized.
+        let allowsKeep: Bool
+        let keepChecked: Bool
         let merged: FormInput
         let reason: FormInput
     }
@@ -164,6 +167,7 @@ struct ConflictPages: FormPages {
                 action: ConflictText.link(conflict, base: state.base),
                 valueIDs: Self.valueIDs(conflict), choiceError: check.errors["choice"],
                 allowsMerged: ConflictText.mergedForm(conflict) != nil, mergedChecked: form?.choice == "merged",
+                allowsKeep: conflict.kind == .editAfterFinalization, keepChecked: form?.choice == "keep",
                 merged: check.input("merged", form?.merged), reason: check.input("reason", form?.reason))
         }
         let whatNext: String
@@ -225,6 +229,8 @@ struct ConflictPages: FormPages {
             } else {
                 check.fail("choice", "conflictChoiceMissing")
             }
+        case "keep"? where conflict.kind == .editAfterFinalization:
+            choice = .keepAsFinalized
         case let picked? where picked.hasPrefix("value-"):
             if let number = Int(picked.dropFirst(6)), conflict.values.indices.contains(number - 1) {
                 choice = .value(number: number)

@@ -47,6 +47,8 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     case mergedNextStep
     /// The conflict gained or lost a value since the decider saw it.
     case conflictChanged(String)
+    /// Keeping a note as finalized settles only a change made after it.
+    case notALateChange(String)
     /// A merged value that is not of the field's form.
     case mergedValueForm(field: String, form: String)
 
@@ -84,6 +86,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .citizenReferenceIsCPR:
             "--citizen must be the municipality's reference for the citizen (such as 0101-A), not a CPR number: a CPR number on the laptop identifies the child to anyone who finds it"
         case .noSuchValue(_, let count): "--pick must be from 1 to \(count)"
+        case .notALateChange(let id): "conflict \(id) is between values written at the same time, not a change to a finalized note: pick a value with --pick N"
         case .conflictChanged(let id): "conflict \(id) changed since it was shown (a sync brought another value); look at it again with field conflicts"
         case .mergedNextStep: "competing next steps are settled by keeping one of them: use --pick N, as field conflicts lists them"
         case .mergedValueForm(let field, let form):

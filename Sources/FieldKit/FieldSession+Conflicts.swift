@@ -46,14 +46,20 @@ extension FieldSession {
                 throw FieldError.unknownID(id)
             }
             if let shownValues, conflict.values.map(\.operation) != shownValues { throw FieldError.conflictChanged(id) }
-            let value = try Self.value(choice, settling: conflict)
+            let value = try Self.value(choice, settling: conflict, finalized: try entity(entityID)?.value(of: conflict.field))
             return [try author.resolve(conflict, with: value, reason: reason)]
         }
     }
 
-    static func value(_ choice: ConflictChoice, settling conflict: ConflictRecord) throws -> JSONValue {
+    /// `finalized`: the field's value as the note was finalized, nil when it
+    /// had none.
+    static func value(_ choice: ConflictChoice, settling conflict: ConflictRecord, finalized: JSONValue? = nil) throws -> JSONValue {
         let form = conflict.entityType.flatMap { CaseworkSchema.entities[$0]?.fields[conflict.field]?.form }
         switch choice {
+        case .keepAsFinalized:
+            guard conflict.kind == .editAfterFinalization else { throw FieldError.notALateChange(conflict.id) }
+            // `null` leaves a field empty (Protocol.md §5).
+            return finalized ?? .null
         case .value(let number):
             guard number >= 1, number <= conflict.values.count else {
                 throw FieldError.noSuchValue(pick: number, count: conflict.values.count)

@@ -209,23 +209,61 @@ import Testing
 
     /// A change to a field the finalized note never had is a conflict of
     /// one value: its page must show it, not fail looking for a second.
+    /// A finalized note whose agreements, empty when it was finalized, dorte
+    /// changed on her laptop without having seen the finalization.
+    static func lateChangeToAnEmptyField(_ session: FieldSession) async throws {
+        let caseID = try await session.makeCase("Familien Holm", citizen: "0101-A")
+        let noteID = try await session.addNote(in: caseID, NoteDraft(kind: .homeVisit, title: "Hjemmebesøg", body: "Mor og Emil."))
+        let seen = try #require(try await session.replica.entity(noteID))
+        try await session.finalizeNote(noteID)
+        var random = SystemRandomSource()
+        var dorte = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("dorte")!, wallClock: NowClock())
+        let late = try dorte.set(Note.Field.agreements, to: "Ny aftale", on: seen)
+        try await session.replica.storePulled([late], removedCases: [], cursor: "1")
+    }
+
     @Test func aLateChangeToAnEmptyFieldOfAFinalizedNoteHasItsPage() async throws {
-        try await AppHarness.with(prepare: { session in
-            let caseID = try await session.makeCase("Familien Holm", citizen: "0101-A")
-            let noteID = try await session.addNote(in: caseID, NoteDraft(kind: .homeVisit, title: "Hjemmebesøg", body: "Mor og Emil."))
-            let seen = try #require(try await session.replica.entity(noteID))
-            try await session.finalizeNote(noteID)
-            var random = SystemRandomSource()
-            var dorte = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("dorte")!, wallClock: NowClock())
-            let late = try dorte.set(Note.Field.agreements, to: "Ny aftale", on: seen)
-            try await session.replica.storePulled([late], removedCases: [], cursor: "1")
-        }) { app in
+        try await AppHarness.with(prepare: Self.lateChangeToAnEmptyField) { app in
             let cookie = try await app.signIn()
             let (_, _, id) = try await Self.ids(app)
             #expect(id.hasSuffix("/agreements/edit-after-finalization"))
             let page = try await app.request("/conflicts/\(id)", cookie: cookie)
             #expect(page.status == 200 && page.body.contains("Ny aftale") && page.body.contains("efter at notatet var afsluttet"))
             #expect(page.body.contains("Værdi 1") && !page.body.contains("Værdi 2"))
+        }
+    }
+
+    /// With one value only, picking it takes the late change: the note can
+    /// also be kept as it was finalized, its field empty.
+    @Test func aSupervisorKeepsAFinalizedNoteAsItWas() async throws {
+        try await AppHarness.with(role: "supervisor", prepare: Self.lateChangeToAnEmptyField) { app in
+            let cookie = try await app.signIn()
+            let (_, noteID, id) = try await Self.ids(app)
+            let page = try await app.request("/conflicts/\(id)", cookie: cookie).body
+            #expect(page.contains(#"<label for="choice-keep">Behold notatet, som det blev afsluttet"#))
+            let values = try Self.valueIDs(in: page)
+            let kept = try await app.request("/conflicts/\(id)", method: "POST", cookie: cookie,
+                                             form: "csrf=\(app.csrfToken)&values=\(values)&choice=keep&reason=Aftalen+blev+ikke+indgået")
+            #expect(kept.status == 303)
+            let note = try #require(try await app.session.replica.entity(noteID))
+            #expect(note.conflicts().filter(\.isOpen).isEmpty)
+            #expect(note.value(of: Note.Field.agreements) == nil)
+            let shown = try await app.request("/conflicts/\(id)", cookie: cookie).body
+            #expect(shown.contains("<h1>Afgjort konflikt</h1>") && shown.contains("Aftalen blev ikke indgået"))
+        }
+    }
+
+    /// Keeping the note as finalized settles a late change only.
+    @Test func keepingAsFinalizedIsNoAnswerToConcurrentValues() async throws {
+        try await AppHarness.with(role: "supervisor", prepare: Self.caseWithConflict) { app in
+            let cookie = try await app.signIn()
+            let (_, _, id) = try await Self.ids(app)
+            let page = try await app.request("/conflicts/\(id)", cookie: cookie).body
+            #expect(!page.contains("choice-keep"))
+            let values = try Self.valueIDs(in: page)
+            let refused = try await app.request("/conflicts/\(id)", method: "POST", cookie: cookie,
+                                                form: "csrf=\(app.csrfToken)&values=\(values)&choice=keep&reason=Fordi")
+            #expect(refused.status == 422 && refused.body.contains(#"<p id="choice-error""#))
         }
     }
 

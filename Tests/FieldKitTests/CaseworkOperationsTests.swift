@@ -291,19 +291,26 @@ import Testing
         }
     }
 
+    /// anna's case with a note whose body anna and dorte (a supervisor)
+    /// changed without seeing each other's change, both laptops synced.
+    static func noteInConflict(_ anna: FieldSession, _ dorte: FieldSession) async throws -> (caseID: EntityID, noteID: EntityID) {
+        let caseID = try await anna.createCase(title: "Familien Holm")
+        let noteID = try await anna.addNote(in: caseID, NoteDraft(kind: .homeVisit, body: "Hjemmebesøg."))
+        _ = try await anna.sync()
+        _ = try await dorte.sync()
+        try await anna.editNote(noteID, NoteChanges(body: "Mor og Emil til stede."))
+        try await dorte.editNote(noteID, NoteChanges(body: "Far deltog telefonisk."))
+        _ = try await anna.sync()
+        _ = try await dorte.sync()
+        _ = try await anna.sync()
+        return (caseID, noteID)
+    }
+
     @Test func conflictsOfACaseAreListedAndLoggedAndASupervisorSettlesThem() async throws {
         try await TwoLaptopsTests.withServer { _, server in
             let anna = try await TwoLaptopsTests.laptop("anna", server: server)
             let dorte = try await TwoLaptopsTests.laptop("dorte", server: server)
-            let caseID = try await anna.createCase(title: "Familien Holm")
-            let noteID = try await anna.addNote(in: caseID, NoteDraft(kind: .homeVisit, body: "Hjemmebesøg."))
-            _ = try await anna.sync()
-            _ = try await dorte.sync()
-            try await anna.editNote(noteID, NoteChanges(body: "Mor og Emil til stede."))
-            try await dorte.editNote(noteID, NoteChanges(body: "Far deltog telefonisk."))
-            _ = try await anna.sync()
-            _ = try await dorte.sync()
-            _ = try await anna.sync()
+            let (caseID, noteID) = try await Self.noteInConflict(anna, dorte)
 
             let list = try await anna.openConflicts(in: caseID)
             let conflict = try #require(list.conflicts.first)

@@ -35,4 +35,11 @@ import Testing
         }
         #expect(try FieldSession.value(.merged("0101-C"), settling: conflict) == .string("0101-C"))
     }
+
+    @Test func keepingAsFinalizedSettlesALateChangeOnly() throws {
+        let conflict = try Self.citizenReferenceConflict()
+        #expect(throws: FieldError.notALateChange(conflict.id)) {
+            _ = try FieldSession.value(.keepAsFinalized, settling: conflict)
+        }
+    }
 }

@@ -14,14 +14,7 @@ import Testing
         try await TwoLaptopsTests.withServer { database, server in
             let anna = try await TwoLaptopsTests.laptop("anna", server: server)
             let dorte = try await TwoLaptopsTests.laptop("dorte", server: server)
-            let caseID = try await anna.createCase(title: "Familien Holm")
-            let noteID = try await anna.addNote(in: caseID, NoteDraft(kind: .homeVisit, body: "Hjemmebesøg."))
-            _ = try await anna.sync()
-            _ = try await dorte.sync()
-            try await anna.editNote(noteID, NoteChanges(body: "Mor og Emil til stede."))
-            try await dorte.editNote(noteID, NoteChanges(body: "Far deltog telefonisk."))
-            _ = try await anna.sync()
-            _ = try await dorte.sync()
+            let (caseID, _) = try await CaseworkOperationsTests.noteInConflict(anna, dorte)
             let conflict = try #require(try await dorte.openConflicts(in: caseID).conflicts.first)
             // She works on the case herself: a member still after the demotion.
             try await dorte.shareCase(caseID, with: "dorte")

@@ -158,6 +158,12 @@ import Testing
             let merged = try await CLI.field(["conflicts", "resolve", "\(caseID)/nextStep/concurrent-values", "--value-file", "/dev/null",
                                               "--reason", "x"], home: dorte)
             #expect(merged.status != 0 && merged.error.contains("use --pick N"), "\(merged.error)")
+            let kept = try await CLI.field(["conflicts", "resolve", "\(caseID)/nextStep/concurrent-values", "--keep-finalized",
+                                            "--reason", "x"], home: dorte)
+            #expect(kept.status != 0 && kept.error.contains("not a change to a finalized note"), "\(kept.error)")
+            let both = try await CLI.field(["conflicts", "resolve", "\(caseID)/nextStep/concurrent-values", "--keep-finalized", "--pick", "1",
+                                            "--reason", "x"], home: dorte)
+            #expect(both.status != 0 && both.error.split(separator: "\n").count == 1 && both.error.contains("exactly one of"), "\(both.error)")
             let listed = try CLI.json(try await CLI.succeed(["conflicts", "--json"], home: dorte))
             let values = listed.arrayValue.first?.member("values")?.arrayValue ?? []
             let bosStep = try #require(values.firstIndex { $0.member("author")?.stringValue == "bo" })

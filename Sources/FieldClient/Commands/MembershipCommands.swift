@@ -74,7 +74,7 @@ extension CaseCommand {
 extension ConflictsCommand {
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Settle a conflict (supervisors): pick one of its values or give a merged one, with a reason.",
+            abstract: "Settle a conflict (supervisors): pick one of its values, give a merged one, or keep a finalized note as it was, with a reason.",
             discussion: "The resolution is recorded with your name, the time and the reason, and reaches every laptop at its next sync. The other values stay in the history.")
         @Argument(help: "The conflict id, as field conflicts lists it.")
         var id: String
@@ -82,15 +82,19 @@ extension ConflictsCommand {
         var pick: Int?
         @Option(help: "A file holding the merged value.")
         var valueFile: String?
+        @Flag(help: "For a change that reached a note after it was finalized: keep the note as it was finalized (the late change stays beside it, not taken).")
+        var keepFinalized = false
         @Option(help: "Why: required, it is part of the record.")
         var reason: String
         @OptionGroup var laptop: LaptopOptions
 
         func run() async throws {
             try await runReportingErrors {
-                guard (pick == nil) != (valueFile == nil) else { throw FieldError.invalidArgument("give exactly one of --pick N or --value-file F") }
+                guard [pick != nil, valueFile != nil, keepFinalized].count(where: { $0 }) == 1 else {
+                    throw FieldError.invalidArgument("give exactly one of --pick N, --value-file F or --keep-finalized")
+                }
                 let choice: ConflictChoice
-                if let pick { choice = .value(number: pick) } else {
+                if keepFinalized { choice = .keepAsFinalized } else if let pick { choice = .value(number: pick) } else {
                     // Read whole, as a device such as /dev/null is too (its size says nothing).
                     guard let file = FileHandle(forReadingAtPath: valueFile!), let data = try? file.readToEnd() ?? Data(),
                           let text = String(data: data, encoding: .utf8) else {
