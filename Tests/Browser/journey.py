@@ -7,6 +7,7 @@ directory on sys.path: `import journey` finds this module.
 """
 
 import argparse
+import importlib.util
 import os
 import shutil
 import socket
@@ -26,7 +27,7 @@ try:
 except ImportError:  # said as a check that failed, not as a traceback
     Axe = None
 
-AXE_MISSING = "axe-core is missing: install axe-selenium-python (scripts/ensure-browser-dependencies)"
+AXE_MISSING = "axe-core is missing: install axe-selenium-python and axe-playwright-python (scripts/ensure-browser-dependencies)"
 
 
 class Failed(Exception):
@@ -128,15 +129,26 @@ def quit_chromium(driver):
         pass
 
 
+def axe_script():
+    """The newest axe-core at hand: the one axe-playwright-python carries
+    (4.x) rather than axe-selenium-python's own (3.1.1, of 2018)."""
+    spec = importlib.util.find_spec("axe_playwright_python")
+    if spec is not None and spec.origin:
+        current = os.path.join(os.path.dirname(spec.origin), "axe.min.js")
+        if os.path.exists(current):
+            return current
+    return None
+
+
 def axe_is_installed():
-    return Axe is not None and os.path.exists(Axe(None).script_url)
+    return Axe is not None and axe_script() is not None
 
 
 def serious_axe_violations(driver):
     """axe-core's violations of impact serious or critical on the page shown;
     lesser ones are advice, not failures."""
     check(axe_is_installed(), AXE_MISSING)
-    axe = Axe(driver)
+    axe = Axe(driver, script_url=axe_script())
     axe.inject()
     return [violation for violation in axe.run()["violations"] if violation.get("impact") in ("serious", "critical")]
 
