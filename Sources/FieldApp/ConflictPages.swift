@@ -167,7 +167,7 @@ struct ConflictPages: FormPages {
                 action: ConflictText.link(conflict, base: state.base),
                 valueIDs: Self.valueIDs(conflict), choiceError: check.errors["choice"],
                 allowsMerged: ConflictText.mergedForm(conflict) != nil, mergedChecked: form?.choice == "merged",
-                allowsKeep: conflict.kind == .editAfterFinalization, keepChecked: form?.choice == "keep",
+                allowsKeep: FieldSession.mayKeepAsFinalized(conflict, in: detail.entity), keepChecked: form?.choice == "keep",
                 merged: check.input("merged", form?.merged), reason: check.input("reason", form?.reason))
         }
         let whatNext: String
@@ -229,7 +229,7 @@ struct ConflictPages: FormPages {
             } else {
                 check.fail("choice", "conflictChoiceMissing")
             }
-        case "keep"? where conflict.kind == .editAfterFinalization:
+        case "keep"? where FieldSession.mayKeepAsFinalized(conflict, in: detail.entity):
             choice = .keepAsFinalized
         case let picked? where picked.hasPrefix("value-"):
             if let number = Int(picked.dropFirst(6)), conflict.values.indices.contains(number - 1) {

@@ -49,6 +49,8 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
     case conflictChanged(String)
     /// Keeping a note as finalized settles only a change made after it.
     case notALateChange(String)
+    /// A list, or a field finalized with two values: settled by picking.
+    case cannotKeepAsFinalized(String)
     /// A merged value that is not of the field's form.
     case mergedValueForm(field: String, form: String)
 
@@ -86,6 +88,7 @@ public enum FieldError: Error, CustomStringConvertible, Equatable {
         case .citizenReferenceIsCPR:
             "--citizen must be the municipality's reference for the citizen (such as 0101-A), not a CPR number: a CPR number on the laptop identifies the child to anyone who finds it"
         case .noSuchValue(_, let count): "--pick must be from 1 to \(count)"
+        case .cannotKeepAsFinalized(let id): "the note of conflict \(id) was finalized with more than one value of the field, or it is a list: pick the value that holds with --pick N"
         case .notALateChange(let id): "conflict \(id) is between values written at the same time, not a change to a finalized note: pick a value with --pick N"
         case .conflictChanged(let id): "conflict \(id) changed since it was shown (a sync brought another value); look at it again with field conflicts"
         case .mergedNextStep: "competing next steps are settled by keeping one of them: use --pick N, as field conflicts lists them"

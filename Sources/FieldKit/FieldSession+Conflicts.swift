@@ -42,13 +42,26 @@ extension FieldSession {
         // Found, checked and settled in one write: what is settled is what
         // the replica holds at that moment, not what a lookup before it saw.
         try await replica.write { author, entity in
-            guard let conflict = try entity(entityID)?.conflicts().first(where: { $0.id == id && $0.isOpen }) else {
+            guard let state = try entity(entityID), let conflict = state.conflicts().first(where: { $0.id == id && $0.isOpen }) else {
                 throw FieldError.unknownID(id)
             }
             if let shownValues, conflict.values.map(\.operation) != shownValues { throw FieldError.conflictChanged(id) }
-            let value = try Self.value(choice, settling: conflict, finalized: try entity(entityID)?.value(of: conflict.field))
+            if choice == .keepAsFinalized, conflict.kind == .editAfterFinalization, !Self.mayKeepAsFinalized(conflict, in: state) {
+                throw FieldError.cannotKeepAsFinalized(id)
+            }
+            let value = try Self.value(choice, settling: conflict, finalized: state.value(of: conflict.field))
             return [try author.resolve(conflict, with: value, reason: reason)]
         }
+    }
+
+    /// Whether the late change of `conflict` can be settled by keeping the
+    /// note as it was finalized: a single-valued field that the record holds
+    /// one value of, or none. A list (the participants present) or a field
+    /// the note was finalized with two values of is settled by picking.
+    public static func mayKeepAsFinalized(_ conflict: ConflictRecord, in entity: EntityState) -> Bool {
+        guard conflict.kind == .editAfterFinalization, let type = conflict.entityType,
+              CaseworkSchema.entities[type]?.fields[conflict.field]?.shape == .single else { return false }
+        return entity.concurrentOperations(of: conflict.field).count <= 1
     }
 
     /// `finalized`: the field's value as the note was finalized, nil when it

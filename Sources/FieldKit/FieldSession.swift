@@ -265,9 +265,10 @@ public struct FieldSession: Sendable {
             // The role the server holds now decides what this laptop offers
             // (the settle form, sharing): a demotion since `field login` holds
             // from the moment the server says so, whatever becomes of the sync.
-            engine.roleWhenWritten = settings.role
             let (device, paths) = (settings.device, paths)
-            engine.roleSeen = { role in try FieldSettings.adoptRole(role, device: device, at: paths) }
+            // A settings file that cannot be written now is no reason to stop
+            // the sync: the next one says the role again.
+            engine.roleSeen = { role in try? FieldSettings.adoptRole(role, device: device, at: paths) }
             return try await engine.run(progress: progress)
         } catch FieldError.purged(let reason) {
             await beforeDeleting()

@@ -275,15 +275,19 @@ public final class LocalReplica: Sendable {
     /// that the server refuses for the user's role, which changed since it
     /// was written (a supervisor's decision after a demotion): out of the
     /// log and the outbox, and the entity's open conflicts counted again, so
-    /// that this laptop shows what the office holds. What was taken back is
-    /// returned, for the report; nil if it is no longer held.
-    func withdraw(_ id: OperationID) async throws -> SyncCore.Operation? {
+    /// that this laptop shows what the office holds. Nothing is lost: the
+    /// operation is kept, sealed as it was, in `withdrawnOperation`. What
+    /// was taken back is returned, for the report; nil if it is no longer held.
+    func withdraw(_ id: OperationID, code: String) async throws -> SyncCore.Operation? {
         let (codec, vault) = (self.codec, self.vault)
+        let now = clock.milliseconds()
         return try await writer.write { db in
             guard let body = try StoredOperation.filter(StoredOperation.Columns.id == id.description)
                 .select(StoredOperation.Columns.body, as: Data.self).fetchOne(db)
             else { return nil }
             let operation = try OperationLog.decode(try vault.open(body), codec: codec)
+            try WithdrawnOperationRecord(id: id.description, caseID: operation.caseID.description, body: body, code: code,
+                                         withdrawnAt: Int64(clamping: now)).upsert(db)
             try OutboxRecord.filter(OutboxRecord.Columns.id == id.description).deleteAll(db)
             try StoredOperation.filter(StoredOperation.Columns.id == id.description).deleteAll(db)
             if let state = try OperationLog.fold(StoredOperation.ofEntity(operation.entity.description), codec: codec, bodies: vault, in: db)

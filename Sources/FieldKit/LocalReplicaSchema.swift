@@ -25,6 +25,7 @@ enum LocalReplicaSchema {
         migrator.registerMigration("field v3: acknowledgements", migrate: createAcknowledgements)
         migrator.registerMigration("field v4: open conflicts") { db in try createOpenConflicts(db, bodies: bodies) }
         migrator.registerMigration("field v5: entity types") { db in try recordMissingEntityTypes(db, bodies: bodies) }
+        migrator.registerMigration("field v6: withdrawn operations", migrate: createWithdrawnOperations)
         return migrator
     }
 
@@ -80,6 +81,37 @@ extension LocalReplicaSchema {
             try OpenConflictRecord.record(fold.states.values, in: db)
         }
     }
+}
+
+extension LocalReplicaSchema {
+    /// Operations of this laptop taken back after the server refused them for
+    /// a role the user lost (`LocalReplica.withdraw`): out of the log, kept
+    /// here as they were sealed, for the record.
+    static func createWithdrawnOperations(_ db: Database) throws {
+        try db.create(table: WithdrawnOperationRecord.databaseTableName) { table in
+            table.primaryKey("id", .text)
+            table.column("caseID", .text).notNull()
+            table.column("body", .blob).notNull()
+            table.column("code", .text).notNull()
+            table.column("withdrawnAt", .integer).notNull()
+        }
+    }
+}
+
+/// An operation taken back from the log (see `createWithdrawnOperations`).
+struct WithdrawnOperationRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "withdrawnOperation"
+
+    enum Columns {
+        static let id = Column("id")
+    }
+
+    var id: String
+    var caseID: String
+    /// Sealed as it was in the log.
+    var body: Data
+    var code: String
+    var withdrawnAt: Int64
 }
 
 extension LocalReplicaSchema {

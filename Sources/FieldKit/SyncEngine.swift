@@ -16,9 +16,6 @@ public struct SyncEngine: Sendable {
     /// body of this device's own that the server still reads (a connection
     /// dropped mid-push) holds it up to its idle timeout, 60 s: waited out.
     public var busyRetryDelays: [Duration] = [.seconds(5), .seconds(10), .seconds(20), .seconds(30), .seconds(30)]
-    /// The role this laptop's settings held when what is in its outbox was
-    /// written (the role is refreshed at every sync); nil: not known.
-    public var roleWhenWritten: String?
     /// Told the role the server holds now, as soon as it says so.
     public var roleSeen: @Sendable (String) async throws -> Void = { _ in }
 
@@ -83,21 +80,28 @@ public struct SyncEngine: Sendable {
     static let refusalsThatWait: Set<String> = ["unknown-case", "unknown-entity", "not-a-member"]
 
     /// Whether the server refused `operation` for a role the user had when
-    /// it was written (`before`) and no longer has (`now`, as the server
-    /// states it): it will never be taken, and would hold up the outbox.
-    /// Only a decision or a change of who works on a case can be refused so;
-    /// anything else, or a role this version does not know, stops the sync
-    /// and keeps everything.
-    static func isRefusedForARoleLost(_ operation: SyncCore.Operation, code: String, before: String?, now: String?) -> Bool {
-        guard let before = before.flatMap(UserRole.init(rawValue:)), let now = now.flatMap(UserRole.init(rawValue:)) else { return false }
+    /// it was written and no longer has (`now`, as the server states it): it
+    /// will never be taken, and would hold up the outbox. This laptop writes
+    /// a decision, or another user into a case's membership, only under a
+    /// role that allows it (`requireMembershipRole`), so such an operation
+    /// in its outbox had that role behind it; a user's own enrolment, which
+    /// any creator of a case may write, is no such operation. Anything else,
+    /// or a role this version does not know, stops the sync and keeps
+    /// everything.
+    static func isRefusedForARoleLost(_ operation: SyncCore.Operation, code: String, user: UserID, now: String?) -> Bool {
+        guard let now = now.flatMap(UserRole.init(rawValue:)) else { return false }
         switch code {
         case WriteRefusal.Reason.resolutionNotAllowed.rawValue:
             guard case .resolve = operation.change else { return false }
-            return before.mayResolveConflicts && !now.mayResolveConflicts
+            return !now.mayResolveConflicts
         case WriteRefusal.Reason.membershipChangeNotAllowed.rawValue:
             guard operation.entity == operation.caseID, let field = operation.field,
                   CaseworkSchema.entities[EntityType.caseFile]?.fields[field]?.writers == .membershipManagers else { return false }
-            return before.mayChangeMembership && !now.mayChangeMembership
+            switch operation.change {
+            case .add(_, .string(let named)), .set(_, .string(let named), _): if named == user.name { return false }
+            default: break
+            }
+            return !now.mayChangeMembership
         default:
             return false
         }
@@ -155,8 +159,8 @@ public struct SyncEngine: Sendable {
                     if code != "not-a-member" { readsWaitFor.insert(refused.caseID) }
                     blocked[refused.caseID] = blocked[refused.caseID] ?? code
                 } else if receipt.status == 403, refused.id.replica == replica.replica, !batch.acknowledgedBefore.contains(refused.id),
-                          Self.isRefusedForARoleLost(refused, code: code, before: roleWhenWritten, now: report.role) {
-                    if let withdrawn = try await replica.withdraw(refused.id) {
+                          Self.isRefusedForARoleLost(refused, code: code, user: replica.user, now: report.role) {
+                    if let withdrawn = try await replica.withdraw(refused.id, code: code) {
                         report.withdrawn.append(Withdrawn(operation: withdrawn, code: code))
                     }
                 } else if batch.acknowledgedBefore.contains(refused.id), receipt.status != 409 {

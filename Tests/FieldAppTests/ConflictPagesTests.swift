@@ -253,6 +253,31 @@ import Testing
         }
     }
 
+    /// A late change to a list (who was present) is settled by picking: the
+    /// note's list cannot be "kept" by one value.
+    @Test func aLateChangeToAListIsSettledByPicking() async throws {
+        try await AppHarness.with(role: "supervisor", prepare: { session in
+            let caseID = try await session.makeCase("Familien Holm", citizen: "0101-A")
+            let noteID = try await session.addNote(in: caseID, NoteDraft(kind: .homeVisit, title: "Hjemmebesøg", body: "Mor og Emil."))
+            let seen = try #require(try await session.replica.entity(noteID))
+            try await session.finalizeNote(noteID)
+            var random = SystemRandomSource()
+            var dorte = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("dorte")!, wallClock: NowClock())
+            let late = try dorte.add(.string(EntityID(using: &random).description), to: Note.Field.present, on: seen)
+            try await session.replica.storePulled([late], removedCases: [], cursor: "1")
+        }) { app in
+            let cookie = try await app.signIn()
+            let (_, _, id) = try await Self.ids(app)
+            #expect(id.hasSuffix("/present/edit-after-finalization"))
+            let page = try await app.request("/conflicts/\(id)", cookie: cookie).body
+            #expect(page.contains("choice-1") && !page.contains("choice-keep"))
+            let values = try Self.valueIDs(in: page)
+            let refused = try await app.request("/conflicts/\(id)", method: "POST", cookie: cookie,
+                                                form: "csrf=\(app.csrfToken)&values=\(values)&choice=keep&reason=Fordi")
+            #expect(refused.status == 422)
+        }
+    }
+
     /// Keeping the note as finalized settles a late change only.
     @Test func keepingAsFinalizedIsNoAnswerToConcurrentValues() async throws {
         try await AppHarness.with(role: "supervisor", prepare: Self.caseWithConflict) { app in

@@ -33,6 +33,7 @@ import Testing
             let report = try await dorte.sync()
             #expect(report.withdrawn.count == 1)
             #expect(report.withdrawn.first?.code == "resolution-not-allowed")
+            #expect(try await Self.withdrawnKept(dorte) == ["resolution-not-allowed"])
             #expect(report.role == "caseworker")
             // Her note went; the decision did not, and the laptop shows what the office holds.
             #expect(try await Self.waiting(dorte) == 0)
@@ -56,21 +57,31 @@ import Testing
         var dorte = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("dorte")!,
                                     wallClock: ManualWallClock(milliseconds: 1_796_000_000_000))
         let decision = try dorte.resolve(conflict, with: .string("0101-A"), reason: "Mor bekræfter")
-        let lost = { (code: String, before: String?, now: String?) in
-            SyncEngine.isRefusedForARoleLost(decision, code: code, before: before, now: now)
+        let created = try LocalReplica.creation(EntityType.caseFile, inCase: nil, fields: [(Case.Field.title, .string("Holm"))],
+                                                elements: [(Case.Field.members, .string("dorte")), (Case.Field.members, .string("bo"))],
+                                                by: &dorte)
+        let enrolsHerself = try #require(created.first { if case .add(_, .string("dorte")) = $0.change { true } else { false } })
+        let enrolsBo = try #require(created.first { if case .add(_, .string("bo")) = $0.change { true } else { false } })
+        let lost = { (operation: SyncCore.Operation, code: String, now: String?) in
+            SyncEngine.isRefusedForARoleLost(operation, code: code, user: UserID("dorte")!, now: now)
         }
-        #expect(lost("resolution-not-allowed", "supervisor", "caseworker"))
-        #expect(lost("resolution-not-allowed", "admin", "caseworker"))
-        // Never had the role, still has it, a role this version does not know,
-        // or nothing said of it: the sync stops and keeps everything.
-        #expect(!lost("resolution-not-allowed", "caseworker", "caseworker"))
-        #expect(!lost("resolution-not-allowed", "supervisor", "supervisor"))
-        #expect(!lost("resolution-not-allowed", "supervisor", "archivist"))
-        #expect(!lost("resolution-not-allowed", nil, "caseworker"))
-        #expect(!lost("resolution-not-allowed", "supervisor", nil))
-        // Another refusal, or a role code on what is no decision.
-        #expect(!lost("not-a-member", "supervisor", "caseworker"))
-        #expect(!lost("membership-change-not-allowed", "supervisor", "caseworker"))
+        #expect(lost(decision, "resolution-not-allowed", "caseworker"))
+        #expect(lost(enrolsBo, "membership-change-not-allowed", "caseworker"))
+        // Still allowed, a role this version does not know, or nothing said
+        // of it: the sync stops and keeps everything.
+        #expect(!lost(decision, "resolution-not-allowed", "supervisor"))
+        #expect(!lost(decision, "resolution-not-allowed", "archivist"))
+        #expect(!lost(decision, "resolution-not-allowed", nil))
+        // Another refusal; a role code on what it cannot be about; her own
+        // enrolment, which any creator may write.
+        #expect(!lost(decision, "not-a-member", "caseworker"))
+        #expect(!lost(decision, "membership-change-not-allowed", "caseworker"))
+        #expect(!lost(enrolsHerself, "membership-change-not-allowed", "caseworker"))
+    }
+
+    /// What was taken back stays on the laptop, sealed, for the record.
+    static func withdrawnKept(_ session: FieldSession) async throws -> [String] {
+        try await session.replica.writer.read { db in try String.fetchAll(db, sql: "SELECT code FROM withdrawnOperation") }
     }
 
     static func waiting(_ session: FieldSession) async throws -> Int {

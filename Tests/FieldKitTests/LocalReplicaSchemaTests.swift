@@ -16,6 +16,7 @@ import Testing
             "field v3: acknowledgements",
             "field v4: open conflicts",
             "field v5: entity types",
+            "field v6: withdrawn operations",
         ])
     }
 }
