@@ -207,21 +207,28 @@ import Testing
         }
     }
 
-    /// A change to a field the finalized note never had is a conflict of
-    /// one value: its page must show it, not fail looking for a second.
-    /// A finalized note whose agreements, empty when it was finalized, dorte
-    /// changed on her laptop without having seen the finalization.
-    static func lateChangeToAnEmptyField(_ session: FieldSession) async throws {
+    /// A finalized note that dorte changed on her laptop (`change`) without
+    /// having seen the finalization.
+    static func lateChange(
+        _ session: FieldSession, _ change: (inout OperationAuthor, EntityState) throws -> SyncCore.Operation
+    ) async throws {
         let caseID = try await session.makeCase("Familien Holm", citizen: "0101-A")
         let noteID = try await session.addNote(in: caseID, NoteDraft(kind: .homeVisit, title: "Hjemmebesøg", body: "Mor og Emil."))
         let seen = try #require(try await session.replica.entity(noteID))
         try await session.finalizeNote(noteID)
         var random = SystemRandomSource()
         var dorte = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("dorte")!, wallClock: NowClock())
-        let late = try dorte.set(Note.Field.agreements, to: "Ny aftale", on: seen)
+        let late = try change(&dorte, seen)
         try await session.replica.storePulled([late], removedCases: [], cursor: "1")
     }
 
+    /// The note's agreements, empty when it was finalized, changed late.
+    static func lateChangeToAnEmptyField(_ session: FieldSession) async throws {
+        try await lateChange(session) { dorte, seen in try dorte.set(Note.Field.agreements, to: "Ny aftale", on: seen) }
+    }
+
+    /// A change to a field the finalized note never had is a conflict of
+    /// one value: its page must show it, not fail looking for a second.
     @Test func aLateChangeToAnEmptyFieldOfAFinalizedNoteHasItsPage() async throws {
         try await AppHarness.with(prepare: Self.lateChangeToAnEmptyField) { app in
             let cookie = try await app.signIn()
@@ -257,14 +264,10 @@ import Testing
     /// note's list cannot be "kept" by one value.
     @Test func aLateChangeToAListIsSettledByPicking() async throws {
         try await AppHarness.with(role: "supervisor", prepare: { session in
-            let caseID = try await session.makeCase("Familien Holm", citizen: "0101-A")
-            let noteID = try await session.addNote(in: caseID, NoteDraft(kind: .homeVisit, title: "Hjemmebesøg", body: "Mor og Emil."))
-            let seen = try #require(try await session.replica.entity(noteID))
-            try await session.finalizeNote(noteID)
-            var random = SystemRandomSource()
-            var dorte = OperationAuthor(replica: ReplicaID(using: &random), user: UserID("dorte")!, wallClock: NowClock())
-            let late = try dorte.add(.string(EntityID(using: &random).description), to: Note.Field.present, on: seen)
-            try await session.replica.storePulled([late], removedCases: [], cursor: "1")
+            try await Self.lateChange(session) { dorte, seen in
+                var random = SystemRandomSource()
+                return try dorte.add(.string(EntityID(using: &random).description), to: Note.Field.present, on: seen)
+            }
         }) { app in
             let cookie = try await app.signIn()
             let (_, _, id) = try await Self.ids(app)
