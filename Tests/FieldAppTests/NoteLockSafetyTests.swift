@@ -25,12 +25,18 @@ import Testing
         #expect(try await visit.post("/lock", []).status == 303)
     }
 
+    /// A draft whose body was changed and saved after the app locked: the
+    /// draft's id and the held form's.
+    func draftSavedWhileLocked(_ visit: NotePagesTests.Visit) async throws -> (id: EntityID, held: String) {
+        let id = try await visit.draft()
+        try await lock(visit)
+        let saved = try await visit.post("/notes/\(id)", NotePagesTests.wholeForm(try await visit.note(id), ["body": "Mor, Emil og mormor hjemme."]))
+        return (id, try Self.heldID(saved, base: visit.app.base))
+    }
+
     @Test func aDraftSavedAfterTheAppLockedIsHeldAndThePassphrasePageCarriesIt() async throws {
         try await NotePagesTests.withVisit { visit in
-            let id = try await visit.draft()
-            try await lock(visit)
-            let saved = try await visit.post("/notes/\(id)", NotePagesTests.wholeForm(try await visit.note(id), ["body": "Mor, Emil og mormor hjemme."]))
-            let held = try Self.heldID(saved, base: visit.app.base)
+            let (id, held) = try await draftSavedWhileLocked(visit)
             #expect(try await visit.note(id).body == "Mor og Emil hjemme.")
 
             let page = try await visit.app.request("/unlock?held=\(held)", cookie: visit.cookie)
@@ -49,11 +55,7 @@ import Testing
 
     @Test func aHeldFormIsSentOnAfterTheRightPassphraseAndOnlyOnce() async throws {
         try await NotePagesTests.withVisit { visit in
-            let id = try await visit.draft()
-            try await lock(visit)
-            let held = try Self.heldID(try await visit.post("/notes/\(id)", NotePagesTests.wholeForm(try await visit.note(id),
-                                                                                                      ["body": "Mor, Emil og mormor hjemme."])),
-                                       base: visit.app.base)
+            let (id, held) = try await draftSavedWhileLocked(visit)
             let unlocked = try await visit.app.request("/unlock", method: "POST", cookie: visit.cookie,
                                                        form: "csrf=\(visit.app.csrfToken)&held=\(held)&" + Self.passphrase)
             #expect(unlocked.status == 303 && unlocked.header("location") == "\(visit.app.base)/notes/\(id)?saved=1")
@@ -111,11 +113,7 @@ import Testing
     /// offers to send the held form rather than dropping it for the first page.
     @Test func aHeldFormWhosePageIsReloadedAfterAnotherTabUnlockedCanStillBeSent() async throws {
         try await NotePagesTests.withVisit { visit in
-            let id = try await visit.draft()
-            try await lock(visit)
-            let held = try Self.heldID(try await visit.post("/notes/\(id)", NotePagesTests.wholeForm(try await visit.note(id),
-                                                                                                      ["body": "Mor, Emil og mormor hjemme."])),
-                                       base: visit.app.base)
+            let (id, held) = try await draftSavedWhileLocked(visit)
             let other = try await visit.app.request("/unlock", method: "POST", cookie: visit.cookie,
                                                     form: "csrf=\(visit.app.csrfToken)&" + Self.passphrase)
             #expect(other.status == 303 && other.header("location") == visit.app.base + "/")

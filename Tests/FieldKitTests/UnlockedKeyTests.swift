@@ -63,22 +63,40 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: onDisk).isEmpty, "a key was written to the disk")
     }
 
-    /// The app keeps its data open for hours: it asks before each use
-    /// whether the key `field unlock` kept, which opened the data, is still
-    /// kept, so that `field lock` and the key's expiry lock it too.
-    @Test func dataOpenedWithTheKeptKeyKnowsWhenThatKeyIsGone() throws {
-        try #require(UnlockedKey.isInMemory(Self.memory))
-        let runtime = try Self.directory(under: Self.memory, mode: 0o700)
-        defer { try? FileManager.default.removeItem(atPath: runtime) }
-        let environment = ["XDG_RUNTIME_DIR": runtime]
-        let paths = try OfflineLaptop.home()
+    /// A laptop whose key `field unlock` keeps for a minute, in a runtime
+    /// directory in memory of its own (the caller removes `runtime`).
+    struct KeptKeyLaptop {
+        let runtime: String
+        let paths: FieldPaths
         let clock = ManualWallClock()
+        var environment: [String: String] { ["XDG_RUNTIME_DIR": runtime] }
+
         func unlock() throws {
             _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(OfflineLaptop.passphrase) }, for: 60_000, clock: clock,
                                         environment: environment)
         }
+
+        func openWithKeptKey() throws -> FieldSession {
+            try FieldSession.open(paths: paths, secret: { throw FieldError.noPassphrase }, clock: clock, environment: environment)
+        }
+    }
+
+    static func keptKeyLaptop() throws -> KeptKeyLaptop {
+        try #require(UnlockedKey.isInMemory(memory))
+        let paths = try OfflineLaptop.home()
+        return KeptKeyLaptop(runtime: try directory(under: memory, mode: 0o700), paths: paths)
+    }
+
+    /// The app keeps its data open for hours: it asks before each use
+    /// whether the key `field unlock` kept, which opened the data, is still
+    /// kept, so that `field lock` and the key's expiry lock it too.
+    @Test func dataOpenedWithTheKeptKeyKnowsWhenThatKeyIsGone() throws {
+        let laptop = try Self.keptKeyLaptop()
+        defer { try? FileManager.default.removeItem(atPath: laptop.runtime) }
+        let (environment, paths, clock) = (laptop.environment, laptop.paths, laptop.clock)
+        func unlock() throws { try laptop.unlock() }
         try unlock()
-        let kept = try FieldSession.open(paths: paths, secret: { throw FieldError.noPassphrase }, clock: clock, environment: environment)
+        let kept = try laptop.openWithKeptKey()
         let typed = try FieldSession.open(paths: paths, secret: { .passphrase(OfflineLaptop.passphrase) }, clock: clock, environment: [:])
         #expect(kept.isOpenedWithKeptKey && !typed.isOpenedWithKeptKey)
         #expect(kept.isKeptKeyStillHeld() && typed.isKeptKeyStillHeld())
@@ -141,15 +159,11 @@ import Testing
     /// The app asks before each use whether the kept key is still held: a
     /// read that fails for a moment is not "gone", and does not lock the app.
     @Test func dataOpenedWithTheKeptKeyStaysOpenWhenTheKeyCannotBeReadForAMoment() throws {
-        try #require(UnlockedKey.isInMemory(Self.memory))
-        let runtime = try Self.directory(under: Self.memory, mode: 0o700)
-        defer { try? FileManager.default.removeItem(atPath: runtime) }
-        let environment = ["XDG_RUNTIME_DIR": runtime]
-        let paths = try OfflineLaptop.home()
-        let clock = ManualWallClock()
-        _ = try FieldSession.unlock(paths: paths, secret: { .passphrase(OfflineLaptop.passphrase) }, for: 60_000, clock: clock,
-                                    environment: environment)
-        let kept = try FieldSession.open(paths: paths, secret: { throw FieldError.noPassphrase }, clock: clock, environment: environment)
+        let laptop = try Self.keptKeyLaptop()
+        defer { try? FileManager.default.removeItem(atPath: laptop.runtime) }
+        let (environment, paths) = (laptop.environment, laptop.paths)
+        try laptop.unlock()
+        let kept = try laptop.openWithKeptKey()
         struct Interrupted: Error {}
         #expect(kept.isKeptKeyStillHeld(read: { _ in throw Interrupted() }))
         #expect(kept.isKeptKeyStillHeld())
